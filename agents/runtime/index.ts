@@ -1,0 +1,31 @@
+export {
+  AgentCardError,
+  type AgentCardJson,
+  agentCardJsonSchema,
+  agentCardToJson,
+  type CardProblem,
+  loadAgentCard,
+  parseAgentCard,
+  requiredScopeSets,
+  validateAgentCardJson,
+} from './card.js';
+export { AUTH_ERROR_CODE, createJsonRpcHandler } from './json-rpc.js';
+export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
+export { createMtlsFetch, type MtlsFetch } from './mtls-fetch.js';
+export { type AgentEnv, peerIdentity } from './peer.js';
+export {
+  type AgentAppOptions,
+  createAgentApp,
+  listenTls,
+  type RunningServer,
+  startAgentServer,
+} from './server.js';
+export {
+  createTokenVerifier,
+  hasScopes,
+  type ServiceTokenClaims,
+  ServiceTokenError,
+  serviceTokenClaimsSchema,
+  type TokenRefusal,
+  type TokenVerifier,
+} from './service-token.js';

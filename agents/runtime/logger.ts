@@ -1,0 +1,28 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+
+/** Paths that never reach a log line: tokens, passwords, cookies. */
+export const REDACTED_PATHS = [
+  'authorization',
+  'token',
+  'password',
+  'cookie',
+  '*.authorization',
+  '*.token',
+  '*.password',
+  '*.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+/** Creates the pino logger of one process; `level: 'silent'` in tests. */
+export function createLogger(options: { name: string; level?: string }): Logger {
+  return pino({
+    name: options.name,
+    level: options.level ?? 'info',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  });
+}

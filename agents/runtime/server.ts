@@ -1,0 +1,119 @@
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { AgentCard } from '@a2a-js/sdk';
+import { type AgentExecutor, DefaultRequestHandler, type TaskStore } from '@a2a-js/sdk/server';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { TlsMaterial } from '../../certs/certs.js';
+import { agentCardToJson } from './card.js';
+import { createJsonRpcHandler } from './json-rpc.js';
+import type { Logger } from './logger.js';
+import { type AgentEnv, peerIdentity } from './peer.js';
+import type { TokenVerifier } from './service-token.js';
+import { BoundedTaskStore } from './task-store.js';
+
+export interface AgentAppOptions {
+  /** The agent's card, its JSON-RPC interface URL already set from configuration. */
+  card: AgentCard;
+  executor: AgentExecutor;
+  verifier: TokenVerifier;
+  logger: Logger;
+  /** Defaults to a {@link BoundedTaskStore}. */
+  taskStore?: TaskStore;
+  /** Largest JSON-RPC body accepted, in bytes. */
+  maxBodyBytes?: number;
+}
+
+/** Builds an agent's Hono app: the public card, A2A JSON-RPC behind service tokens, and a health probe. */
+export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
+  const { card, executor, verifier, logger, maxBodyBytes = 256 * 1024 } = options;
+  const taskStore = options.taskStore ?? new BoundedTaskStore();
+  const requestHandler = new DefaultRequestHandler(card, taskStore, executor);
+  const jsonRpcUrl = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC')?.url;
+  if (!jsonRpcUrl) throw new Error(`agent "${card.name}" declares no JSONRPC interface`);
+  const rpcPath = new URL(jsonRpcUrl).pathname;
+  const cardBody = JSON.stringify(agentCardToJson(card));
+
+  const app = new Hono<AgentEnv>();
+  app.use(peerIdentity());
+  app.get('/.well-known/agent-card.json', (c) =>
+    c.body(cardBody, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' }),
+  );
+  app.get('/healthz', (c) => c.json({ status: 'ok', agent: card.name }));
+  app.post(
+    rpcPath,
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) =>
+        c.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'request body too large' } }, 413),
+    }),
+    createJsonRpcHandler({ card, requestHandler, verifier, logger }),
+  );
+  app.notFound((c) => c.json({ code: 'not_found', message: 'no such route' }, 404));
+  app.onError((error, c) => {
+    logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    return c.json({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'internal error' } }, 500);
+  });
+  return app;
+}
+
+export interface StartAgentServerOptions {
+  app: Hono<AgentEnv>;
+  tls: TlsMaterial;
+  port: number;
+  host?: string;
+}
+
+/** A running HTTPS server. */
+export interface RunningServer {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `app` over HTTPS with mutual TLS: a client without a certificate from the mesh CA is refused during the
+ * handshake, before any HTTP is read.
+ */
+export function startAgentServer(options: StartAgentServerOptions): Promise<RunningServer> {
+  const { app, tls, port, host = '0.0.0.0' } = options;
+  return listenTls({
+    fetch: app.fetch,
+    port,
+    host,
+    serverOptions: { ca: tls.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true },
+  });
+}
+
+/** Starts `fetch` on an HTTPS server with `serverOptions`; resolves once listening. */
+export function listenTls(options: {
+  fetch: (request: Request, env: never) => Response | Promise<Response>;
+  port: number;
+  host: string;
+  serverOptions: import('node:https').ServerOptions;
+}): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      {
+        fetch: options.fetch as never,
+        port: options.port,
+        hostname: options.host,
+        createServer,
+        serverOptions: { keepAliveTimeout: 65_000, ...options.serverOptions },
+      },
+      (info: AddressInfo) => {
+        resolve({
+          server: server as Server,
+          port: info.port,
+          close: () =>
+            new Promise<void>((done) => {
+              (server as Server).close(() => done());
+              (server as Server).closeAllConnections?.();
+            }),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}

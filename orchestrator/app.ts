@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Logger } from '../agents/runtime/logger.js';
+import type { AccessTokens } from './auth/access-tokens.js';
+import type { ChatService } from './chat/reply.js';
+import { chatRoutes } from './chat/routes.js';
+import { handleError, httpError } from './errors.js';
+import type { AgentDirectory } from './mesh/agent-directory.js';
+import type { SigningKeys } from './mesh/signing-keys.js';
+import type { ChatLog } from './store/index.js';
+
+/** Everything the orchestrator's HTTP app needs, built by `main.ts` (or by tests). */
+export interface AppDeps {
+  keys: SigningKeys;
+  accessTokens: AccessTokens;
+  chat: ChatService;
+  chatLog: ChatLog;
+  directory: AgentDirectory;
+  logger: Logger;
+  webDir: string;
+  maxMessageChars: number;
+}
+
+const ASSET_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** Builds the orchestrator's Hono app; no side effects. */
+export function createApp(deps: AppDeps) {
+  const { keys, accessTokens, chat, chatLog, directory, logger, webDir } = deps;
+  const app = new Hono<{ Variables: { requestId: string } }>();
+
+  app.use(
+    requestId({
+      headerName: 'X-Request-Id',
+      limitLength: 128,
+    }),
+  );
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+      referrerPolicy: 'no-referrer',
+    }),
+  );
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw httpError(413, 'body_too_large', 'the request body is too large');
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => {
+    const agents = directory.list().map((a) => ({
+      url: a.baseUrl,
+      name: a.card?.name ?? null,
+      state: a.state,
+      lastCheckedAt: a.lastCheckedAt ?? null,
+      error: a.lastError ?? null,
+    }));
+    const up = agents.filter((a) => a.state === 'up').length;
+    return c.json({ status: up > 0 ? 'ok' : 'degraded', agents });
+  });
+
+  app.get('/.well-known/jwks.json', (c) =>
+    c.json(keys.jwks, 200, { 'cache-control': 'public, max-age=300' }),
+  );
+
+  app.post('/api/auth/guest', async (c) => {
+    const guest = await accessTokens.issueGuest();
+    return c.json(
+      { accessToken: guest.token, tokenType: 'Bearer', expiresIn: guest.expiresIn, role: 'guest' },
+      201,
+    );
+  });
+
+  app.get('/api/agents', (c) =>
+    c.json({
+      agents: directory.list().map((a) => ({
+        url: a.baseUrl,
+        state: a.state,
+        name: a.card?.name ?? null,
+        skills: a.card?.skills.map((s) => ({ id: s.id, name: s.name, tags: s.tags })) ?? [],
+      })),
+    }),
+  );
+
+  app.route('/api', chatRoutes({ chat, chatLog, accessTokens, maxMessageChars: deps.maxMessageChars }));
+
+  app.get('/', async (c) => c.html(await readFile(join(webDir, 'index.html'), 'utf8')));
+  app.get('/assets/:file', async (c) => {
+    const file = c.req.param('file');
+    const ext = /\.[a-z]+$/.exec(file)?.[0] ?? '';
+    if (!/^[\w.-]+$/.test(file) || !ASSET_TYPES[ext]) throw httpError(404, 'not_found', 'no such asset');
+    try {
+      const body = await readFile(join(webDir, 'assets', file));
+      return c.body(body, 200, { 'content-type': ASSET_TYPES[ext], 'cache-control': 'no-cache' });
+    } catch {
+      throw httpError(404, 'not_found', 'no such asset');
+    }
+  });
+
+  app.notFound((c) =>
+    c.json({ code: 'not_found', message: 'no such route', requestId: c.get('requestId') }, 404),
+  );
+  app.onError(handleError(logger));
+  return app;
+}

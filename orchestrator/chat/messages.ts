@@ -1,0 +1,24 @@
+/** Polite texts the orchestrator itself says, in the shopper's language. */
+const TEXTS = {
+  unavailable: {
+    'pt-BR':
+      'Desculpe, nosso assistente está indisponível neste momento. Tente de novo em instantes ou fale com uma pessoa da nossa equipe.',
+    en: 'Sorry, our assistant is unavailable right now. Please try again in a moment or talk to a person on our team.',
+  },
+  timeout: {
+    'pt-BR': 'Desculpe, a resposta está demorando mais do que deveria. Pode tentar de novo em instantes?',
+    en: 'Sorry, the answer is taking longer than it should. Could you try again in a moment?',
+  },
+  failed: {
+    'pt-BR': ' Desculpe, tive um problema ao terminar esta resposta. Pode perguntar de novo?',
+    en: ' Sorry, something went wrong while finishing this answer. Could you ask again?',
+  },
+} as const;
+
+/** Locales the chat speaks. */
+export type Locale = 'pt-BR' | 'en';
+
+/** A polite message for a failure kind, in `locale`. */
+export function politeText(kind: keyof typeof TEXTS, locale: Locale): string {
+  return TEXTS[kind][locale];
+}

@@ -1,0 +1,39 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import type { Logger } from '../agents/runtime/logger.js';
+
+/** The one error body every endpoint answers with. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  requestId: string;
+}
+
+/** An HTTP error with a stable code; its message is safe to show. */
+export function httpError(
+  status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503,
+  code: string,
+  message: string,
+) {
+  return new HTTPException(status, { message, cause: code });
+}
+
+/** Maps zod errors to 400, known errors to their status, and anything else to a plain 500 that leaks nothing. */
+export function handleError(logger: Logger) {
+  return function onError(error: Error, c: Context): Response {
+    const requestId = (c.get('requestId' as never) as string | undefined) ?? 'unknown';
+    if (error instanceof z.ZodError) {
+      const message = error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      return c.json({ code: 'invalid_request', message, requestId } satisfies ErrorBody, 400);
+    }
+    if (error instanceof HTTPException) {
+      const code = typeof error.cause === 'string' ? error.cause : 'http_error';
+      return c.json({ code, message: error.message, requestId } satisfies ErrorBody, error.status, {
+        ...(error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
+      });
+    }
+    logger.error({ err: error, requestId, path: c.req.path }, 'unhandled error');
+    return c.json({ code: 'internal_error', message: 'internal error', requestId } satisfies ErrorBody, 500);
+  };
+}

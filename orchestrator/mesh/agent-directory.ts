@@ -1,0 +1,124 @@
+import type { AgentCard, AgentSkill } from '@a2a-js/sdk';
+import { parseAgentCard } from '../../agents/runtime/card.js';
+import type { Logger } from '../../agents/runtime/logger.js';
+
+/** What the orchestrator knows of one configured agent. */
+export interface AgentEntry {
+  /** Base URL from configuration. */
+  baseUrl: string;
+  state: 'unknown' | 'up' | 'down' | 'invalid';
+  card?: AgentCard;
+  /** JSON-RPC endpoint from the card; also the audience of the agent's service tokens. */
+  rpcUrl?: string;
+  lastCheckedAt?: Date;
+  lastError?: string;
+}
+
+/** A skill of an agent that is up, as chosen by routing. */
+export interface SkillTarget {
+  agent: AgentEntry & { card: AgentCard; rpcUrl: string };
+  skill: AgentSkill;
+}
+
+/** The agents discovered from their cards, kept fresh. */
+export interface AgentDirectory {
+  list(): AgentEntry[];
+  /** Agents that are up. */
+  available(): SkillTarget['agent'][];
+  /** Re-reads every card now. */
+  refresh(): Promise<void>;
+  /** Marks an agent down after a failed call, until the next successful refresh. */
+  markDown(baseUrl: string, reason: string): void;
+  start(intervalMs: number): void;
+  stop(): void;
+}
+
+/** Creates a directory that fetches `${baseUrl}/.well-known/agent-card.json` over mTLS for each configured agent. */
+export function createAgentDirectory(options: {
+  baseUrls: string[];
+  fetch: typeof fetch;
+  logger: Logger;
+  timeoutMs?: number;
+  now?: () => Date;
+}): AgentDirectory {
+  const { fetch: mtlsFetch, logger, timeoutMs = 3_000, now = () => new Date() } = options;
+  const entries = new Map<string, AgentEntry>(
+    options.baseUrls.map((url) => [
+      url.replace(/\/$/, ''),
+      { baseUrl: url.replace(/\/$/, ''), state: 'unknown' },
+    ]),
+  );
+  let timer: NodeJS.Timeout | undefined;
+
+  async function check(entry: AgentEntry): Promise<void> {
+    const previous = entry.state;
+    try {
+      const response = await mtlsFetch(`${entry.baseUrl}/.well-known/agent-card.json`, {
+        signal: AbortSignal.timeout(timeoutMs),
+        headers: { accept: 'application/json' },
+      });
+      if (!response.ok) throw new Error(`card request answered HTTP ${response.status}`);
+      const json: unknown = await response.json();
+      let card: AgentCard;
+      try {
+        card = parseAgentCard(json, `${entry.baseUrl} card`);
+      } catch (error) {
+        entry.state = 'invalid';
+        entry.lastError = (error as Error).message;
+        return;
+      }
+      const rpc = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC');
+      if (!rpc) throw new Error('the card declares no JSONRPC interface');
+      entry.card = card;
+      entry.rpcUrl = rpc.url;
+      entry.state = 'up';
+      entry.lastError = undefined;
+    } catch (error) {
+      entry.state = 'down';
+      entry.lastError = (error as Error).cause ? String((error as Error).cause) : (error as Error).message;
+    } finally {
+      entry.lastCheckedAt = now();
+      if (entry.state !== previous) {
+        logger.info(
+          { agent: entry.baseUrl, state: entry.state, error: entry.lastError },
+          'agent state changed',
+        );
+      }
+    }
+  }
+
+  return {
+    list: () => [...entries.values()],
+    available: () =>
+      [...entries.values()].filter(
+        (e): e is SkillTarget['agent'] => e.state === 'up' && e.card !== undefined && e.rpcUrl !== undefined,
+      ),
+    refresh: async () => {
+      await Promise.all([...entries.values()].map(check));
+    },
+    markDown(baseUrl, reason) {
+      const entry = entries.get(baseUrl);
+      if (entry && entry.state === 'up') {
+        entry.state = 'down';
+        entry.lastError = reason;
+        logger.warn({ agent: baseUrl, reason }, 'agent marked down');
+      }
+    },
+    start(intervalMs) {
+      // Agents that are up are re-read every `intervalMs`; the others every tick, so one that comes back joins fast.
+      const tick = Math.min(intervalMs, 2_000);
+      timer ??= setInterval(() => {
+        const due = [...entries.values()].filter(
+          (e) =>
+            e.state !== 'up' || !e.lastCheckedAt || now().getTime() - e.lastCheckedAt.getTime() >= intervalMs,
+        );
+        void Promise.all(due.map(check));
+      }, tick);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { type AgentCard, Role, type StreamResponse, TaskState } from '@a2a-js/sdk';
+import { type Client, ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import type { Logger } from '../../agents/runtime/logger.js';
+import type { SkillTarget } from './agent-directory.js';
+import type { ServiceTokenMinter } from './service-tokens.js';
+
+/** One update from an agent's task, reduced to what a chat reply needs. */
+export type TaskUpdate =
+  | { kind: 'task'; taskId: string }
+  | { kind: 'text'; text: string }
+  | { kind: 'data'; artifactId: string; data: Record<string, unknown> }
+  | { kind: 'completed' };
+
+/** Why a call to an agent failed; internal, logged with the correlation id, never shown verbatim to shoppers. */
+export type AgentFailure = 'unavailable' | 'timeout' | 'refused' | 'failed' | 'canceled';
+
+/** An agent call that did not complete; `outcome` is what the chat log records. */
+export class AgentCallError extends Error {
+  constructor(
+    readonly outcome: AgentFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AgentCallError';
+  }
+}
+
+export interface DispatchRequest {
+  target: SkillTarget;
+  text: string;
+  /** A2A contextId: the conversation. */
+  contextId: string;
+  locale: string;
+  subject: string;
+  role: string;
+  correlationId: string;
+  metadata?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+/** Sends shopper messages to agents as A2A tasks and yields their streamed updates. */
+export interface Dispatcher {
+  stream(request: DispatchRequest): AsyncGenerator<TaskUpdate>;
+}
+
+const TERMINAL_FAILURES = new Map<TaskState, AgentFailure>([
+  [TaskState.TASK_STATE_FAILED, 'failed'],
+  [TaskState.TASK_STATE_REJECTED, 'refused'],
+  [TaskState.TASK_STATE_CANCELED, 'canceled'],
+]);
+
+/**
+ * Creates a dispatcher that talks to agents with the SDK's client over `fetch` (an mTLS keep-alive pool), with a
+ * fresh service token per task, a deadline for the first event and one for the whole task.
+ */
+export function createDispatcher(options: {
+  fetch: typeof fetch;
+  minter: ServiceTokenMinter;
+  logger: Logger;
+  firstEventTimeoutMs: number;
+  taskTimeoutMs: number;
+}): Dispatcher {
+  const { minter, logger, firstEventTimeoutMs, taskTimeoutMs } = options;
+  const factory = new ClientFactory({
+    transports: [new JsonRpcTransportFactory({ fetchImpl: options.fetch })],
+  });
+  const clients = new WeakMap<AgentCard, Promise<Client>>();
+  const clientFor = (card: AgentCard) => {
+    let client = clients.get(card);
+    if (!client) {
+      client = factory.createFromAgentCard(card);
+      clients.set(card, client);
+    }
+    return client;
+  };
+
+  return {
+    async *stream(request) {
+      const { target } = request;
+      const skill = target.skill.id;
+      const scopes = requiredScopes(target);
+      const token = await minter.mint({
+        audience: target.agent.rpcUrl,
+        subject: request.subject,
+        role: request.role,
+        skill,
+        scopes,
+        correlationId: request.correlationId,
+      });
+      const client = await clientFor(target.agent.card);
+      const abort = new AbortController();
+      let timedOut = false;
+      const onOuterAbort = () => abort.abort();
+      request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+      let timer = setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+      }, firstEventTimeoutMs);
+      const taskTimer = setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+      }, taskTimeoutMs);
+      let sawEvent = false;
+      let finished = false;
+      try {
+        const events = client.sendMessageStream(
+          {
+            tenant: '',
+            message: {
+              messageId: randomUUID(),
+              contextId: request.contextId,
+              taskId: '',
+              role: Role.ROLE_USER,
+              parts: [
+                {
+                  content: { $case: 'text', value: request.text },
+                  metadata: undefined,
+                  filename: '',
+                  mediaType: 'text/plain',
+                },
+              ],
+              metadata: { locale: request.locale, skill, ...request.metadata },
+              extensions: [],
+              referenceTaskIds: [],
+            },
+            configuration: undefined,
+            metadata: { skill },
+          },
+          {
+            signal: abort.signal,
+            serviceParameters: { Authorization: `Bearer ${token}`, 'X-Request-Id': request.correlationId },
+          },
+        );
+        for await (const event of events) {
+          if (!sawEvent) {
+            sawEvent = true;
+            clearTimeout(timer);
+            timer = undefined as never;
+          }
+          for (const update of toUpdates(event)) {
+            if (update.kind === 'failure') {
+              throw new AgentCallError(update.outcome, `task ended ${update.outcome}`);
+            }
+            yield update;
+            if (update.kind === 'completed') finished = true;
+          }
+          if (finished) break;
+        }
+        if (!finished) throw new AgentCallError('failed', 'the stream ended before the task completed');
+      } catch (error) {
+        throw classify(error, { timedOut, outerAborted: request.signal?.aborted ?? false, logger, request });
+      } finally {
+        clearTimeout(timer);
+        clearTimeout(taskTimer);
+        request.signal?.removeEventListener('abort', onOuterAbort);
+        if (!finished) abort.abort();
+      }
+    },
+  };
+}
+
+/** The scopes of the first security requirement of the skill that names bearer scopes. */
+function requiredScopes(target: SkillTarget): string[] {
+  const { card } = target.agent;
+  const requirements = target.skill.securityRequirements.length
+    ? target.skill.securityRequirements
+    : card.securityRequirements;
+  return requirements.flatMap((r) => Object.values(r.schemes).flatMap((l) => l.list));
+}
+
+type Reduced = TaskUpdate | { kind: 'failure'; outcome: AgentFailure };
+
+function toUpdates(event: StreamResponse): Reduced[] {
+  const payload = event.payload;
+  if (!payload) return [];
+  switch (payload.$case) {
+    case 'task':
+      return [{ kind: 'task', taskId: payload.value.id }, ...stateUpdate(payload.value.status?.state)];
+    case 'statusUpdate':
+      return stateUpdate(payload.value.status?.state);
+    case 'artifactUpdate': {
+      const artifact = payload.value.artifact;
+      if (!artifact) return [];
+      return artifact.parts.flatMap((part): Reduced[] => {
+        if (part.content?.$case === 'text') return [{ kind: 'text', text: part.content.value }];
+        if (part.content?.$case === 'data' && part.content.value && typeof part.content.value === 'object') {
+          return [{ kind: 'data', artifactId: artifact.artifactId, data: part.content.value }];
+        }
+        return [];
+      });
+    }
+    case 'message':
+      return [
+        ...payload.value.parts.flatMap((part): Reduced[] =>
+          part.content?.$case === 'text' ? [{ kind: 'text', text: part.content.value }] : [],
+        ),
+        { kind: 'completed' },
+      ];
+    default:
+      return [];
+  }
+}
+
+function stateUpdate(state: TaskState | undefined): Reduced[] {
+  if (state === TaskState.TASK_STATE_COMPLETED) return [{ kind: 'completed' }];
+  const failure = state === undefined ? undefined : TERMINAL_FAILURES.get(state);
+  return failure ? [{ kind: 'failure', outcome: failure }] : [];
+}
+
+function classify(
+  error: unknown,
+  ctx: { timedOut: boolean; outerAborted: boolean; logger: Logger; request: DispatchRequest },
+): AgentCallError {
+  let result: AgentCallError;
+  if (error instanceof AgentCallError) result = error;
+  else if (ctx.timedOut)
+    result = new AgentCallError('timeout', 'the agent did not answer in time', { cause: error });
+  else if (ctx.outerAborted)
+    result = new AgentCallError('canceled', 'the shopper went away', { cause: error });
+  else {
+    const text = `${String((error as Error)?.message ?? error)} ${String((error as Error)?.cause ?? '')}`;
+    if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|socket|fetch failed|UND_ERR_CONNECT/i.test(text)) {
+      result = new AgentCallError('unavailable', 'the agent cannot be reached', { cause: error });
+    } else if (/-3201[01]|401|403|unauthori|forbidden|scope|token/i.test(text)) {
+      result = new AgentCallError('refused', 'the agent refused the call', { cause: error });
+    } else if (/terminated|aborted|other side closed/i.test(text)) {
+      result = new AgentCallError('failed', 'the agent stream broke', { cause: error });
+    } else {
+      result = new AgentCallError('failed', 'the agent call failed', { cause: error });
+    }
+  }
+  ctx.logger.warn(
+    {
+      correlationId: ctx.request.correlationId,
+      agent: ctx.request.target.agent.baseUrl,
+      skill: ctx.request.target.skill.id,
+      outcome: result.outcome,
+      err: (result.cause as Error | undefined)?.message ?? result.message,
+    },
+    'agent call failed',
+  );
+  return result;
+}

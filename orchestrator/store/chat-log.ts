@@ -1,0 +1,500 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { SqlClient } from './sql.js';
+
+/** Who wrote a message. */
+export const MessageAuthorSchema = z.enum(['shopper', 'agent', 'system']);
+export type MessageAuthor = z.infer<typeof MessageAuthorSchema>;
+
+/** Where a message is in its life: a shopper message is `received` until answered; a reply streams, then ends. */
+export const MessageStatusSchema = z.enum(['received', 'streaming', 'answered', 'failed']);
+export type MessageStatus = z.infer<typeof MessageStatusSchema>;
+
+/** How one agent task ended. */
+export const AgentTaskOutcomeSchema = z.enum([
+  'completed',
+  'failed',
+  'timeout',
+  'canceled',
+  'refused',
+  'unavailable',
+]);
+export type AgentTaskOutcome = z.infer<typeof AgentTaskOutcomeSchema>;
+
+/** A conversation between one subject (shopper id or guest session id) and the shop's agents. */
+export const ConversationSchema = z.object({
+  id: z.string(),
+  subject: z.string(),
+  role: z.string(),
+  locale: z.string(),
+  createdAt: z.date(),
+  lastActivityAt: z.date(),
+  closedAt: z.date().nullable(),
+  closeReason: z.string().nullable(),
+});
+export type Conversation = z.infer<typeof ConversationSchema>;
+
+/** One message of the chat log; for agent replies `replyTo` is the shopper message answered. */
+export const StoredMessageSchema = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  author: MessageAuthorSchema,
+  text: z.string(),
+  createdAt: z.date(),
+  correlationId: z.string(),
+  replyTo: z.string().nullable(),
+  status: MessageStatusSchema,
+  firstTokenAt: z.date().nullable(),
+  /** When the reply ended, answered or failed. */
+  completedAt: z.date().nullable(),
+  agents: z.array(z.string()),
+  citations: z.array(z.unknown()),
+  errorCode: z.string().nullable(),
+});
+export type StoredMessage = z.infer<typeof StoredMessageSchema>;
+
+/** One call from the orchestrator to one agent while producing a reply, kept for latency and failure metrics. */
+export const AgentTaskRecordSchema = z.object({
+  id: z.string(),
+  messageId: z.string(),
+  agent: z.string(),
+  skill: z.string(),
+  taskId: z.string().nullable(),
+  startedAt: z.date(),
+  firstEventAt: z.date().nullable(),
+  endedAt: z.date().nullable(),
+  outcome: AgentTaskOutcomeSchema.nullable(),
+  errorCode: z.string().nullable(),
+});
+export type AgentTaskRecord = z.infer<typeof AgentTaskRecordSchema>;
+
+/** Why a chat-log operation was refused; internal, never sent to clients as is. */
+export class ChatLogError extends Error {
+  override readonly name = 'ChatLogError';
+  constructor(
+    readonly code: 'conversation_not_found' | 'message_not_found' | 'reply_not_streaming',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ListMessagesOptions {
+  /** Most messages to return; defaults to 50, at most 500. */
+  limit?: number;
+  /** Id of a message of the same conversation: only older messages are returned (the next page back). */
+  before?: string;
+}
+
+export interface RecordAgentTaskInput {
+  /** The agent reply the task contributed to. */
+  messageId: string;
+  agent: string;
+  skill: string;
+  /** The A2A task id, when the agent created one. */
+  taskId?: string;
+  startedAt: Date;
+  firstEventAt?: Date;
+  endedAt: Date;
+  outcome: AgentTaskOutcome;
+  errorCode?: string;
+}
+
+/** The orchestrator's durable record of conversations, messages and agent tasks. */
+export interface ChatLog {
+  /** Creates an open conversation for `subject`. */
+  startConversation(input: { subject: string; role: string; locale: string }): Promise<Conversation>;
+  getConversation(id: string): Promise<Conversation | undefined>;
+  /** Stores a shopper message as `received`, committed before it resolves, and bumps the conversation's activity. */
+  recordShopperMessage(input: {
+    conversationId: string;
+    text: string;
+    correlationId: string;
+  }): Promise<StoredMessage>;
+  /** Creates an empty agent reply in `streaming` state answering the shopper message `replyTo`. */
+  startReply(input: {
+    conversationId: string;
+    replyTo: string;
+    correlationId: string;
+  }): Promise<StoredMessage>;
+  /** Sets the reply's first-token time once; later calls leave it unchanged. */
+  markFirstToken(replyId: string, at?: Date): Promise<void>;
+  /** Ends a streaming reply as `answered` and marks the shopper message it answers `answered` too. */
+  completeReply(input: {
+    replyId: string;
+    text: string;
+    agents: string[];
+    citations: unknown[];
+  }): Promise<StoredMessage>;
+  /** Ends a streaming reply as `failed`, keeping the partial `text`; the shopper message stays `received`. */
+  failReply(input: {
+    replyId: string;
+    text: string;
+    errorCode: string;
+    agents: string[];
+  }): Promise<StoredMessage>;
+  recordAgentTask(input: RecordAgentTaskInput): Promise<AgentTaskRecord>;
+  /** The newest `limit` messages (before the cursor, if any), in chronological order. */
+  listMessages(conversationId: string, options?: ListMessagesOptions): Promise<StoredMessage[]>;
+  /** Closes the conversation; closing again keeps the first time and reason. */
+  closeConversation(id: string, reason: string): Promise<Conversation>;
+  /** Milliseconds from the first shopper message to the first token of any agent reply; undefined until then. */
+  firstResponseMs(conversationId: string): Promise<number | undefined>;
+}
+
+export interface ChatLogOptions {
+  /** A migrated database (see `migrate`). */
+  sql: SqlClient;
+  /** The clock; defaults to the system clock. */
+  now?: () => Date;
+}
+
+const conversationRow = z
+  .object({
+    id: z.string(),
+    subject: z.string(),
+    role: z.string(),
+    locale: z.string(),
+    created_at: z.coerce.date(),
+    last_activity_at: z.coerce.date(),
+    closed_at: z.coerce.date().nullable(),
+    close_reason: z.string().nullable(),
+  })
+  .transform(
+    (r): Conversation => ({
+      id: r.id,
+      subject: r.subject,
+      role: r.role,
+      locale: r.locale,
+      createdAt: r.created_at,
+      lastActivityAt: r.last_activity_at,
+      closedAt: r.closed_at,
+      closeReason: r.close_reason,
+    }),
+  );
+
+const messageRow = z
+  .object({
+    id: z.string(),
+    conversation_id: z.string(),
+    author: MessageAuthorSchema,
+    text: z.string(),
+    created_at: z.coerce.date(),
+    correlation_id: z.string(),
+    reply_to: z.string().nullable(),
+    status: MessageStatusSchema,
+    first_token_at: z.coerce.date().nullable(),
+    completed_at: z.coerce.date().nullable(),
+    agents: z.array(z.string()),
+    citations: z.array(z.unknown()),
+    error_code: z.string().nullable(),
+  })
+  .transform(
+    (r): StoredMessage => ({
+      id: r.id,
+      conversationId: r.conversation_id,
+      author: r.author,
+      text: r.text,
+      createdAt: r.created_at,
+      correlationId: r.correlation_id,
+      replyTo: r.reply_to,
+      status: r.status,
+      firstTokenAt: r.first_token_at,
+      completedAt: r.completed_at,
+      agents: r.agents,
+      citations: r.citations,
+      errorCode: r.error_code,
+    }),
+  );
+
+const agentTaskRow = z
+  .object({
+    id: z.string(),
+    message_id: z.string(),
+    agent: z.string(),
+    skill: z.string(),
+    task_id: z.string().nullable(),
+    started_at: z.coerce.date(),
+    first_event_at: z.coerce.date().nullable(),
+    ended_at: z.coerce.date().nullable(),
+    outcome: AgentTaskOutcomeSchema.nullable(),
+    error_code: z.string().nullable(),
+  })
+  .transform(
+    (r): AgentTaskRecord => ({
+      id: r.id,
+      messageId: r.message_id,
+      agent: r.agent,
+      skill: r.skill,
+      taskId: r.task_id,
+      startedAt: r.started_at,
+      firstEventAt: r.first_event_at,
+      endedAt: r.ended_at,
+      outcome: r.outcome,
+      errorCode: r.error_code,
+    }),
+  );
+
+const CONVERSATION_COLUMNS =
+  'id, subject, role, locale, created_at, last_activity_at, closed_at, close_reason';
+const MESSAGE_COLUMNS =
+  'id, conversation_id, author, text, created_at, correlation_id, reply_to, status, first_token_at, completed_at, agents, citations, error_code';
+const AGENT_TASK_COLUMNS =
+  'id, message_id, agent, skill, task_id, started_at, first_event_at, ended_at, outcome, error_code';
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 500;
+
+/** Builds a {@link ChatLog} over a migrated PGlite or PostgreSQL database. */
+export function createChatLog(options: ChatLogOptions): ChatLog {
+  const { sql, now = () => new Date() } = options;
+
+  async function requireConversation(db: SqlClient, id: string): Promise<void> {
+    const rows = await db.query('SELECT 1 FROM conversations WHERE id = $1', [id]);
+    if (rows.length === 0) throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
+  }
+
+  /** Ends a streaming reply; explains a no-op update as "not found" or "no longer streaming". */
+  async function finishReply(db: SqlClient, replyId: string, set: string, params: unknown[]) {
+    const rows = await db.query(
+      `UPDATE messages SET ${set}
+       WHERE id = $1 AND author = 'agent' AND status = 'streaming'
+       RETURNING ${MESSAGE_COLUMNS}`,
+      [replyId, ...params],
+    );
+    if (rows[0] !== undefined) return messageRow.parse(rows[0]);
+    const existing = await db.query('SELECT 1 FROM messages WHERE id = $1 AND author = $2', [
+      replyId,
+      'agent',
+    ]);
+    if (existing.length === 0) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
+    throw new ChatLogError('reply_not_streaming', `reply ${replyId} has already ended`);
+  }
+
+  return {
+    async startConversation({ subject, role, locale }) {
+      const at = now();
+      const rows = await sql.query(
+        `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at)
+         VALUES ($1, $2, $3, $4, $5, $5)
+         RETURNING ${CONVERSATION_COLUMNS}`,
+        [randomUUID(), subject, role, locale, at],
+      );
+      return conversationRow.parse(rows[0]);
+    },
+
+    async getConversation(id) {
+      if (!isUuid(id)) return undefined;
+      const rows = await sql.query(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]);
+      return rows[0] === undefined ? undefined : conversationRow.parse(rows[0]);
+    },
+
+    async recordShopperMessage({ conversationId, text, correlationId }) {
+      if (!isUuid(conversationId)) {
+        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
+      }
+      const at = now();
+      // Both writes commit together before this resolves: the message is durable before any agent sees it.
+      return sql.transaction(async (tx) => {
+        const bumped = await tx.query(
+          'UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1 RETURNING id',
+          [conversationId, at],
+        );
+        if (bumped.length === 0) {
+          throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
+        }
+        const rows = await tx.query(
+          `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
+           VALUES ($1, $2, 'shopper', $3, $4, $5, 'received')
+           RETURNING ${MESSAGE_COLUMNS}`,
+          [randomUUID(), conversationId, text, at, correlationId],
+        );
+        return messageRow.parse(rows[0]);
+      });
+    },
+
+    async startReply({ conversationId, replyTo, correlationId }) {
+      if (!isUuid(conversationId)) {
+        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
+      }
+      if (!isUuid(replyTo)) throw new ChatLogError('message_not_found', `message ${replyTo} not found`);
+      return sql.transaction(async (tx) => {
+        await requireConversation(tx, conversationId);
+        const answered = await tx.query('SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2', [
+          replyTo,
+          conversationId,
+        ]);
+        if (answered.length === 0) {
+          throw new ChatLogError(
+            'message_not_found',
+            `message ${replyTo} not found in conversation ${conversationId}`,
+          );
+        }
+        const rows = await tx.query(
+          `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, reply_to, status)
+           VALUES ($1, $2, 'agent', '', $3, $4, $5, 'streaming')
+           RETURNING ${MESSAGE_COLUMNS}`,
+          [randomUUID(), conversationId, now(), correlationId, replyTo],
+        );
+        return messageRow.parse(rows[0]);
+      });
+    },
+
+    async markFirstToken(replyId, at = now()) {
+      if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
+      const rows = await sql.query(
+        `UPDATE messages SET first_token_at = COALESCE(first_token_at, $2)
+         WHERE id = $1 AND author = 'agent' RETURNING id`,
+        [replyId, at],
+      );
+      if (rows.length === 0) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
+    },
+
+    async completeReply({ replyId, text, agents, citations }) {
+      if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
+      const at = now();
+      return sql.transaction(async (tx) => {
+        // A reply that never streamed shows its first text on completion, so that is its first token.
+        const reply = await finishReply(
+          tx,
+          replyId,
+          `status = 'answered', text = $2, agents = $3::text[], citations = $4::text::jsonb,
+           completed_at = $5, first_token_at = COALESCE(first_token_at, $5)`,
+          [text, agents, JSON.stringify(citations), at],
+        );
+        if (reply.replyTo !== null) {
+          await tx.query(`UPDATE messages SET status = 'answered' WHERE id = $1 AND author = 'shopper'`, [
+            reply.replyTo,
+          ]);
+        }
+        await tx.query(
+          'UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1',
+          [reply.conversationId, at],
+        );
+        return reply;
+      });
+    },
+
+    async failReply({ replyId, text, errorCode, agents }) {
+      if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
+      const at = now();
+      return sql.transaction(async (tx) => {
+        // The shopper message is deliberately left 'received', so an unanswered question is never lost.
+        const reply = await finishReply(
+          tx,
+          replyId,
+          `status = 'failed', text = $2, error_code = $3, agents = $4::text[], completed_at = $5`,
+          [text, errorCode, agents, at],
+        );
+        await tx.query(
+          'UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1',
+          [reply.conversationId, at],
+        );
+        return reply;
+      });
+    },
+
+    async recordAgentTask(input) {
+      if (!isUuid(input.messageId)) {
+        throw new ChatLogError('message_not_found', `message ${input.messageId} not found`);
+      }
+      const rows = await sql
+        .query(
+          `INSERT INTO agent_tasks
+           (id, message_id, agent, skill, task_id, started_at, first_event_at, ended_at, outcome, error_code)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         RETURNING ${AGENT_TASK_COLUMNS}`,
+          [
+            randomUUID(),
+            input.messageId,
+            input.agent,
+            input.skill,
+            input.taskId ?? null,
+            input.startedAt,
+            input.firstEventAt ?? null,
+            input.endedAt,
+            AgentTaskOutcomeSchema.parse(input.outcome),
+            input.errorCode ?? null,
+          ],
+        )
+        .catch((error: unknown) => {
+          // 23503: foreign-key violation, i.e. no such message.
+          if ((error as { code?: unknown } | null)?.code === '23503') {
+            throw new ChatLogError('message_not_found', `message ${input.messageId} not found`);
+          }
+          throw error;
+        });
+      return agentTaskRow.parse(rows[0]);
+    },
+
+    async listMessages(conversationId, { limit = DEFAULT_PAGE, before } = {}) {
+      if (!isUuid(conversationId)) return [];
+      const pageSize = Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE);
+      let rows: unknown[];
+      if (before === undefined) {
+        rows = await sql.query(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1
+           ORDER BY created_at DESC, seq DESC LIMIT $2`,
+          [conversationId, pageSize],
+        );
+      } else {
+        const cursor = isUuid(before)
+          ? await sql.query('SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2', [
+              before,
+              conversationId,
+            ])
+          : [];
+        if (cursor.length === 0) {
+          throw new ChatLogError(
+            'message_not_found',
+            `message ${before} not found in conversation ${conversationId}`,
+          );
+        }
+        rows = await sql.query(
+          `SELECT ${MESSAGE_COLUMNS} FROM messages
+           WHERE conversation_id = $1
+             AND (created_at, seq) < (SELECT created_at, seq FROM messages WHERE id = $2)
+           ORDER BY created_at DESC, seq DESC LIMIT $3`,
+          [conversationId, before, pageSize],
+        );
+      }
+      return rows.map((row) => messageRow.parse(row)).reverse();
+    },
+
+    async closeConversation(id, reason) {
+      if (!isUuid(id)) throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
+      const rows = await sql.query(
+        `UPDATE conversations
+         SET closed_at = COALESCE(closed_at, $2), close_reason = CASE WHEN closed_at IS NULL THEN $3 ELSE close_reason END
+         WHERE id = $1
+         RETURNING ${CONVERSATION_COLUMNS}`,
+        [id, now(), reason],
+      );
+      if (rows[0] === undefined)
+        throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
+      return conversationRow.parse(rows[0]);
+    },
+
+    async firstResponseMs(conversationId) {
+      if (!isUuid(conversationId)) return undefined;
+      const rows = await sql.query<{ asked: unknown; answered: unknown }>(
+        `SELECT
+           (SELECT min(created_at) FROM messages WHERE conversation_id = $1 AND author = 'shopper') AS asked,
+           (SELECT min(first_token_at) FROM messages WHERE conversation_id = $1 AND author = 'agent') AS answered`,
+        [conversationId],
+      );
+      const row = rows[0];
+      if (row?.asked == null || row.answered == null) return undefined;
+      const asked = z.coerce.date().parse(row.asked);
+      const answered = z.coerce.date().parse(row.answered);
+      return answered.getTime() - asked.getTime();
+    },
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Ids arrive from URLs; a malformed one is simply not found rather than a database cast error.
+function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

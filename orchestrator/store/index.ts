@@ -1,0 +1,64 @@
+import { type ChatLog, createChatLog } from './chat-log.js';
+import { migrate } from './migrations.js';
+import { createPgliteClient, createPostgresClient, type SqlClient } from './sql.js';
+
+export {
+  type AgentTaskOutcome,
+  AgentTaskOutcomeSchema,
+  type AgentTaskRecord,
+  AgentTaskRecordSchema,
+  type ChatLog,
+  ChatLogError,
+  type ChatLogOptions,
+  type Conversation,
+  ConversationSchema,
+  createChatLog,
+  type ListMessagesOptions,
+  type MessageAuthor,
+  MessageAuthorSchema,
+  type MessageStatus,
+  MessageStatusSchema,
+  type RecordAgentTaskInput,
+  type StoredMessage,
+  StoredMessageSchema,
+} from './chat-log.js';
+export { MIGRATIONS, type MigrateOptions, type Migration, migrate } from './migrations.js';
+export {
+  createPgliteClient,
+  createPostgresClient,
+  type PgliteClientOptions,
+  type PostgresClientOptions,
+  type SqlClient,
+} from './sql.js';
+
+export interface OpenStoreOptions {
+  /** A PostgreSQL URL; when set the store uses that server instead of PGlite. */
+  databaseUrl?: string;
+  /** Directory of the embedded PGlite database, used when `databaseUrl` is not set. */
+  dataDir: string;
+  /** The clock; defaults to the system clock. */
+  now?: () => Date;
+}
+
+/** An open, migrated store. */
+export interface Store {
+  sql: SqlClient;
+  chatLog: ChatLog;
+  /** Closes the database; call once on shutdown. */
+  close(): Promise<void>;
+}
+
+/** Opens PostgreSQL when `databaseUrl` is set, else PGlite at `dataDir`, and applies pending migrations. */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { databaseUrl, dataDir, now } = options;
+  const sql = databaseUrl
+    ? await createPostgresClient({ connectionString: databaseUrl })
+    : await createPgliteClient({ dataDir });
+  try {
+    await migrate({ sql });
+  } catch (error) {
+    await sql.close();
+    throw error;
+  }
+  return { sql, chatLog: createChatLog({ sql, ...(now ? { now } : {}) }), close: () => sql.close() };
+}

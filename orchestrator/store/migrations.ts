@@ -1,0 +1,108 @@
+import type { SqlClient } from './sql.js';
+
+/** One schema change: applied once, in `id` order, and recorded in `schema_migrations`. */
+export interface Migration {
+  /** Sortable, unique and never renamed once released, e.g. `0001_chat_log`. */
+  id: string;
+  /** Statements run in order; one statement each, since PGlite's parameterised protocol accepts no batches. */
+  statements: readonly string[];
+}
+
+/** The store's migrations, shared by PGlite and PostgreSQL; append new ones, never edit released ones. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: '0001_chat_log',
+    statements: [
+      `CREATE TABLE conversations (
+        id uuid PRIMARY KEY,
+        subject text NOT NULL,
+        role text NOT NULL,
+        locale text NOT NULL,
+        created_at timestamptz NOT NULL,
+        last_activity_at timestamptz NOT NULL,
+        closed_at timestamptz,
+        close_reason text
+      )`,
+      'CREATE INDEX conversations_subject_idx ON conversations (subject, created_at)',
+      'CREATE INDEX conversations_created_at_idx ON conversations (created_at)',
+      // seq breaks ties between messages stored within the same millisecond, so order and cursors stay stable.
+      `CREATE TABLE messages (
+        id uuid PRIMARY KEY,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        author text NOT NULL CHECK (author IN ('shopper', 'agent', 'system')),
+        text text NOT NULL,
+        created_at timestamptz NOT NULL,
+        correlation_id text NOT NULL,
+        reply_to uuid REFERENCES messages (id) ON DELETE SET NULL,
+        status text NOT NULL CHECK (status IN ('received', 'streaming', 'answered', 'failed')),
+        first_token_at timestamptz,
+        completed_at timestamptz,
+        agents text[] NOT NULL DEFAULT '{}',
+        citations jsonb NOT NULL DEFAULT '[]',
+        error_code text
+      )`,
+      'CREATE INDEX messages_conversation_idx ON messages (conversation_id, created_at, seq)',
+      'CREATE INDEX messages_created_at_idx ON messages (created_at)',
+      'CREATE INDEX messages_reply_to_idx ON messages (reply_to)',
+      `CREATE TABLE agent_tasks (
+        id uuid PRIMARY KEY,
+        message_id uuid NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        agent text NOT NULL,
+        skill text NOT NULL,
+        task_id text,
+        started_at timestamptz NOT NULL,
+        first_event_at timestamptz,
+        ended_at timestamptz,
+        outcome text CHECK (outcome IN ('completed', 'failed', 'timeout', 'canceled', 'refused', 'unavailable')),
+        error_code text
+      )`,
+      'CREATE INDEX agent_tasks_agent_idx ON agent_tasks (agent, started_at)',
+      'CREATE INDEX agent_tasks_message_idx ON agent_tasks (message_id)',
+    ],
+  },
+];
+
+export interface MigrateOptions {
+  sql: SqlClient;
+  /** Defaults to {@link MIGRATIONS}; tests pass their own. */
+  migrations?: readonly Migration[];
+}
+
+/** Applies every migration not yet recorded, in one transaction under an advisory lock; returns the ids applied. */
+export async function migrate(options: MigrateOptions): Promise<string[]> {
+  const { sql, migrations = MIGRATIONS } = options;
+  assertOrdered(migrations);
+  return sql.transaction(async (tx) => {
+    // Serialises concurrent starters on PostgreSQL (per schema); the lock is released at commit or rollback.
+    // Under READ COMMITTED the statements after the wait see what the previous holder committed.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('atende.schema_migrations.' || current_schema()))");
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+        id text PRIMARY KEY,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const done = new Set(
+      (await tx.query<{ id: string }>('SELECT id FROM schema_migrations')).map((r) => r.id),
+    );
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.id)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+      applied.push(migration.id);
+    }
+    return applied;
+  });
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  for (let i = 1; i < migrations.length; i++) {
+    const previous = migrations[i - 1]?.id ?? '';
+    const current = migrations[i]?.id ?? '';
+    if (current <= previous) {
+      throw new Error(`migrations must have unique ids in ascending order: ${previous} before ${current}`);
+    }
+  }
+}
