@@ -36,6 +36,8 @@ export interface OpenStoreOptions {
   databaseUrl?: string;
   /** Directory of the embedded PGlite database, used when `databaseUrl` is not set. */
   dataDir: string;
+  /** PostgreSQL schema to work in (created when missing); defaults to the connection's search_path. */
+  databaseSchema?: string;
   /** The clock; defaults to the system clock. */
   now?: () => Date;
 }
@@ -50,9 +52,9 @@ export interface Store {
 
 /** Opens PostgreSQL when `databaseUrl` is set, else PGlite at `dataDir`, and applies pending migrations. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  const { databaseUrl, dataDir, now } = options;
+  const { databaseUrl, dataDir, databaseSchema, now } = options;
   const sql = databaseUrl
-    ? await createPostgresClient({ connectionString: databaseUrl })
+    ? await createPostgresClient({ connectionString: databaseUrl, schema: databaseSchema })
     : await createPgliteClient({ dataDir });
   try {
     await migrate({ sql });
@@ -60,5 +62,5 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await sql.close();
     throw error;
   }
-  return { sql, chatLog: createChatLog({ sql, ...(now ? { now } : {}) }), close: () => sql.close() };
+  return { sql, chatLog: createChatLog({ sql, now }), close: () => sql.close() };
 }
