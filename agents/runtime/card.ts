@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { AgentCard } from '@a2a-js/sdk';
 import { z } from 'zod';
 
-const stringList = z.object({ list: z.array(z.string()) }).strict();
+// Proto JSON omits empty lists, so `list` may be absent.
+const stringList = z.object({ list: z.array(z.string()).optional() }).strict();
 const securityRequirementSchema = z.object({ schemes: z.record(z.string(), stringList) }).strict();
 
 const securitySchemeSchema = z

@@ -10,7 +10,7 @@ import { createLogger } from './logger.js';
 import { createMtlsFetch, type MtlsFetch } from './mtls-fetch.js';
 import { createAgentApp, type RunningServer, startAgentServer } from './server.js';
 import { createTokenVerifier } from './service-token.js';
-import { createTestPki, echoExecutor, type TestPki, testCard, userMessage } from './test-fixtures.js';
+import { createTestPki, echoExecutor, type TestPki, testCard, userMessage } from './testing/fixtures.js';
 
 const ISSUER = 'atende-orchestrator';
 let pki: TestPki;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentCard, type Message, Role, TaskState } from '@a2a-js/sdk';
 import { AgentEvent, type AgentExecutor, type ExecutionEventBus } from '@a2a-js/sdk/server';
-import { generateCerts, loadTlsMaterial, type TlsMaterial } from '../../certs/certs.js';
+import { generateCerts, loadTlsMaterial, type TlsMaterial } from '../../../certs/certs.js';
 
 // Shared by end-to-end tests: real certificates in a temp folder, a card and a small executor.
 

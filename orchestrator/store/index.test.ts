@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createPostgresClient, openStore } from './index.js';
+import { manualClock } from './test-support.js';
+
+const postgresUrl = process.env.TEST_DATABASE_URL;
+
+describe('openStore with PGlite', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('keeps the chat log across a reopen of the same data directory', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'atende-store-'));
+    const dataDir = join(dir, 'nested', 'pglite');
+    const clock = manualClock();
+
+    const first = await openStore({ dataDir, now: clock.now });
+    const conv = await first.chatLog.startConversation({
+      subject: 'shopper-1',
+      role: 'shopper',
+      locale: 'en',
+    });
+    const message = await first.chatLog.recordShopperMessage({
+      conversationId: conv.id,
+      text: 'Where is my order?',
+      correlationId: 'c-1',
+    });
+    await first.close();
+
+    const second = await openStore({ dataDir, now: clock.now });
+    try {
+      expect(await second.chatLog.getConversation(conv.id)).toEqual(conv);
+      expect(await second.chatLog.listMessages(conv.id)).toEqual([message]);
+      const applied = await second.sql.query<{ id: string }>('SELECT id FROM schema_migrations');
+      expect(applied).toHaveLength(1);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+// PostgreSQL runs only when a server is available: set TEST_DATABASE_URL (the test uses its own random schema).
+describe.skipIf(!postgresUrl)('openStore with PostgreSQL', () => {
+  it('uses the server when a database URL is given', async () => {
+    const databaseSchema = `test_store_${randomUUID().replaceAll('-', '')}`;
+    const store = await openStore({
+      databaseUrl: postgresUrl,
+      databaseSchema,
+      dataDir: '/nonexistent/unused',
+    });
+    try {
+      const conv = await store.chatLog.startConversation({ subject: 's', role: 'guest', locale: 'en' });
+      expect(await store.chatLog.getConversation(conv.id)).toEqual(conv);
+      const [row] = await store.sql.query<{ schema: string }>('SELECT current_schema() AS schema');
+      expect(row?.schema).toBe(databaseSchema);
+    } finally {
+      await store.close();
+      const admin = await createPostgresClient({ connectionString: postgresUrl ?? '' });
+      await admin.query(`DROP SCHEMA IF EXISTS "${databaseSchema}" CASCADE`);
+      await admin.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { TestPki } from '../../agents/runtime/testing/fixtures.js';
+import { loadConfig } from '../config.js';
+import { type Orchestrator, startOrchestrator } from '../server.js';
+
+/** A free TCP port on 127.0.0.1 (released before returning, so a server can take it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts an orchestrator on a free port with a fresh data folder, trusting `pki`. */
+export async function startTestOrchestrator(options: {
+  pki: TestPki;
+  port: number;
+  agentUrls: string[];
+  env?: Record<string, string>;
+}): Promise<Orchestrator & { dataDir: string }> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'atende-orch-'));
+  const config = loadConfig({
+    PORT: String(options.port),
+    HOST: '127.0.0.1',
+    CERTS_DIR: options.pki.dir,
+    DATA_DIR: dataDir,
+    AGENT_URLS: options.agentUrls.join(','),
+    LOG_LEVEL: 'silent',
+    DISCOVERY_INTERVAL_MS: '500',
+    ...options.env,
+  });
+  return { ...(await startOrchestrator(config)), dataDir };
+}
+
+/** Starts an agent entry point (`main.ts`) as its own process; resolves when it prints `ready` or listens. */
+export async function spawnAgent(options: {
+  entry: string;
+  env: Record<string, string>;
+  readyPattern?: RegExp;
+}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pattern = options.readyPattern ?? /ready|listening/;
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (pattern.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code}:\n${output}`));
+    });
+  });
+  return child;
+}
+
+/** One server-sent event. */
+export interface SseEvent {
+  event: string;
+  data: any;
+  at: number;
+}
+
+/** A `fetch` that trusts the test CA (the orchestrator's public edge needs no client certificate). */
+export function publicFetch(ca: string): { fetch: typeof fetch; close(): Promise<void> } {
+  const dispatcher = new Agent({ connect: { ca } });
+  return {
+    fetch: ((url: string, init?: RequestInit) =>
+      undiciFetch(url, { ...(init as object), dispatcher } as never)) as never,
+    close: () => dispatcher.close(),
+  };
+}
+
+/** Reads a whole `text/event-stream` response into events, stamping each with its arrival time. */
+export async function readSse(response: Response): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut = buffer.indexOf('\n\n');
+    while (cut !== -1) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+      }
+      if (data.length) events.push({ event, data: JSON.parse(data.join('\n')), at: performance.now() });
+      cut = buffer.indexOf('\n\n');
+    }
+  }
+  return events;
+}
