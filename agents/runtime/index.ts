@@ -1,3 +1,4 @@
+export { type Caller, callerOf } from './caller.js';
 export {
   AgentCardError,
   type AgentCardJson,
@@ -9,10 +10,12 @@ export {
   requiredScopeSets,
   validateAgentCardJson,
 } from './card.js';
+export { type AgentConfig, loadAgentConfig } from './config.js';
 export { AUTH_ERROR_CODE, createJsonRpcHandler } from './json-rpc.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { createMtlsFetch, type MtlsFetch } from './mtls-fetch.js';
 export { type AgentEnv, peerIdentity } from './peer.js';
+export { runAgent } from './run-agent.js';
 export {
   type AgentAppOptions,
   createAgentApp,
@@ -29,3 +32,4 @@ export {
   type TokenRefusal,
   type TokenVerifier,
 } from './service-token.js';
+export { BoundedTaskStore, type BoundedTaskStoreOptions } from './task-store.js';
