@@ -79,6 +79,7 @@ export class ChatLogError extends Error {
   }
 }
 
+/** A page of {@link ChatLog.listMessages}. */
 export interface ListMessagesOptions {
   /** Most messages to return; defaults to 50, at most 500. */
   limit?: number;
@@ -86,6 +87,7 @@ export interface ListMessagesOptions {
   before?: string;
 }
 
+/** One finished agent task, as {@link ChatLog.recordAgentTask} stores it. */
 export interface RecordAgentTaskInput {
   /** The agent reply the task contributed to. */
   messageId: string;
@@ -104,6 +106,7 @@ export interface RecordAgentTaskInput {
 export interface ChatLog {
   /** Creates an open conversation for `subject`. */
   startConversation(input: { subject: string; role: string; locale: string }): Promise<Conversation>;
+  /** The conversation, or undefined when the id is unknown or malformed. */
   getConversation(id: string): Promise<Conversation | undefined>;
   /** Stores a shopper message as `received`, committed before it resolves, and bumps the conversation's activity. */
   recordShopperMessage(input: {
@@ -119,7 +122,7 @@ export interface ChatLog {
   }): Promise<StoredMessage>;
   /** Sets the reply's first-token time once; later calls leave it unchanged. */
   markFirstToken(replyId: string, at?: Date): Promise<void>;
-  /** Ends a streaming reply as `answered` and marks the shopper message it answers `answered` too. */
+  /** Ends a streaming reply as `answered` (first token = now if unset); its shopper message too. */
   completeReply(input: {
     replyId: string;
     text: string;
@@ -133,6 +136,7 @@ export interface ChatLog {
     errorCode: string;
     agents: string[];
   }): Promise<StoredMessage>;
+  /** Stores one agent task of a reply; throws `message_not_found` for an unknown message. */
   recordAgentTask(input: RecordAgentTaskInput): Promise<AgentTaskRecord>;
   /** The newest `limit` messages (before the cursor, if any), in chronological order. */
   listMessages(conversationId: string, options?: ListMessagesOptions): Promise<StoredMessage[]>;
@@ -142,6 +146,7 @@ export interface ChatLog {
   firstResponseMs(conversationId: string): Promise<number | undefined>;
 }
 
+/** Options of {@link createChatLog}. */
 export interface ChatLogOptions {
   /** A migrated database (see `migrate`). */
   sql: SqlClient;

@@ -31,6 +31,7 @@ export {
   type SqlClient,
 } from './sql.js';
 
+/** Options of {@link openStore}. */
 export interface OpenStoreOptions {
   /** A PostgreSQL URL; when set the store uses that server instead of PGlite. */
   databaseUrl?: string;

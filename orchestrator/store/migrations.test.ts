@@ -22,9 +22,12 @@ function migrationContract(open: () => Promise<TestDatabase>) {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       'agent_tasks',
+      'audit_log',
       'conversations',
       'messages',
+      'refresh_tokens',
       'schema_migrations',
+      'users',
     ]);
   });
 

@@ -61,8 +61,56 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX agent_tasks_message_idx ON agent_tasks (message_id)',
     ],
   },
+  {
+    id: '0002_accounts_and_audit',
+    statements: [
+      `CREATE TABLE users (
+        id uuid PRIMARY KEY,
+        email text NOT NULL UNIQUE,
+        display_name text NOT NULL,
+        role text NOT NULL CHECK (role IN ('customer', 'premium', 'operator', 'admin')),
+        password_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+      // Refresh tokens are opaque; only a SHA-256 of their secret is kept. A family is one login's chain of rotations.
+      `CREATE TABLE refresh_tokens (
+        id uuid PRIMARY KEY,
+        family_id uuid NOT NULL,
+        user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        token_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz,
+        revoked_at timestamptz
+      )`,
+      'CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id)',
+      `CREATE TABLE audit_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        event text NOT NULL,
+        subject text,
+        ip text,
+        request_id text,
+        details jsonb NOT NULL DEFAULT '{}'
+      )`,
+      'CREATE INDEX audit_log_at_idx ON audit_log (at)',
+      'CREATE INDEX audit_log_subject_idx ON audit_log (subject, at)',
+      // Repudiation: the database itself keeps the audit log append-only, whatever the application does.
+      `CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END
+      $$`,
+      `CREATE TRIGGER audit_log_no_update_delete BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
+      `CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`,
+    ],
+  },
 ];
 
+/** Options of {@link migrate}. */
 export interface MigrateOptions {
   sql: SqlClient;
   /** Defaults to {@link MIGRATIONS}; tests pass their own. */

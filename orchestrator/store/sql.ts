@@ -12,6 +12,7 @@ export interface SqlClient {
   close(): Promise<void>;
 }
 
+/** Options of {@link createPgliteClient}. */
 export interface PgliteClientOptions {
   /** Directory holding the database files (created when missing); undefined keeps the database in memory. */
   dataDir?: string;
@@ -46,6 +47,7 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
   };
 }
 
+/** Options of {@link createPostgresClient}. */
 export interface PostgresClientOptions {
   /** A `postgres://` URL. */
   connectionString: string;

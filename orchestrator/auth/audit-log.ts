@@ -1,0 +1,69 @@
+import type { SqlClient } from '../store/index.js';
+
+/** Security events written to the append-only audit log. */
+export type AuditEvent =
+  | 'register'
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'login_locked'
+  | 'refresh_reuse_detected'
+  | 'logout'
+  | 'password_rehashed'
+  | 'token_refused'
+  | 'role_refused'
+  | 'rate_limited';
+
+/** One audit entry as read back. */
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  event: AuditEvent;
+  subject: string | null;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
+/** The append-only audit log; the database itself refuses UPDATE, DELETE and TRUNCATE on it. */
+export interface AuditLog {
+  record(entry: { event: AuditEvent; subject?: string; ip?: string; requestId?: string; details?: object }): Promise<void>;
+  recent(options?: { limit?: number; event?: AuditEvent; subject?: string }): Promise<AuditEntry[]>;
+}
+
+/** Creates the audit log over `sql`. */
+export function createAuditLog(options: { sql: SqlClient }): AuditLog {
+  const { sql } = options;
+  return {
+    async record(entry) {
+      await sql.query(
+        'insert into audit_log (event, subject, ip, request_id, details) values ($1, $2, $3, $4, $5)',
+        [entry.event, entry.subject ?? null, entry.ip ?? null, entry.requestId ?? null, JSON.stringify(entry.details ?? {})],
+      );
+    },
+    async recent(opts = {}) {
+      const rows = await sql.query<{
+        id: string | number;
+        at: Date | string;
+        event: AuditEvent;
+        subject: string | null;
+        ip: string | null;
+        request_id: string | null;
+        details: Record<string, unknown> | string;
+      }>(
+        `select id, at, event, subject, ip, request_id, details from audit_log
+          where ($1::text is null or event = $1) and ($2::text is null or subject = $2)
+          order by id desc limit $3`,
+        [opts.event ?? null, opts.subject ?? null, opts.limit ?? 100],
+      );
+      return rows.map((r) => ({
+        id: Number(r.id),
+        at: new Date(r.at),
+        event: r.event,
+        subject: r.subject,
+        ip: r.ip,
+        requestId: r.request_id,
+        details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+      }));
+    },
+  };
+}
