@@ -2,12 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from '../agents/runtime/logger.js';
 import type { AccessTokens } from './auth/access-tokens.js';
+import type { AccountStore } from './auth/accounts.js';
+import type { AuditLog } from './auth/audit-log.js';
+import type { LoginGuard } from './auth/login-guard.js';
+import { authRoutes } from './auth/routes.js';
 import type { ChatService } from './chat/reply.js';
 import { chatRoutes } from './chat/routes.js';
+import { chatRateLimit } from './edge/chat-rate-limit.js';
+import { clientIp } from './edge/client-ip.js';
+import type { LimiterFactory } from './edge/limiter-store.js';
 import { handleError, httpError } from './errors.js';
 import type { AgentDirectory } from './mesh/agent-directory.js';
 import type { SigningKeys } from './mesh/signing-keys.js';
@@ -23,6 +31,13 @@ export interface AppDeps {
   logger: Logger;
   webDir: string;
   maxMessageChars: number;
+  accounts: AccountStore;
+  audit: AuditLog;
+  guard: LoginGuard;
+  limiters: LimiterFactory;
+  /** Origins allowed to call the API from a browser (the orchestrator's own public URL at least). */
+  allowedOrigins: string[];
+  chatMessagesPerMinute?: number;
 }
 
 const ASSET_TYPES: Record<string, string> = {
@@ -32,15 +47,63 @@ const ASSET_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
-/** Builds the orchestrator's Hono app; no side effects. */
-export function createApp(deps: AppDeps) {
-  const { keys, accessTokens, chat, chatLog, directory, logger, webDir } = deps;
+/** Builds the orchestrator's Hono app; no side effects beyond the limiters it asks the factory for. */
+export async function createApp(deps: AppDeps) {
+  const { keys, accessTokens, chat, chatLog, directory, logger, webDir, audit } = deps;
   const app = new Hono<{ Variables: { requestId: string } }>();
+  const allowed = new Set(deps.allowedOrigins.map((o) => new URL(o).origin));
 
   app.use(
     requestId({
       headerName: 'X-Request-Id',
       limitLength: 128,
+      // Accept a caller's id only if it looks like one; otherwise make our own.
+      generator: () => crypto.randomUUID(),
+    }),
+  );
+  app.use(async function requestLog(c, next) {
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+  });
+  // A browser request from a foreign origin is refused outright, before CORS or any handler runs.
+  app.use('/api/*', async function originGuard(c, next) {
+    const origin = c.req.header('origin');
+    if (origin && !allowed.has(origin)) {
+      await audit.record({
+        event: 'token_refused',
+        ip: clientIp(c),
+        requestId: c.get('requestId'),
+        details: { origin, reason: 'foreign_origin' },
+      });
+      throw httpError(403, 'origin_not_allowed', 'this origin may not call the Atende API');
+    }
+    await next();
+  });
+  app.use(
+    '/api/*',
+    cors({
+      origin: (origin) => (allowed.has(origin) ? origin : null),
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['content-type', 'authorization', 'x-request-id'],
+      exposeHeaders: [
+        'x-request-id',
+        'retry-after',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+        'ratelimit-policy',
+      ],
+      maxAge: 600,
     }),
   );
   app.use(
@@ -105,7 +168,22 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  app.route('/api', chatRoutes({ chat, chatLog, accessTokens, maxMessageChars: deps.maxMessageChars }));
+  const rateLimit = await chatRateLimit({
+    limiters: deps.limiters,
+    perClient: deps.chatMessagesPerMinute,
+    onLimited: (c, key) => {
+      void audit.record({
+        event: 'rate_limited',
+        subject: key,
+        ip: clientIp(c),
+        requestId: c.get('requestId' as never),
+      });
+    },
+  });
+  app.route(
+    '/api',
+    chatRoutes({ chat, chatLog, accessTokens, maxMessageChars: deps.maxMessageChars, rateLimit }),
+  );
 
   app.get('/', async (c) => c.html(await readFile(join(webDir, 'index.html'), 'utf8')));
   app.get('/assets/:file', async (c) => {

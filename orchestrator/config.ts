@@ -41,11 +41,52 @@ export const configSchema = z
     AGENT_FIRST_EVENT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
     AGENT_TASK_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
     MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(2_000),
+    /** Origin allowed by CORS for the web chat (the orchestrator's own origin is always allowed). */
+    WEB_ORIGIN: z.string().url().optional(),
+    RATE_LIMIT_STORE: z.enum(['memory', 'redis', 'postgres']).default('memory'),
+    REDIS_URL: z.string().url().optional(),
+    CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+    ACCESS_TOKEN_TTL_SEC: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(3600)
+      .default(15 * 60),
+    /** Password of the demo accounts seeded outside production. */
+    DEMO_PASSWORD: z.string().min(10).default('atende-demo-2026'),
+    SEED_DEMO_ACCOUNTS: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true')),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.RATE_LIMIT_STORE === 'redis' && !c.REDIS_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_URL'],
+        message: 'RATE_LIMIT_STORE=redis needs REDIS_URL',
+      });
+    }
+    if (c.RATE_LIMIT_STORE === 'postgres' && !c.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'RATE_LIMIT_STORE=postgres needs DATABASE_URL',
+      });
+    }
+    if (c.NODE_ENV === 'production' && c.SEED_DEMO_ACCOUNTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEED_DEMO_ACCOUNTS'],
+        message: 'demo accounts are never seeded in production',
+      });
+    }
   })
   .transform((c) => ({
     ...c,
     publicUrl: (c.PUBLIC_URL ?? `https://localhost:${c.PORT}`).replace(/\/$/, ''),
+    seedDemoAccounts: c.SEED_DEMO_ACCOUNTS ?? c.NODE_ENV !== 'production',
   }));
 
 /** Parsed orchestrator configuration. */

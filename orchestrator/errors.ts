@@ -10,13 +10,14 @@ export interface ErrorBody {
   requestId: string;
 }
 
-/** An HTTP error with a stable code; its message is safe to show. */
+/** An HTTP error with a stable code; its message is safe to show. A 429 carries `retryAfterSec`. */
 export function httpError(
   status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503,
   code: string,
   message: string,
+  retryAfterSec?: number,
 ) {
-  return new HTTPException(status, { message, cause: code });
+  return Object.assign(new HTTPException(status, { message, cause: code }), { retryAfterSec });
 }
 
 /** Maps zod errors to 400, known errors to their status, and anything else to a plain 500 that leaks nothing. */
@@ -29,8 +30,10 @@ export function handleError(logger: Logger) {
     }
     if (error instanceof HTTPException) {
       const code = typeof error.cause === 'string' ? error.cause : 'http_error';
+      const retryAfterSec = (error as { retryAfterSec?: number }).retryAfterSec;
       return c.json({ code, message: error.message, requestId } satisfies ErrorBody, error.status, {
         ...(error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
+        ...(retryAfterSec ? { 'Retry-After': String(retryAfterSec) } : {}),
       });
     }
     logger.error({ err: error, requestId, path: c.req.path }, 'unhandled error');

@@ -1,12 +1,19 @@
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { createLogger, type Logger } from '../agents/runtime/logger.js';
 import { createMtlsFetch } from '../agents/runtime/mtls-fetch.js';
 import { listenTls, type RunningServer } from '../agents/runtime/server.js';
 import { loadTlsMaterial } from '../certs/certs.js';
 import { createApp } from './app.js';
 import { createAccessTokens } from './auth/access-tokens.js';
+import { createAccountStore } from './auth/accounts.js';
+import { createAuditLog } from './auth/audit-log.js';
+import { demoAccounts, seedDemoAccounts } from './auth/demo-accounts.js';
+import { createLoginGuard } from './auth/login-guard.js';
 import { createChatService } from './chat/reply.js';
 import type { Config } from './config.js';
+import { createLimiterFactory, type LimiterBackend } from './edge/limiter-store.js';
 import { createAgentDirectory } from './mesh/agent-directory.js';
 import { createDispatcher } from './mesh/dispatch.js';
 import { createServiceTokenMinter } from './mesh/service-tokens.js';
@@ -34,65 +41,93 @@ export async function startOrchestrator(
     databaseUrl: config.DATABASE_URL,
     dataDir: join(config.DATA_DIR, 'pglite'),
   });
-  const mesh = createMtlsFetch({ tls });
-  const directory = createAgentDirectory({ baseUrls: config.AGENT_URLS, fetch: mesh.fetch, logger });
-  await directory.refresh();
-  directory.start(config.DISCOVERY_INTERVAL_MS);
-  const minter = createServiceTokenMinter({
-    keys,
-    issuer: config.TOKEN_ISSUER,
-    ttlSec: config.SERVICE_TOKEN_TTL_SEC,
-  });
-  const dispatcher = createDispatcher({
-    fetch: mesh.fetch,
-    minter,
-    logger,
-    firstEventTimeoutMs: config.AGENT_FIRST_EVENT_TIMEOUT_MS,
-    taskTimeoutMs: config.AGENT_TASK_TIMEOUT_MS,
-  });
-  const accessTokens = createAccessTokens({
-    keys,
-    issuer: config.TOKEN_ISSUER,
-    guestTtlSec: config.GUEST_TOKEN_TTL_SEC,
-  });
-  const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger });
-  const app = createApp({
-    keys,
-    accessTokens,
-    chat,
-    chatLog: store.chatLog,
-    directory,
-    logger,
-    webDir: config.WEB_DIR,
-    maxMessageChars: config.MAX_MESSAGE_CHARS,
-  });
-  let running: RunningServer;
+  const cleanups: Array<() => Promise<unknown>> = [() => store.close()];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
   try {
-    running = await listenTls({
+    const audit = createAuditLog({ sql: store.sql });
+    const accounts = createAccountStore({ sql: store.sql });
+    if (config.seedDemoAccounts) {
+      const created = await seedDemoAccounts(accounts, demoAccounts(config.DEMO_PASSWORD));
+      if (created.length) logger.info({ created }, 'demo accounts created');
+    }
+    const limiters = createLimiterFactory(await limiterBackend(config, cleanups));
+    const guard = await createLoginGuard({ limiters });
+    const mesh = createMtlsFetch({ tls });
+    cleanups.push(() => mesh.close());
+    const directory = createAgentDirectory({ baseUrls: config.AGENT_URLS, fetch: mesh.fetch, logger });
+    await directory.refresh();
+    directory.start(config.DISCOVERY_INTERVAL_MS);
+    cleanups.push(async () => directory.stop());
+    const minter = createServiceTokenMinter({
+      keys,
+      issuer: config.TOKEN_ISSUER,
+      ttlSec: config.SERVICE_TOKEN_TTL_SEC,
+    });
+    const dispatcher = createDispatcher({
+      fetch: mesh.fetch,
+      minter,
+      logger,
+      firstEventTimeoutMs: config.AGENT_FIRST_EVENT_TIMEOUT_MS,
+      taskTimeoutMs: config.AGENT_TASK_TIMEOUT_MS,
+    });
+    const accessTokens = createAccessTokens({
+      keys,
+      issuer: config.TOKEN_ISSUER,
+      guestTtlSec: config.GUEST_TOKEN_TTL_SEC,
+      accessTtlSec: config.ACCESS_TOKEN_TTL_SEC,
+      onRefused: (reason) =>
+        void audit.record({ event: 'token_refused', details: { reason } }).catch(() => undefined),
+    });
+    const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger, audit });
+    const app = await createApp({
+      keys,
+      accessTokens,
+      chat,
+      chatLog: store.chatLog,
+      directory,
+      logger,
+      webDir: config.WEB_DIR,
+      maxMessageChars: config.MAX_MESSAGE_CHARS,
+      accounts,
+      audit,
+      guard,
+      limiters,
+      allowedOrigins: [config.publicUrl, ...(config.WEB_ORIGIN ? [config.WEB_ORIGIN] : [])],
+      chatMessagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
+    });
+    const running: RunningServer = await listenTls({
       fetch: app.fetch as never,
       port: config.PORT,
       host: config.HOST,
       // Shoppers' browsers have no client certificate: the public edge is plain server-side TLS.
-      serverOptions: { cert: tls.cert, key: tls.key, ca: tls.ca },
+      serverOptions: { cert: tls.cert, key: tls.key },
     });
+    cleanups.push(() => running.close());
+    const url = config.PUBLIC_URL ?? `https://localhost:${running.port}`;
+    logger.info({ url, agents: config.AGENT_URLS }, 'orchestrator listening');
+    return { url, port: running.port, keys, logger, close };
   } catch (error) {
-    directory.stop();
-    await mesh.close();
-    await store.close();
+    await close();
     throw error;
   }
-  const url = config.PUBLIC_URL ?? `https://localhost:${running.port}`;
-  logger.info({ url, agents: config.AGENT_URLS }, 'orchestrator listening');
-  return {
-    url,
-    port: running.port,
-    keys,
-    logger,
-    async close() {
-      directory.stop();
-      await running.close();
-      await mesh.close();
-      await store.close();
-    },
-  };
+}
+
+async function limiterBackend(
+  config: Config,
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<LimiterBackend> {
+  if (config.RATE_LIMIT_STORE === 'redis' && config.REDIS_URL) {
+    const client = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined); // reconnects by itself; the limiter falls back meanwhile
+    cleanups.push(async () => client.disconnect());
+    return { kind: 'redis', client };
+  }
+  if (config.RATE_LIMIT_STORE === 'postgres' && config.DATABASE_URL) {
+    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+    cleanups.push(() => pool.end());
+    return { kind: 'postgres', pool };
+  }
+  return { kind: 'memory' };
 }

@@ -3,15 +3,19 @@ import { HTTPException } from 'hono/http-exception';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import type { SigningKeys } from '../mesh/signing-keys.js';
 
-/** The shopper behind a request. */
+/** Every role, from least to most trusted. */
+export const ROLES = ['guest', 'customer', 'premium', 'operator', 'admin'] as const;
+
+/** The shopper (or staff member) behind a request. */
 export interface Shopper {
   subject: string;
-  role: 'guest' | 'customer' | 'premium' | 'operator' | 'admin';
+  role: (typeof ROLES)[number];
 }
 
-/** Issues and verifies the shoppers' RS256 access tokens (audience `atende-api`). */
+/** Issues and verifies RS256 access tokens (audience `atende-api`). */
 export interface AccessTokens {
   issueGuest(): Promise<{ token: string; subject: string; expiresIn: number }>;
+  issue(shopper: Shopper & { name?: string }): Promise<{ token: string; expiresIn: number }>;
   verify(authorization: string | undefined): Promise<Shopper>;
 }
 
@@ -22,22 +26,30 @@ export function createAccessTokens(options: {
   keys: SigningKeys;
   issuer: string;
   guestTtlSec: number;
+  accessTtlSec?: number;
+  /** Called with the reason when a presented token is refused (for the audit log). */
+  onRefused?: (reason: string) => void;
 }): AccessTokens {
-  const { keys, issuer, guestTtlSec } = options;
+  const { keys, issuer, guestTtlSec, accessTtlSec = 15 * 60, onRefused } = options;
   const jwks = createLocalJWKSet(keys.jwks);
+  const sign = (claims: Record<string, unknown>, subject: string, ttl: number) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
+      .setIssuer(issuer)
+      .setAudience(AUDIENCE)
+      .setSubject(subject)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${ttl}s`)
+      .sign(keys.privateKey);
   return {
     async issueGuest() {
       const subject = `guest:${randomUUID()}`;
-      const token = await new SignJWT({ role: 'guest' })
-        .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
-        .setIssuer(issuer)
-        .setAudience(AUDIENCE)
-        .setSubject(subject)
-        .setJti(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime(`${guestTtlSec}s`)
-        .sign(keys.privateKey);
-      return { token, subject, expiresIn: guestTtlSec };
+      return { token: await sign({ role: 'guest' }, subject, guestTtlSec), subject, expiresIn: guestTtlSec };
+    },
+    async issue(shopper) {
+      const claims = { role: shopper.role, ...(shopper.name ? { name: shopper.name } : {}) };
+      return { token: await sign(claims, shopper.subject, accessTtlSec), expiresIn: accessTtlSec };
     },
     async verify(authorization) {
       const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
@@ -50,9 +62,12 @@ export function createAccessTokens(options: {
         });
         const role = payload.role;
         if (typeof payload.sub !== 'string' || typeof role !== 'string') throw new Error('claims');
-        if (!['guest', 'customer', 'premium', 'operator', 'admin'].includes(role)) throw new Error('role');
+        if (!(ROLES as readonly string[]).includes(role)) throw new Error('role');
+        // A guest subject can never carry a staff or customer role, whatever the claims say.
+        if (payload.sub.startsWith('guest:') !== (role === 'guest')) throw new Error('role');
         return { subject: payload.sub, role: role as Shopper['role'] };
-      } catch {
+      } catch (error) {
+        onRefused?.((error as Error).name === 'JWTExpired' ? 'expired' : (error as Error).message);
         throw unauthorized('the access token is invalid or expired');
       }
     },

@@ -21,7 +21,13 @@ export type RefreshOutcome =
 
 /** Accounts and their refresh-token families. */
 export interface AccountStore {
-  create(input: { id?: string; email: string; displayName: string; role: AccountRole; passwordHash: string }): Promise<Account | undefined>;
+  create(input: {
+    id?: string;
+    email: string;
+    displayName: string;
+    role: AccountRole;
+    passwordHash: string;
+  }): Promise<Account | undefined>;
   findByEmail(email: string): Promise<Account | undefined>;
   findById(id: string): Promise<Account | undefined>;
   updatePasswordHash(id: string, passwordHash: string): Promise<void>;
@@ -40,7 +46,13 @@ function parseToken(token: string): { id: string; secret: string } | undefined {
   return match?.[1] && match[2] ? { id: match[1], secret: match[2] } : undefined;
 }
 
-type AccountRow = { id: string; email: string; display_name: string; role: AccountRole; password_hash: string };
+type AccountRow = {
+  id: string;
+  email: string;
+  display_name: string;
+  role: AccountRole;
+  password_hash: string;
+};
 const toAccount = (r: AccountRow): Account => ({
   id: r.id,
   email: r.email,
@@ -50,7 +62,11 @@ const toAccount = (r: AccountRow): Account => ({
 });
 
 /** Creates the account store; refresh tokens are `id.secret`, only the secret's SHA-256 is stored. */
-export function createAccountStore(options: { sql: SqlClient; refreshTtlMs?: number; now?: () => Date }): AccountStore {
+export function createAccountStore(options: {
+  sql: SqlClient;
+  refreshTtlMs?: number;
+  now?: () => Date;
+}): AccountStore {
   const { sql, refreshTtlMs = 30 * 24 * 3600_000, now = () => new Date() } = options;
 
   async function insertToken(tx: SqlClient, userId: string, familyId: string): Promise<string> {
@@ -72,7 +88,14 @@ export function createAccountStore(options: { sql: SqlClient; refreshTtlMs?: num
         `insert into users (id, email, display_name, role, password_hash, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $6) on conflict (email) do nothing
          returning id, email, display_name, role, password_hash`,
-        [input.id ?? randomUUID(), input.email.toLowerCase(), input.displayName, input.role, input.passwordHash, at],
+        [
+          input.id ?? randomUUID(),
+          input.email.toLowerCase(),
+          input.displayName,
+          input.role,
+          input.passwordHash,
+          at,
+        ],
       );
       return rows[0] ? toAccount(rows[0]) : undefined;
     },
@@ -91,7 +114,11 @@ export function createAccountStore(options: { sql: SqlClient; refreshTtlMs?: num
       return rows[0] ? toAccount(rows[0]) : undefined;
     },
     async updatePasswordHash(id, passwordHash) {
-      await sql.query('update users set password_hash = $2, updated_at = $3 where id = $1', [id, passwordHash, now()]);
+      await sql.query('update users set password_hash = $2, updated_at = $3 where id = $1', [
+        id,
+        passwordHash,
+        now(),
+      ]);
     },
     async issueRefreshToken(userId) {
       const familyId = randomUUID();
@@ -115,13 +142,14 @@ export function createAccountStore(options: { sql: SqlClient; refreshTtlMs?: num
         const row = rows[0];
         if (!row) return { status: 'invalid' } as const;
         const given = Buffer.from(sha256(parsed.secret), 'hex');
-        if (!timingSafeEqual(given, Buffer.from(row.token_hash, 'hex'))) return { status: 'invalid' } as const;
+        if (!timingSafeEqual(given, Buffer.from(row.token_hash, 'hex')))
+          return { status: 'invalid' } as const;
         if (row.used_at || row.revoked_at) {
           // A spent token presented again: someone holds a copy. Revoke the whole family.
-          await tx.query('update refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null', [
-            row.family_id,
-            now(),
-          ]);
+          await tx.query(
+            'update refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null',
+            [row.family_id, now()],
+          );
           return { status: 'reused', userId: row.user_id, familyId: row.family_id } as const;
         }
         if (new Date(row.expires_at).getTime() <= now().getTime()) return { status: 'invalid' } as const;
@@ -132,7 +160,12 @@ export function createAccountStore(options: { sql: SqlClient; refreshTtlMs?: num
         );
         if (!accountRows[0]) return { status: 'invalid' } as const;
         const refreshToken = await insertToken(tx, row.user_id, row.family_id);
-        return { status: 'rotated', account: toAccount(accountRows[0]), refreshToken, familyId: row.family_id } as const;
+        return {
+          status: 'rotated',
+          account: toAccount(accountRows[0]),
+          refreshToken,
+          familyId: row.family_id,
+        } as const;
       });
     },
     async revokeFamily(token) {
@@ -143,13 +176,16 @@ export function createAccountStore(options: { sql: SqlClient; refreshTtlMs?: num
         [parsed.id],
       );
       const row = rows[0];
-      if (!row || !timingSafeEqual(Buffer.from(sha256(parsed.secret), 'hex'), Buffer.from(row.token_hash, 'hex'))) {
+      if (
+        !row ||
+        !timingSafeEqual(Buffer.from(sha256(parsed.secret), 'hex'), Buffer.from(row.token_hash, 'hex'))
+      ) {
         return undefined;
       }
-      await sql.query('update refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null', [
-        row.family_id,
-        now(),
-      ]);
+      await sql.query(
+        'update refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null',
+        [row.family_id, now()],
+      );
       return { userId: row.user_id, familyId: row.family_id };
     },
   };

@@ -26,7 +26,13 @@ export interface AuditEntry {
 
 /** The append-only audit log; the database itself refuses UPDATE, DELETE and TRUNCATE on it. */
 export interface AuditLog {
-  record(entry: { event: AuditEvent; subject?: string; ip?: string; requestId?: string; details?: object }): Promise<void>;
+  record(entry: {
+    event: AuditEvent;
+    subject?: string;
+    ip?: string;
+    requestId?: string;
+    details?: object;
+  }): Promise<void>;
   recent(options?: { limit?: number; event?: AuditEvent; subject?: string }): Promise<AuditEntry[]>;
 }
 
@@ -37,7 +43,13 @@ export function createAuditLog(options: { sql: SqlClient }): AuditLog {
     async record(entry) {
       await sql.query(
         'insert into audit_log (event, subject, ip, request_id, details) values ($1, $2, $3, $4, $5)',
-        [entry.event, entry.subject ?? null, entry.ip ?? null, entry.requestId ?? null, JSON.stringify(entry.details ?? {})],
+        [
+          entry.event,
+          entry.subject ?? null,
+          entry.ip ?? null,
+          entry.requestId ?? null,
+          JSON.stringify(entry.details ?? {}),
+        ],
       );
     },
     async recent(opts = {}) {

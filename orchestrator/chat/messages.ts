@@ -9,6 +9,14 @@ const TEXTS = {
     'pt-BR': 'Desculpe, a resposta está demorando mais do que deveria. Pode tentar de novo em instantes?',
     en: 'Sorry, the answer is taking longer than it should. Could you try again in a moment?',
   },
+  signInRequired: {
+    'pt-BR': 'Para consultar seus pedidos, entre na sua conta. Depois é só perguntar de novo!',
+    en: 'To look up your orders, please sign in first. Then just ask again!',
+  },
+  notForRole: {
+    'pt-BR': 'Esse recurso não está disponível para a sua conta. Posso ajudar com outra coisa?',
+    en: 'That feature is not available for your account. Can I help with something else?',
+  },
   failed: {
     'pt-BR': ' Desculpe, tive um problema ao terminar esta resposta. Pode perguntar de novo?',
     en: ' Sorry, something went wrong while finishing this answer. Could you ask again?',

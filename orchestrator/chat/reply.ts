@@ -1,8 +1,10 @@
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { Shopper } from '../auth/access-tokens.js';
+import type { AuditLog } from '../auth/audit-log.js';
 import type { AgentDirectory } from '../mesh/agent-directory.js';
-import { AgentCallError, type Dispatcher } from '../mesh/dispatch.js';
+import { AgentCallError, type Dispatcher, requiredScopes } from '../mesh/dispatch.js';
 import { chooseSkill } from '../mesh/router.js';
+import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { ChatLog } from '../store/index.js';
 import { type Locale, politeText } from './messages.js';
 
@@ -44,10 +46,13 @@ export function createChatService(options: {
   directory: AgentDirectory;
   dispatcher: Dispatcher;
   logger: Logger;
+  audit?: AuditLog;
+  scopePolicy?: ScopePolicy;
   fallbackTags?: string[];
   now?: () => number;
 }): ChatService {
-  const { chatLog, directory, dispatcher, logger, fallbackTags = ['faq'], now = Date.now } = options;
+  const { chatLog, directory, dispatcher, logger, audit, fallbackTags = ['faq'], now = Date.now } = options;
+  const scopePolicy = options.scopePolicy ?? DEFAULT_SCOPE_POLICY;
 
   return {
     async accept(request) {
@@ -90,6 +95,30 @@ export function createChatService(options: {
           return;
         }
         const agentName = target.agent.card.name;
+        const grant = grantScopes(scopePolicy, shopper.role, requiredScopes(target));
+        if (!grant.granted) {
+          // Least privilege: the role may not hold this skill's scopes, so no token is minted and no task sent.
+          await audit?.record({
+            event: 'role_refused',
+            subject: shopper.subject,
+            requestId: correlationId,
+            details: { role: shopper.role, skill: target.skill.id, missing: grant.missing },
+          });
+          const kind = shopper.role === 'guest' ? 'signInRequired' : 'notForRole';
+          const text = politeText(kind, locale);
+          await chatLog.completeReply({ replyId: replyMessage.id, text, agents: [], citations: [] });
+          yield { event: 'delta', data: { agent: 'orchestrator', text } };
+          yield {
+            event: 'annotation',
+            data: {
+              agent: 'orchestrator',
+              kind: shopper.role === 'guest' ? 'sign_in_required' : 'not_available',
+              data: { skill: target.skill.id },
+            },
+          };
+          yield { event: 'done', data: { messageId: replyMessage.id, firstTokenMs: now() - startedAt } };
+          return;
+        }
         let text = '';
         let firstTokenMs: number | null = null;
         let firstEventAt: Date | undefined;
@@ -105,6 +134,7 @@ export function createChatService(options: {
             subject: shopper.subject,
             role: shopper.role,
             correlationId,
+            scopes: grant.scopes,
             signal: request.signal,
           })) {
             firstEventAt ??= new Date(now());

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
@@ -37,6 +38,7 @@ export function chatRoutes(deps: {
   chatLog: ChatLog;
   accessTokens: AccessTokens;
   maxMessageChars: number;
+  rateLimit: MiddlewareHandler<ChatEnv>;
 }) {
   const { chat, chatLog, accessTokens } = deps;
   const schema = chatMessageSchema(deps.maxMessageChars);
@@ -47,7 +49,7 @@ export function chatRoutes(deps: {
     await next();
   });
 
-  app.post('/chat/messages', shopper, async (c) => {
+  app.post('/chat/messages', shopper, deps.rateLimit, async (c) => {
     const body = schema.parse(await readJson(c));
     const abort = new AbortController();
     let events: AsyncGenerator<import('./reply.js').ChatEvent>;

@@ -36,6 +36,8 @@ export interface DispatchRequest {
   subject: string;
   role: string;
   correlationId: string;
+  /** Scopes granted for this task (see `grantScopes`): the token carries exactly these. */
+  scopes: string[];
   metadata?: Record<string, unknown>;
   signal?: AbortSignal;
 }
@@ -80,13 +82,12 @@ export function createDispatcher(options: {
     async *stream(request) {
       const { target } = request;
       const skill = target.skill.id;
-      const scopes = requiredScopes(target);
       const token = await minter.mint({
         audience: target.agent.rpcUrl,
         subject: request.subject,
         role: request.role,
         skill,
-        scopes,
+        scopes: request.scopes,
         correlationId: request.correlationId,
       });
       const client = await clientFor(target.agent.card);
@@ -161,8 +162,8 @@ export function createDispatcher(options: {
   };
 }
 
-/** The scopes of the first security requirement of the skill that names bearer scopes. */
-function requiredScopes(target: SkillTarget): string[] {
+/** The bearer scopes a skill's (or else its card's) security requirements name. */
+export function requiredScopes(target: SkillTarget): string[] {
   const { card } = target.agent;
   const requirements = target.skill.securityRequirements.length
     ? target.skill.securityRequirements
