@@ -149,13 +149,10 @@ export async function createApp(deps: AppDeps) {
     c.json(keys.jwks, 200, { 'cache-control': 'public, max-age=300' }),
   );
 
-  app.post('/api/auth/guest', async (c) => {
-    const guest = await accessTokens.issueGuest();
-    return c.json(
-      { accessToken: guest.token, tokenType: 'Bearer', expiresIn: guest.expiresIn, role: 'guest' },
-      201,
-    );
-  });
+  app.route(
+    '/api/auth',
+    authRoutes({ accessTokens, accounts: deps.accounts, audit, guard: deps.guard, limiters: deps.limiters }),
+  );
 
   app.get('/api/agents', (c) =>
     c.json({

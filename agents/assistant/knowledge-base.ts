@@ -38,7 +38,9 @@ export class KnowledgeBaseError extends Error {
 export function parseKnowledgeBase(data: unknown, source = 'knowledge base'): FaqEntry[] {
   const result = KnowledgeBaseSchema.safeParse(data);
   if (!result.success) {
-    throw new KnowledgeBaseError(`Invalid ${source}:\n${z.prettifyError(result.error)}`, { cause: result.error });
+    throw new KnowledgeBaseError(`Invalid ${source}:\n${z.prettifyError(result.error)}`, {
+      cause: result.error,
+    });
   }
   return result.data;
 }

@@ -23,7 +23,18 @@ for (const word of [...ptOnly]) {
   }
 }
 // Common shop words the stop-word lists lack; "posso", "quero", "meu pedido" are strong pt-BR signals.
-for (const word of ['qual', 'quais', 'quanto', 'posso', 'quero', 'pedido', 'entrega', 'obrigado', 'oi', 'ola']) {
+for (const word of [
+  'qual',
+  'quais',
+  'quanto',
+  'posso',
+  'quero',
+  'pedido',
+  'entrega',
+  'obrigado',
+  'oi',
+  'ola',
+]) {
   ptOnly.add(word);
 }
 for (const word of ['can', 'how', 'what', 'my', 'order', 'please', 'hi', 'hello', 'thanks', 'want']) {

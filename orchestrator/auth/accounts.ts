@@ -144,7 +144,8 @@ export function createAccountStore(options: {
         const given = Buffer.from(sha256(parsed.secret), 'hex');
         if (!timingSafeEqual(given, Buffer.from(row.token_hash, 'hex')))
           return { status: 'invalid' } as const;
-        if (row.used_at || row.revoked_at) {
+        if (row.revoked_at && !row.used_at) return { status: 'invalid' } as const;
+        if (row.used_at) {
           // A spent token presented again: someone holds a copy. Revoke the whole family.
           await tx.query(
             'update refresh_tokens set revoked_at = $2 where family_id = $1 and revoked_at is null',

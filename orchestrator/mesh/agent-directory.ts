@@ -122,3 +122,28 @@ export function createAgentDirectory(options: {
     },
   };
 }
+
+/** An in-memory directory of fixed cards, all up: for tests and for agents pinned by configuration. */
+export function createStaticAgentDirectory(
+  agents: Array<{ baseUrl: string; card: AgentCard }>,
+): AgentDirectory {
+  const entries: AgentEntry[] = agents.map(({ baseUrl, card }) => ({
+    baseUrl,
+    card,
+    state: 'up',
+    rpcUrl: card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC')?.url,
+    lastCheckedAt: new Date(),
+  }));
+  return {
+    list: () => entries,
+    available: () =>
+      entries.filter((e): e is SkillTarget['agent'] => e.state === 'up' && !!e.card && !!e.rpcUrl),
+    refresh: async () => undefined,
+    markDown(baseUrl, reason) {
+      const entry = entries.find((e) => e.baseUrl === baseUrl);
+      if (entry) Object.assign(entry, { state: 'down', lastError: reason });
+    },
+    start: () => undefined,
+    stop: () => undefined,
+  };
+}

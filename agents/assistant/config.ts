@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** The assistant's own settings: an OpenAI-compatible model is optional (retrieval alone without one). */
+export const assistantConfigSchema = z
+  .object({
+    OPENAI_BASE_URL: z.string().url().optional(),
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_MODEL: z.string().min(1).optional(),
+    OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(4_000),
+    FAQ_PATH: z.string().optional(),
+  })
+  .transform((c) => ({
+    ...c,
+    model:
+      c.OPENAI_API_KEY && c.OPENAI_MODEL
+        ? {
+            baseURL: c.OPENAI_BASE_URL,
+            apiKey: c.OPENAI_API_KEY,
+            model: c.OPENAI_MODEL,
+            timeoutMs: c.OPENAI_TIMEOUT_MS,
+          }
+        : undefined,
+  }));
+
+/** Parses the assistant's settings from `env`. */
+export function loadAssistantConfig(env: Record<string, string | undefined>) {
+  const result = assistantConfigSchema.safeParse(env);
+  if (!result.success) {
+    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid assistant configuration:\n${list}`);
+  }
+  return result.data;
+}

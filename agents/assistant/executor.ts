@@ -1,0 +1,420 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { type Message, type Part, type Task, TaskState } from '@a2a-js/sdk';
+import {
+  AgentEvent,
+  type AgentExecutor,
+  type ExecutionEventBus,
+  type RequestContext,
+} from '@a2a-js/sdk/server';
+import { z } from 'zod';
+import {
+  type Citation,
+  type ComposedAnswer,
+  chunkForStreaming,
+  citationOf,
+  composeAnswer,
+  confirmationQuestion,
+  empathyPreamble,
+  type Tone,
+} from './answer.js';
+import { type ChatModel, groundedPrompt } from './chat-model.js';
+import { detectLocale, type Locale, parseLocale } from './locale.js';
+import type { Hit, Retriever } from './retrieval.js';
+
+/** The logging calls the executor makes; a pino logger fits. */
+export interface AssistantLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Options of {@link createAssistantExecutor}. */
+export interface AssistantExecutorOptions {
+  retriever: Retriever;
+  /** When present, middle- and high-confidence answers are written by the model from the retrieved entries. */
+  chatModel?: ChatModel | undefined;
+  /** How long to wait for the model's first token (and, after it, for each next one); 4000 ms when absent. */
+  modelTimeoutMs?: number | undefined;
+  logger?: AssistantLogger | undefined;
+}
+
+/** Data of the `answer-meta` artifact that closes every answer. */
+export interface AnswerMeta {
+  confidence: number;
+  level: ComposedAnswer['level'];
+  citations: Citation[];
+  locale: Locale;
+  composedBy: 'retrieval' | 'model';
+}
+
+/** Artifact id of the streamed answer text. */
+export const ANSWER_ARTIFACT_ID = 'answer';
+/** Artifact id of the {@link AnswerMeta} data part. */
+export const ANSWER_META_ARTIFACT_ID = 'answer-meta';
+
+const DEFAULT_MODEL_TIMEOUT_MS = 4000;
+// Entries handed to the model: the top hit and the ones scoring at least half as well, at most three.
+const MAX_SOURCES = 3;
+const SOURCE_SCORE_RATIO = 0.5;
+
+const ToneSchema = z.enum(['negative', 'neutral', 'positive']);
+
+const INTERRUPTED_NOTE: Record<Locale, string> = {
+  'pt-BR': '\n\n(A resposta foi interrompida. Se precisar, peça para falar com um atendente.)',
+  en: '\n\n(The answer was cut short. If you need more help, ask to talk to a human agent.)',
+};
+
+const silentLogger: AssistantLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Builds the assistant's A2A executor: it answers the text of each message from the knowledge base, streams the
+ * answer as `answer` artifact chunks, closes with an `answer-meta` artifact and a COMPLETED status (also for
+ * low confidence, which offers a human), and MUST NOT call the model for low-confidence retrievals.
+ */
+export function createAssistantExecutor({
+  retriever,
+  chatModel,
+  modelTimeoutMs = DEFAULT_MODEL_TIMEOUT_MS,
+  logger = silentLogger,
+}: AssistantExecutorOptions): AgentExecutor {
+  // One entry per running execution, so cancelTask can stop it and name its context.
+  const running = new Map<string, { controller: AbortController; contextId: string }>();
+
+  async function execute(requestContext: RequestContext, eventBus: ExecutionEventBus): Promise<void> {
+    const { taskId, contextId } = requestContext;
+    const userMessage = requestContext.userMessage;
+    const requestMetadata = requestContext.request.metadata ?? {};
+    const messageMetadata = userMessage.metadata ?? {};
+    const correlationId = messageMetadata.correlationId ?? requestMetadata.correlationId;
+    const log = { taskId, contextId, correlationId };
+    const controller = new AbortController();
+    running.get(taskId)?.controller.abort();
+    const execution = { controller, contextId };
+    running.set(taskId, execution);
+    const { signal } = controller;
+    const publish = (event: Parameters<ExecutionEventBus['publish']>[0]) => {
+      if (!signal.aborted) eventBus.publish(event);
+    };
+    const statusUpdate = (state: TaskState, metadata: Record<string, unknown> = {}) =>
+      AgentEvent.statusUpdate({
+        taskId,
+        contextId,
+        status: { state, message: undefined, timestamp: new Date().toISOString() },
+        metadata,
+      });
+
+    try {
+      // The SDK requires a task (or message) as the first event of every execution, follow-up turns included.
+      publish(AgentEvent.task(initialTask(requestContext)));
+      publish(statusUpdate(TaskState.TASK_STATE_WORKING));
+
+      const text = textOf(userMessage);
+      const locale =
+        parseLocale(messageMetadata.locale) ?? parseLocale(requestMetadata.locale) ?? detectLocale(text);
+      const tone = parseTone(messageMetadata.tone ?? requestMetadata.tone);
+      const hits = await retriever.search(text, { locale });
+      const retrieval = composeAnswer({ hits, locale, tone });
+      const writer = createAnswerWriter({ publish, taskId, contextId, signal });
+      let composedBy: AnswerMeta['composedBy'] = 'retrieval';
+      let citations = retrieval.citations;
+
+      if (chatModel && retrieval.level !== 'low') {
+        const outcome = await streamFromModel({
+          chatModel,
+          hits,
+          text,
+          locale,
+          tone,
+          level: retrieval.level,
+          writer,
+          signal,
+          timeoutMs: modelTimeoutMs,
+        });
+        if (signal.aborted) return;
+        if (outcome.kind === 'model') {
+          composedBy = 'model';
+          citations = outcome.citations;
+        } else {
+          logger.warn({ ...log, reason: outcome.reason }, 'chat model unavailable, answering by retrieval');
+          // The empathetic opening, if any, was already streamed while waiting for the model.
+          const rest = tone === 'negative' ? composeAnswer({ hits, locale }).text : retrieval.text;
+          await writer.write(writer.written() ? `\n\n${rest}` : rest);
+        }
+      } else {
+        await writer.write(retrieval.text);
+      }
+      await writer.close();
+      if (signal.aborted) return;
+
+      const meta: AnswerMeta = {
+        confidence: retrieval.confidence,
+        level: retrieval.level,
+        citations,
+        locale,
+        composedBy,
+      };
+      publish(
+        AgentEvent.artifactUpdate({
+          taskId,
+          contextId,
+          artifact: {
+            artifactId: ANSWER_META_ARTIFACT_ID,
+            name: ANSWER_META_ARTIFACT_ID,
+            description: 'Confidence, level and sources of the answer.',
+            parts: [
+              {
+                content: { $case: 'data', value: meta },
+                metadata: {},
+                filename: '',
+                mediaType: 'application/json',
+              },
+            ],
+            metadata: {},
+            extensions: [],
+          },
+          append: false,
+          lastChunk: true,
+          metadata: {},
+        }),
+      );
+      publish(
+        statusUpdate(TaskState.TASK_STATE_COMPLETED, {
+          level: meta.level,
+          confidence: meta.confidence,
+          composedBy,
+        }),
+      );
+      logger.info({ ...log, level: meta.level, confidence: meta.confidence, composedBy }, 'answered');
+    } catch (error) {
+      if (signal.aborted) return;
+      // Internal failures are logged, never sent to the caller.
+      logger.error({ ...log, err: error }, 'assistant execution failed');
+      publish(statusUpdate(TaskState.TASK_STATE_FAILED));
+    } finally {
+      if (running.get(taskId) === execution) running.delete(taskId);
+    }
+  }
+
+  async function cancelTask(taskId: string, eventBus: ExecutionEventBus): Promise<void> {
+    const execution = running.get(taskId);
+    execution?.controller.abort();
+    running.delete(taskId);
+    eventBus.publish(
+      AgentEvent.statusUpdate({
+        taskId,
+        contextId: execution?.contextId ?? '',
+        status: {
+          state: TaskState.TASK_STATE_CANCELED,
+          message: undefined,
+          timestamp: new Date().toISOString(),
+        },
+        metadata: {},
+      }),
+    );
+    logger.info({ taskId, wasRunning: Boolean(execution) }, 'task canceled');
+  }
+
+  return { execute, cancelTask };
+}
+
+function initialTask(requestContext: RequestContext): Task {
+  const userMessage = requestContext.userMessage;
+  const existing = requestContext.task;
+  if (existing) {
+    const known = existing.history.some((message) => message.messageId === userMessage.messageId);
+    return { ...existing, history: known ? existing.history : [...existing.history, userMessage] };
+  }
+  return {
+    id: requestContext.taskId,
+    contextId: requestContext.contextId,
+    status: {
+      state: TaskState.TASK_STATE_SUBMITTED,
+      message: undefined,
+      timestamp: new Date().toISOString(),
+    },
+    artifacts: [],
+    history: [userMessage],
+    metadata: {},
+  };
+}
+
+function textOf(message: Message): string {
+  return message.parts
+    .map((part) => (part.content?.$case === 'text' ? part.content.value : ''))
+    .filter(Boolean)
+    .join('\n')
+    .trim();
+}
+
+function parseTone(value: unknown): Tone | undefined {
+  const result = ToneSchema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
+function textPart(text: string): Part {
+  return { content: { $case: 'text', value: text }, metadata: {}, filename: '', mediaType: 'text/plain' };
+}
+
+interface AnswerWriter {
+  /** Queues one chunk; it is published when the next one arrives, so the last can carry `lastChunk`. */
+  push(chunk: string): void;
+  /** Pushes a text as small word groups, yielding to the event loop between them so a cancel can land. */
+  write(text: string): Promise<void>;
+  /** Publishes the held chunk as the last one. */
+  close(): Promise<void>;
+  /** Whether any chunk has been pushed. */
+  written(): boolean;
+}
+
+function createAnswerWriter({
+  publish,
+  taskId,
+  contextId,
+  signal,
+}: {
+  publish: (event: Parameters<ExecutionEventBus['publish']>[0]) => void;
+  taskId: string;
+  contextId: string;
+  signal: AbortSignal;
+}): AnswerWriter {
+  let pending: string | undefined;
+  let sent = 0;
+  let written = false;
+  const send = (chunk: string, lastChunk: boolean) => {
+    publish(
+      AgentEvent.artifactUpdate({
+        taskId,
+        contextId,
+        artifact: {
+          artifactId: ANSWER_ARTIFACT_ID,
+          name: ANSWER_ARTIFACT_ID,
+          description: "The assistant's answer to the shopper.",
+          parts: [textPart(chunk)],
+          metadata: {},
+          extensions: [],
+        },
+        append: sent > 0,
+        lastChunk,
+        metadata: {},
+      }),
+    );
+    sent += 1;
+  };
+  return {
+    push(chunk) {
+      if (pending !== undefined) send(pending, false);
+      pending = chunk;
+      written = true;
+    },
+    async write(text) {
+      for (const chunk of chunkForStreaming(text)) {
+        if (signal.aborted) return;
+        this.push(chunk);
+        await yieldToEventLoop();
+      }
+    },
+    async close() {
+      if (pending !== undefined) send(pending, true);
+      pending = undefined;
+    },
+    written: () => written,
+  };
+}
+
+type ModelOutcome = { kind: 'model'; citations: Citation[] } | { kind: 'fallback'; reason: string };
+
+async function streamFromModel({
+  chatModel,
+  hits,
+  text,
+  locale,
+  tone,
+  level,
+  writer,
+  signal,
+  timeoutMs,
+}: {
+  chatModel: ChatModel;
+  hits: readonly Hit[];
+  text: string;
+  locale: Locale;
+  tone: Tone | undefined;
+  level: ComposedAnswer['level'];
+  writer: AnswerWriter;
+  signal: AbortSignal;
+  timeoutMs: number;
+}): Promise<ModelOutcome> {
+  const top = hits[0]?.score ?? 0;
+  const sources = hits
+    .filter((hit) => hit.score >= top * SOURCE_SCORE_RATIO)
+    .slice(0, MAX_SOURCES)
+    .map((hit) => hit.entry);
+  const modelController = new AbortController();
+  const modelSignal = AbortSignal.any([signal, modelController.signal]);
+  const prompt = groundedPrompt({ question: text, entries: sources, locale, tone });
+  // The apology costs nothing to send and shortens the wait for the first token.
+  if (tone === 'negative') writer.push(empathyPreamble(locale));
+
+  const iterator = chatModel.stream({ ...prompt, signal: modelSignal })[Symbol.asyncIterator]();
+  const stop = () => {
+    modelController.abort();
+    iterator.return?.()?.catch(() => {});
+  };
+  let tokens = 0;
+  let modelText = '';
+  for (;;) {
+    const step = await nextWithin(iterator, timeoutMs, signal);
+    if (step.kind === 'token') {
+      if (tokens === 0 && writer.written()) writer.push('\n\n');
+      tokens += 1;
+      modelText += step.value;
+      writer.push(step.value);
+      continue;
+    }
+    if (step.kind !== 'end') stop();
+    if (tokens === 0) {
+      return { kind: 'fallback', reason: step.kind === 'error' ? String(step.error) : step.kind };
+    }
+    if (step.kind === 'timeout' || step.kind === 'error') writer.push(INTERRUPTED_NOTE[locale]);
+    break;
+  }
+  if (level === 'middle') writer.push(`\n\n${confirmationQuestion(locale)}`);
+  const cited = sources.filter((entry) => modelText.includes(`[${entry.id}]`));
+  return { kind: 'model', citations: (cited.length > 0 ? cited : sources).map((e) => citationOf(e, locale)) };
+}
+
+type Step =
+  | { kind: 'token'; value: string }
+  | { kind: 'end' }
+  | { kind: 'timeout' }
+  | { kind: 'aborted' }
+  | { kind: 'error'; error: unknown };
+
+/** Waits for the iterator's next value, at most `timeoutMs`, and no longer than `signal` stays unaborted. */
+async function nextWithin(
+  iterator: AsyncIterator<string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Step> {
+  if (signal.aborted) return { kind: 'aborted' };
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const next = iterator.next().then(
+    (result): Step => (result.done ? { kind: 'end' } : { kind: 'token', value: String(result.value) }),
+    (error: unknown): Step => ({ kind: 'error', error }),
+  );
+  const timeout = new Promise<Step>((resolve) => {
+    timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
+  });
+  const aborted = new Promise<Step>((resolve) => {
+    onAbort = () => resolve({ kind: 'aborted' });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([next, timeout, aborted]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,37 @@
+import { loadAgentConfig, runAgent } from '../runtime/index.js';
+import { loadAssistantConfig } from './config.js';
+import {
+  createAssistantExecutor,
+  createOpenAIChatModel,
+  createRetriever,
+  loadKnowledgeBase,
+} from './index.js';
+
+const config = loadAgentConfig(process.env, { name: 'assistant', port: 9101 });
+const settings = loadAssistantConfig(process.env);
+
+await runAgent({
+  config,
+  createExecutor: async ({ logger }) => {
+    const entries = await loadKnowledgeBase(settings.FAQ_PATH ?? new URL('./faq.json', import.meta.url));
+    const retriever = createRetriever({ entries });
+    const chatModel = settings.model
+      ? createOpenAIChatModel({
+          baseURL: settings.model.baseURL ?? 'https://api.openai.com/v1',
+          apiKey: settings.model.apiKey,
+          model: settings.model.model,
+          timeoutMs: settings.model.timeoutMs,
+        })
+      : undefined;
+    logger.info(
+      { entries: entries.length, model: settings.model?.model ?? 'none (retrieval only)' },
+      'knowledge base loaded',
+    );
+    return createAssistantExecutor({
+      retriever,
+      chatModel,
+      modelTimeoutMs: settings.OPENAI_TIMEOUT_MS,
+      logger,
+    });
+  },
+});

@@ -1,0 +1,108 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { composeAnswer } from './answer.js';
+import { loadKnowledgeBase } from './knowledge-base.js';
+import { createRetriever, type Retriever } from './retrieval.js';
+
+let retriever: Retriever;
+beforeAll(async () => {
+  retriever = createRetriever({ entries: await loadKnowledgeBase(new URL('./faq.json', import.meta.url)) });
+});
+
+const topId = async (text: string) => (await retriever.search(text))[0]?.entry.id;
+
+describe('createRetriever', () => {
+  it('answers "Qual o prazo de entrega?" with delivery-time', async () => {
+    expect(await topId('Qual o prazo de entrega?')).toBe('delivery-time');
+  });
+
+  it('answers "Can I pay with Pix?" with the Pix entry', async () => {
+    expect(await topId('Can I pay with Pix?')).toBe('pix-payment');
+  });
+
+  it.each([
+    ['qual o prazo de entrega', 'delivery-time'],
+    ['quero fazer uma devolucao', 'right-of-withdrawal'],
+    ['cartao recusado', 'payment-declined'],
+    ['frete gratis', 'free-shipping'],
+    ['nao consigo entrar, esqueci a senha', 'password-reset'],
+    ['qual o horario de atendimento', 'business-hours'],
+    ['garantia legal de eletronico', 'legal-warranty'],
+  ])('matches the accent-less query %j to %s', async (text, id) => {
+    expect(await topId(text)).toBe(id);
+  });
+
+  it.each([
+    ['How long does shipping take?', 'delivery-time'],
+    ['posso parcelar em 10x?', 'card-instalments'],
+    ['esqueci minha senha', 'password-reset'],
+    ['como falo com um atendente?', 'human-operator'],
+    ['I want to talk to a human', 'human-operator'],
+    ['meu produto veio quebrado', 'damaged-product'],
+    ['quero excluir meus dados', 'delete-account'],
+    ['Preciso da nota fiscal', 'invoice-nfe'],
+    ['o produto está esgotado, quando volta?', 'out-of-stock'],
+    ['posso retirar na loja?', 'store-pickup'],
+    ['How do I return an item?', 'how-to-return'],
+    ['Posso devolver em 7 dias se me arrepender?', 'right-of-withdrawal'],
+    ['How do I contact the DPO?', 'dpo-contact'],
+    ['Can I change my delivery address?', 'address-change'],
+    ['como cancelar meu pedido', 'order-cancellation'],
+    ['vocês entregam em Portugal?', 'international-shipping'],
+    ['Do you offer gift wrapping?', 'gift-wrapping'],
+    ['como usar cupom de desconto', 'coupon-how-to'],
+    ['When will my credit card refund show up?', 'refund-credit-card'],
+    ['How do I track my order?', 'order-tracking'],
+    ['Qual a garantia do fabricante?', 'manufacturer-warranty'],
+    ['Como recebo o reembolso do boleto?', 'refund-boleto'],
+  ])('matches %j to %s', async (text, id) => {
+    expect(await topId(text)).toBe(id);
+  });
+
+  it('searches the index of the locale it is given', async () => {
+    const [hit] = await retriever.search('pix', { locale: 'en' });
+    expect(hit?.entry.id).toMatch(/pix/);
+    expect(await retriever.search('Qual o prazo de entrega?', { locale: 'pt-BR', limit: 2 })).toHaveLength(2);
+  });
+
+  it('scores question and keyword matches above answer-only matches', async () => {
+    // "Correios" appears only in answers; "rastreio" is a keyword of order-tracking.
+    const [hit] = await retriever.search('rastreio correios');
+    expect(hit?.entry.id).toBe('order-tracking');
+  });
+
+  it('finds nothing for gibberish', async () => {
+    expect(await retriever.search('asdkjh qwe zxcv')).toEqual([]);
+    expect(await retriever.search('   ')).toEqual([]);
+  });
+
+  it.each([
+    'qual a capital da França?',
+    'asdkjh qwe zxcv',
+    'receita de bolo de cenoura',
+    'What is the weather today?',
+    'Quem ganhou o jogo ontem?',
+    'preço do dólar hoje',
+  ])('rates the off-topic %j as low confidence', async (text) => {
+    const answer = composeAnswer({ hits: await retriever.search(text), locale: 'pt-BR' });
+    expect(answer.level).toBe('low');
+  });
+
+  it.each([
+    'Qual o prazo de entrega?',
+    'Can I pay with Pix?',
+    'esqueci minha senha',
+    'posso parcelar em 10x?',
+    'I want to talk to a human',
+  ])('rates the direct question %j as high confidence', async (text) => {
+    const answer = composeAnswer({ hits: await retriever.search(text), locale: 'pt-BR' });
+    expect(answer.level).toBe('high');
+  });
+
+  it.each(['quero fazer uma devolucao', 'where is my order', 'quanto tempo demora o reembolso no cartão'])(
+    'rates the vague question %j as middle confidence',
+    async (text) => {
+      const answer = composeAnswer({ hits: await retriever.search(text), locale: 'pt-BR' });
+      expect(answer.level).toBe('middle');
+    },
+  );
+});

@@ -1,0 +1,245 @@
+import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
+import { stemmer as englishStemmer } from '@orama/stemmers/english';
+import { stemmer as portugueseStemmer } from '@orama/stemmers/portuguese';
+import { stopwords as englishStopWords } from '@orama/stopwords/english';
+import { stopwords as portugueseStopWords } from '@orama/stopwords/portuguese';
+import type { FaqEntry } from './knowledge-base.js';
+import { detectLocale, foldDiacritics, type Locale } from './locale.js';
+
+/** One search result: the entry, its BM25 score, and the share of query terms its question or keywords hold. */
+export interface Hit {
+  entry: FaqEntry;
+  /** Orama BM25 score with field boosts; comparable only within one search. */
+  score: number;
+  /** 0..1: query terms found in the question or keywords count 1, terms found only in the answer count 0.4. */
+  coverage: number;
+}
+
+/** Options of {@link Retriever.search}. */
+export interface SearchOptions {
+  /** Index to search; detected from the text when absent. */
+  locale?: Locale;
+  /** Maximum number of hits; 5 when absent. */
+  limit?: number;
+}
+
+/** Full-text search over the knowledge base, one index per locale. */
+export interface Retriever {
+  /** Returns the best entries for a shopper's text, best first; an empty array when nothing matches. */
+  search(text: string, opts?: SearchOptions): Promise<Hit[]>;
+  /** The indexed entries. */
+  readonly entries: readonly FaqEntry[];
+}
+
+/** Options of {@link createRetriever}. */
+export interface RetrieverOptions {
+  entries: readonly FaqEntry[];
+}
+
+// Question and keywords say what an entry is about; the answer mentions many side topics, so it weighs least.
+const BOOST = { question: 3, keywords: 2.5, answer: 1 } as const;
+const ANSWER_ONLY_WEIGHT = 0.4;
+const schema = { entryId: 'string', question: 'string', keywords: 'string', answer: 'string' } as const;
+
+// Chat filler ("quero saber", "I'd like to know") that the generic stop-word lists keep but that says nothing
+// about the topic; left in, it ranks short entries that happen to use the same verb.
+const PT_FILLER = [
+  'quero',
+  'queria',
+  'gostaria',
+  'saber',
+  'fazer',
+  'faço',
+  'posso',
+  'pode',
+  'consigo',
+  'preciso',
+  'tem',
+  'têm',
+  'ter',
+  'quanto',
+  'tempo',
+  'vocês',
+  'oi',
+  'olá',
+  'bom',
+  'boa',
+  'dia',
+  'tarde',
+  'noite',
+  'obrigado',
+  'obrigada',
+  'favor',
+  'ajuda',
+  'ajudar',
+  'dúvida',
+  'sobre',
+  'vc',
+  'vcs',
+  'pra',
+  'pro',
+  'aí',
+  'gente',
+];
+const EN_FILLER = [
+  'want',
+  'like',
+  'know',
+  'need',
+  'please',
+  'hi',
+  'hello',
+  'thanks',
+  'thank',
+  'help',
+  'question',
+  'tell',
+  'get',
+  'can',
+  'could',
+  'would',
+  'do',
+  'does',
+  'you',
+  'i',
+];
+
+type Lang = 'pt' | 'en';
+const langOf = (locale: Locale): Lang => (locale === 'en' ? 'en' : 'pt');
+
+/** Builds the Orama indexes for the given entries; MUST be given entries with unique ids. */
+export function createRetriever({ entries }: RetrieverOptions): Retriever {
+  const byId = new Map(entries.map((entry) => [entry.id, entry]));
+  const indexes = { pt: buildIndex('pt', entries), en: buildIndex('en', entries) };
+  const ready = Promise.all([indexes.pt.ready, indexes.en.ready]);
+
+  return {
+    entries,
+    async search(text, opts = {}) {
+      await ready;
+      const locale = opts.locale ?? detectLocale(text);
+      const index = indexes[langOf(locale)];
+      const limit = opts.limit ?? 5;
+      const queryTerms = index.terms(text, 'question');
+      if (queryTerms.size === 0) return [];
+      const results = await oramaSearch(index.db, {
+        term: text,
+        properties: ['question', 'keywords', 'answer'],
+        boost: BOOST,
+        limit,
+      });
+      const hits: Hit[] = [];
+      for (const result of results.hits) {
+        const entry = byId.get(result.document.entryId);
+        if (!entry) continue;
+        hits.push({ entry, score: result.score, coverage: index.coverage(entry.id, queryTerms) });
+      }
+      return hits;
+    },
+  };
+}
+
+function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
+  const tokenizer =
+    lang === 'pt'
+      ? {
+          language: 'portuguese' as const,
+          stemmer: withEndMark(accentTolerantStemmer(entries)),
+          // Shoppers type "nao", "voce": the folded forms must be stop words too.
+          stopWords: withFoldedForms([...portugueseStopWords, ...PT_FILLER]),
+        }
+      : {
+          language: 'english' as const,
+          stemmer: withEndMark(englishStemmer),
+          stopWords: withFoldedForms([...englishStopWords, ...EN_FILLER]),
+        };
+  const db = create({ schema, components: { tokenizer } });
+  const docs = entries.map((entry) => ({
+    entryId: entry.id,
+    question: entry.question[lang],
+    keywords: entry.keywords[lang].join(' ; '),
+    answer: entry.answer[lang],
+  }));
+  const ready = Promise.resolve(insertMultiple(db, docs));
+
+  const terms = (text: string, prop: string) => new Set(db.tokenizer.tokenize(text, undefined, prop));
+  const strong = new Map<string, Set<string>>();
+  const weak = new Map<string, Set<string>>();
+  for (const doc of docs) {
+    strong.set(
+      doc.entryId,
+      new Set([...terms(doc.question, 'question'), ...terms(doc.keywords, 'question')]),
+    );
+    weak.set(doc.entryId, terms(doc.answer, 'question'));
+  }
+
+  return {
+    db,
+    ready,
+    terms,
+    coverage(id: string, query: Set<string>): number {
+      let sum = 0;
+      for (const term of query) {
+        if (strong.get(id)?.has(term)) sum += 1;
+        else if (weak.get(id)?.has(term)) sum += ANSWER_ONLY_WEIGHT;
+      }
+      return query.size === 0 ? 0 : sum / query.size;
+    },
+  };
+}
+
+/**
+ * Orama matches query terms as prefixes of indexed terms ("bolo" would hit "boleto"), and its `exact` option
+ * compares raw text instead of stems; a mark at the end of every stem makes prefix matching whole-stem matching.
+ */
+function withEndMark(stemmer: (word: string) => string): (word: string) => string {
+  // Orama stems the empty strings its splitter leaves behind; they must stay empty to be dropped.
+  return (word) => (word === '' ? '' : `${stemmer(word)}_`);
+}
+
+function withFoldedForms(words: readonly string[]): string[] {
+  return [...new Set([...words, ...words.map(foldDiacritics)])];
+}
+
+// Common endings whose accents shoppers drop: "devolucao" → "devolução", "cartoes" → "cartões".
+const SUFFIX_ACCENTS: ReadonlyArray<[RegExp, string]> = [
+  [/coes$/, 'ções'],
+  [/cao$/, 'ção'],
+  [/soes$/, 'sões'],
+  [/sao$/, 'são'],
+  [/oes$/, 'ões'],
+  [/aes$/, 'ães'],
+  [/ao$/, 'ão'],
+  [/encia$/, 'ência'],
+  [/ancia$/, 'ância'],
+  [/avel$/, 'ável'],
+  [/ivel$/, 'ível'],
+];
+
+/**
+ * The Portuguese stemmer relies on accents ("devolução" → "devolu" but "devolucao" → "devoluca"), and Orama
+ * folds diacritics only after stemming; so an unaccented word is first given back its accents, from the
+ * corpus vocabulary or from common endings, and then stemmed.
+ */
+function accentTolerantStemmer(entries: readonly FaqEntry[]): (word: string) => string {
+  const words = new Set<string>();
+  for (const entry of entries) {
+    const text = [entry.question.pt, entry.answer.pt, ...entry.keywords.pt].join(' ').toLowerCase();
+    for (const word of text.split(/[^a-z0-9à-ú]+/)) if (word) words.add(word);
+  }
+  const accented = new Map<string, string>();
+  for (const word of words) {
+    const folded = foldDiacritics(word);
+    // "esta"/"está", "e"/"é": when the bare form is itself a word, keep it.
+    if (folded !== word && !words.has(folded) && !accented.has(folded)) accented.set(folded, word);
+  }
+  return (word) => {
+    if (foldDiacritics(word) !== word || words.has(word)) return portugueseStemmer(word);
+    let restored = accented.get(word);
+    if (restored === undefined) {
+      const rule = SUFFIX_ACCENTS.find(([pattern]) => pattern.test(word));
+      restored = rule ? word.replace(rule[0], rule[1]) : word;
+    }
+    return portugueseStemmer(restored);
+  };
+}
