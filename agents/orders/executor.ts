@@ -1,0 +1,123 @@
+import type { AgentExecutor } from '@a2a-js/sdk/server';
+import { callerOf, type Logger } from '../runtime/index.js';
+import { describeOrder, describeOrderLine, TEXTS, toOrderView } from './answer.js';
+import type { OrderConnector } from './connector.js';
+import { parseOrderIntent } from './intent.js';
+import { type Locale, localeOf } from './locale.js';
+import { IN_TRANSIT_STATUSES, newestFirst, OPEN_STATUSES, type Order } from './order.js';
+import { createTaskReply, publishCanceled } from './task-reply.js';
+
+/** Options of {@link createOrdersExecutor}. */
+export interface OrdersExecutorOptions {
+  connector: OrderConnector;
+  logger: Logger;
+  /** The clock, for status timestamps and relative dates in answers. */
+  now?: () => Date;
+  /** How many orders a list shows at most. */
+  listLimit?: number;
+}
+
+interface Answer {
+  chunks: string[];
+  orders: Order[];
+}
+
+function messageText(parts: { content?: { $case: string; value?: unknown } }[]): string {
+  return parts
+    .map((p) => (p.content?.$case === 'text' && typeof p.content.value === 'string' ? p.content.value : ''))
+    .join(' ')
+    .trim();
+}
+
+// Sentences become chunks; every chunk after the first carries its leading separator.
+function chunked(sentences: string[], separator = ' '): string[] {
+  return sentences.map((s, i) => (i === 0 ? s : `${separator}${s}`));
+}
+
+/**
+ * The orders agent: answers about the orders of the shopper named by the service token's subject, never by the
+ * message text. Guests are asked to sign in; an order number of someone else is answered exactly like one that
+ * does not exist; a failing order system degrades the answer, it never fails the task.
+ */
+export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecutor {
+  const { connector, logger, now = () => new Date(), listLimit = 5 } = options;
+  const running = new Map<string, AbortController>();
+
+  async function answer(customerId: string, text: string, locale: Locale): Promise<Answer> {
+    const t = TEXTS[locale];
+    const at = now();
+    const intent = parseOrderIntent(text);
+    if (intent.kind === 'order') {
+      const order = await connector.getOrder(customerId, intent.number);
+      if (!order) return { chunks: [t.notFound], orders: [] };
+      return { chunks: chunked(describeOrder(order, { locale, now: at })), orders: [order] };
+    }
+    const orders = newestFirst(await connector.listOrders(customerId));
+    if (orders.length === 0) return { chunks: [t.noOrders], orders: [] };
+    if (intent.kind === 'list') {
+      const shown = orders.slice(0, listLimit);
+      const lines = shown.map((o) => `- ${describeOrderLine(o, locale)}`);
+      return {
+        chunks: chunked(
+          [t.listIntro(shown.length, orders.length), ...lines, t.listHint(shown[0]?.number ?? '')],
+          '\n',
+        ),
+        orders: shown,
+      };
+    }
+    const open = orders.filter((o) => OPEN_STATUSES.has(o.status));
+    const chosen =
+      (intent.kind === 'track' ? open.find((o) => IN_TRANSIT_STATUSES.has(o.status)) : undefined) ?? open[0];
+    if (chosen) return { chunks: chunked(describeOrder(chosen, { locale, now: at })), orders: [chosen] };
+    const latest = orders[0] as Order;
+    return {
+      chunks: chunked([t.noOpenOrders, ...describeOrder(latest, { locale, now: at })]),
+      orders: [latest],
+    };
+  }
+
+  return {
+    async execute(context, bus) {
+      const abort = new AbortController();
+      running.set(context.taskId, abort);
+      const reply = createTaskReply({ context, bus, now, signal: abort.signal });
+      try {
+        const caller = callerOf(context);
+        const locale = localeOf(context.userMessage);
+        reply.start();
+        // A guest session's subject is `guest:<uuid>`; either sign is enough to ask for a sign-in.
+        if (caller.role === 'guest' || caller.subject.startsWith('guest:')) {
+          reply.text([TEXTS[locale].signIn]);
+          reply.data([{ kind: 'sign_in_required' }]);
+          reply.complete();
+          return;
+        }
+        let result: Answer;
+        try {
+          result = await answer(caller.subject, messageText(context.userMessage.parts), locale);
+        } catch (error) {
+          logger.warn(
+            { err: error, correlationId: caller.correlationId, taskId: context.taskId },
+            'order system unavailable; answering degraded',
+          );
+          reply.text([TEXTS[locale].unavailable]);
+          reply.data([{ kind: 'degraded', reason: 'orders_unavailable' }]);
+          reply.complete();
+          return;
+        }
+        reply.text(result.chunks);
+        if (result.orders.length) {
+          reply.data(result.orders.map((order) => ({ kind: 'order', order: toOrderView(order, locale) })));
+        }
+        reply.complete();
+      } finally {
+        running.delete(context.taskId);
+      }
+    },
+    async cancelTask(taskId, bus) {
+      running.get(taskId)?.abort();
+      running.delete(taskId);
+      publishCanceled({ taskId, bus, now });
+    },
+  };
+}

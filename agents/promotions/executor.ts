@@ -1,0 +1,80 @@
+import type { AgentExecutor } from '@a2a-js/sdk/server';
+import { callerOf, type Logger } from '../runtime/index.js';
+import { describeOffer, TEXTS, toOfferView } from './answer.js';
+import type { OfferCatalogue } from './catalogue.js';
+import { localeOf } from './locale.js';
+import { currentOffers, type Offer } from './offer.js';
+import { createTaskReply, publishCanceled } from './task-reply.js';
+
+/** The scope the orchestrator mints for this agent's skill, only for premium shoppers. */
+export const PROMOTIONS_SCOPE = 'promotions:read';
+
+/** Options of {@link createPromotionsExecutor}. */
+export interface PromotionsExecutorOptions {
+  catalogue: OfferCatalogue;
+  logger: Logger;
+  /** The clock: which offers are current, and status timestamps. */
+  now?: () => Date;
+}
+
+/**
+ * The promotions agent: lists the current offers to premium shoppers. Besides the runtime's scope check, it MUST
+ * itself refuse (REJECTED) any caller whose token role is not `premium` or lacks the scope; a failing catalogue
+ * degrades the answer, it never fails the task.
+ */
+export function createPromotionsExecutor(options: PromotionsExecutorOptions): AgentExecutor {
+  const { catalogue, logger, now = () => new Date() } = options;
+  const running = new Map<string, AbortController>();
+
+  return {
+    async execute(context, bus) {
+      const abort = new AbortController();
+      running.set(context.taskId, abort);
+      const reply = createTaskReply({ context, bus, now, signal: abort.signal });
+      try {
+        const caller = callerOf(context);
+        const locale = localeOf(context.userMessage);
+        const t = TEXTS[locale];
+        reply.start();
+        if (caller.role !== 'premium' || !caller.scopes.has(PROMOTIONS_SCOPE)) {
+          logger.warn(
+            { event: 'role_refused', role: caller.role, correlationId: caller.correlationId },
+            'promotions refused to a non-premium caller',
+          );
+          reply.reject(t.premiumOnly);
+          return;
+        }
+        let offers: Offer[];
+        try {
+          offers = currentOffers(await catalogue.listOffers(), now());
+        } catch (error) {
+          logger.warn(
+            { err: error, correlationId: caller.correlationId, taskId: context.taskId },
+            'offer catalogue unavailable; answering degraded',
+          );
+          reply.text([t.unavailable]);
+          reply.data([{ kind: 'degraded', reason: 'offers_unavailable' }]);
+          reply.complete();
+          return;
+        }
+        if (offers.length === 0) {
+          reply.text([t.none]);
+          reply.complete();
+          return;
+        }
+        const lines = offers.map((o) => `\n- ${describeOffer(o, locale)}`);
+        const coupons = offers.some((o) => o.code) ? [`\n${t.outro}`] : [];
+        reply.text([t.intro(offers.length), ...lines, ...coupons]);
+        reply.data(offers.map((offer) => ({ kind: 'offer', offer: toOfferView(offer, locale) })));
+        reply.complete();
+      } finally {
+        running.delete(context.taskId);
+      }
+    },
+    async cancelTask(taskId, bus) {
+      running.get(taskId)?.abort();
+      running.delete(taskId);
+      publishCanceled({ taskId, bus, now });
+    },
+  };
+}

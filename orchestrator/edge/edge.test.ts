@@ -1,0 +1,223 @@
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testCard } from '../../agents/runtime/testing/fixtures.js';
+import { makeApp, TEST_ORIGIN } from '../testing/app.js';
+
+async function guestToken(t: Awaited<ReturnType<typeof makeApp>>, ip?: string) {
+  return ((await (await t.post('/api/auth/guest', {}, { ip })).json()) as any).accessToken as string;
+}
+
+describe('security headers and CORS', () => {
+  it('sends CSP without unsafe-inline scripts, HSTS, nosniff, frame-ancestors and a referrer policy', async () => {
+    const t = await makeApp();
+    const response = await t.request('/healthz');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self'/);
+    expect(csp).not.toMatch(/unsafe-inline/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(response.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+
+  it('refuses a request from a foreign origin and allows the configured one', async () => {
+    const t = await makeApp();
+    const foreign = await t.post('/api/auth/guest', {}, { headers: { origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as any).code).toBe('origin_not_allowed');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await t.request('/api/chat/messages', {
+      method: 'OPTIONS',
+      headers: { origin: TEST_ORIGIN, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(TEST_ORIGIN);
+    const own = await t.post('/api/auth/guest', {}, { headers: { origin: TEST_ORIGIN } });
+    expect(own.status).toBe(201);
+  });
+});
+
+describe('input validation and errors', () => {
+  it('answers a 2 MB body with 413 and a clear error', async () => {
+    const t = await makeApp();
+    const response = await t.post(
+      '/api/chat/messages',
+      { text: 'x'.repeat(2 * 1024 * 1024) },
+      { token: await guestToken(t) },
+    );
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as any;
+    expect(body).toMatchObject({ code: 'body_too_large' });
+    expect(body.requestId).toBeTruthy();
+  });
+
+  it('answers malformed JSON, unknown fields and a bad path parameter with 400 { code, message, requestId }', async () => {
+    const t = await makeApp();
+    const token = await guestToken(t);
+    const malformed = await t.post('/api/chat/messages', '{"text": "oi"', { token });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 'invalid_json' });
+    const unknown = await t.post('/api/chat/messages', { text: 'oi', role: 'admin' }, { token });
+    expect(unknown.status).toBe(400);
+    const body = (await unknown.json()) as any;
+    expect(body.code).toBe('invalid_request');
+    expect(body.message).toMatch(/role/);
+    const badId = await t.request('/api/conversations/not-a-uuid/messages', {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(badId.status).toBe(400);
+  });
+
+  it('echoes an accepted X-Request-Id and never leaks stack traces', async () => {
+    const t = await makeApp();
+    const response = await t.request('/api/nothing-here', { headers: { 'x-request-id': 'trace-123' } });
+    expect(response.headers.get('x-request-id')).toBe('trace-123');
+    const text = await response.text();
+    expect(text).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('chat rate limit', () => {
+  it('answers the eleventh message in a minute with 429, Retry-After and RateLimit headers', async () => {
+    const t = await makeApp();
+    const token = await guestToken(t);
+    for (let i = 0; i < 10; i++) {
+      const response = await t.post('/api/chat/messages', { text: `mensagem ${i}` }, { token });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('ratelimit-remaining')).toBe(String(9 - i));
+      await response.text();
+    }
+    const eleventh = await t.post('/api/chat/messages', { text: 'mais uma' }, { token });
+    expect(eleventh.status).toBe(429);
+    expect(Number(eleventh.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(eleventh.headers.get('ratelimit-limit')).toBe('10');
+    expect(eleventh.headers.get('ratelimit-remaining')).toBe('0');
+    expect(eleventh.headers.get('ratelimit-policy')).toBe('10;w=60');
+    expect(((await eleventh.json()) as any).code).toBe('rate_limited');
+    // Another shopper is not affected.
+    const other = await t.post('/api/chat/messages', { text: 'oi' }, { token: await guestToken(t) });
+    expect(other.status).toBe(200);
+    await other.text();
+  });
+
+  it('stops a guest from dodging the limit with new sessions from one address', async () => {
+    const t = await makeApp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 35; i++) {
+      const token = await guestToken(t, `198.18.0.${i}`);
+      const response = await t.post('/api/chat/messages', { text: 'oi' }, { token, ip: '192.0.2.50' });
+      statuses.push(response.status);
+      await response.text();
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
+  });
+
+  const redisUrl = process.env.TEST_REDIS_URL;
+  // Needs the machine's Redis; `.ci/run` sets TEST_REDIS_URL.
+  describe.skipIf(!redisUrl)('shared across replicas through Redis', () => {
+    const clients: Redis[] = [];
+    afterAll(() => {
+      for (const c of clients) c.disconnect();
+    });
+    it('counts messages sent to two orchestrator replicas against one limit', async () => {
+      const prefix = `test-${crypto.randomUUID()}`;
+      const make = () => {
+        const client = new Redis(redisUrl as string, { keyPrefix: `${prefix}:` });
+        clients.push(client);
+        return makeApp({ backend: { kind: 'redis', client } });
+      };
+      const a = await make();
+      // The second replica shares the signing keys, as replicas do, and has its own Redis connection.
+      const second = new Redis(redisUrl as string, { keyPrefix: `${prefix}:` });
+      clients.push(second);
+      const b = await makeApp({ backend: { kind: 'redis', client: second }, keys: a.keys });
+      const token = await guestToken(a);
+      for (let i = 0; i < 10; i++) {
+        const response = await (i % 2 ? a : b).post('/api/chat/messages', { text: 'oi' }, { token });
+        expect(response.status).toBe(200);
+        await response.text();
+      }
+      expect((await b.post('/api/chat/messages', { text: 'oi' }, { token })).status).toBe(429);
+    });
+  });
+
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  // Needs the machine's PostgreSQL; `.ci/run` sets TEST_DATABASE_URL.
+  describe.skipIf(!databaseUrl)('shared across replicas through PostgreSQL', () => {
+    const pools: pg.Pool[] = [];
+    afterAll(async () => {
+      for (const p of pools) await p.end();
+    });
+    it('counts messages sent to two orchestrator replicas against one limit', async () => {
+      const schema = `rl_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const admin = new pg.Pool({ connectionString: databaseUrl });
+      pools.push(admin);
+      await admin.query(`create schema ${schema}`);
+      try {
+        const pool = () => {
+          const p = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+          pools.push(p);
+          return p;
+        };
+        const a = await makeApp({ backend: { kind: 'postgres', pool: pool(), schemaName: schema } });
+        const b = await makeApp({
+          backend: { kind: 'postgres', pool: pool(), schemaName: schema },
+          keys: a.keys,
+        });
+        const token = await guestToken(a);
+        for (let i = 0; i < 10; i++) {
+          const response = await (i % 2 ? a : b).post('/api/chat/messages', { text: 'oi' }, { token });
+          expect(response.status).toBe(200);
+          await response.text();
+        }
+        expect((await a.post('/api/chat/messages', { text: 'oi' }, { token })).status).toBe(429);
+      } finally {
+        await admin.query(`drop schema ${schema} cascade`);
+      }
+    });
+  });
+});
+
+describe('least privilege in the mesh', () => {
+  const ordersCard = testCard('https://orders.test/a2a', {
+    name: 'Orders',
+    skills: [
+      {
+        id: 'order-status',
+        name: 'Order status',
+        description: 'Status and tracking of your orders.',
+        tags: ['orders', 'pedido', 'rastreio'],
+        examples: ['Onde está meu pedido?'],
+        securityRequirements: [{ schemes: { serviceToken: { list: ['orders:read'] } } }],
+      },
+    ],
+  });
+
+  it('asks a guest who asks about orders to sign in, without sending any task', async () => {
+    const t = await makeApp({ cards: [{ baseUrl: 'https://orders.test', card: ordersCard }] });
+    const response = await t.post(
+      '/api/chat/messages',
+      { text: 'onde está meu pedido?' },
+      { token: await guestToken(t) },
+    );
+    const text = await response.text();
+    expect(text).toMatch(/entre na sua conta/);
+    expect(text).toMatch(/sign_in_required/);
+    expect(text).not.toMatch(/event: error/);
+    expect((await t.audit.recent({ event: 'role_refused' })).length).toBe(1);
+  });
+});
+
+describe('audit log', () => {
+  it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
+    const t = await makeApp();
+    await t.audit.record({ event: 'login_failed', subject: 'x' });
+    await expect(t.sql.query('delete from audit_log')).rejects.toThrow(/append-only/);
+    await expect(t.sql.query("update audit_log set event = 'login_succeeded'")).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(t.sql.query('truncate audit_log')).rejects.toThrow(/append-only/);
+    expect((await t.audit.recent()).length).toBe(1);
+  });
+});
