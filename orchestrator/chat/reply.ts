@@ -1,11 +1,12 @@
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { Shopper } from '../auth/access-tokens.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import type { AgentDirectory } from '../mesh/agent-directory.js';
-import { AgentCallError, type Dispatcher, requiredScopes } from '../mesh/dispatch.js';
-import { chooseSkill } from '../mesh/router.js';
+import type { AgentDirectory, SkillTarget } from '../mesh/agent-directory.js';
+import { AgentCallError, type Dispatcher, requiredScopes, type TaskUpdate } from '../mesh/dispatch.js';
+import { mergeAsync } from '../mesh/merge.js';
+import { planReply } from '../mesh/planner.js';
 import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
-import type { ChatLog } from '../store/index.js';
+import type { ChatLog, StoredMessage } from '../store/index.js';
 import { type Locale, politeText } from './messages.js';
 
 /** Events of a streamed chat reply, as sent to the page over SSE. */
@@ -40,166 +41,247 @@ export interface ChatService {
   accept(request: ReplyRequest): Promise<AsyncGenerator<ChatEvent>>;
 }
 
-/** Creates the chat service over its dependencies. */
-export function createChatService(options: {
+export interface ChatServiceOptions {
   chatLog: ChatLog;
   directory: AgentDirectory;
   dispatcher: Dispatcher;
   logger: Logger;
   audit?: AuditLog;
   scopePolicy?: ScopePolicy;
+  /** Tags of the skill that answers when no card matches the message better. */
   fallbackTags?: string[];
+  /** How long the answer waits for the shopper's tone (sentiment) before it starts without it. */
+  toneBudgetMs?: number;
   now?: () => number;
-}): ChatService {
+}
+
+/** One side of a merged reply: a tagged update from one task, or its end. */
+type Tagged =
+  | { source: 'answer' | 'side'; target: SkillTarget; update: TaskUpdate }
+  | { source: 'answer' | 'side'; target: SkillTarget; end: 'ok' }
+  | { source: 'answer' | 'side'; target: SkillTarget; end: AgentCallError; hadText: boolean };
+
+/** Creates the chat service over its dependencies. */
+export function createChatService(options: ChatServiceOptions): ChatService {
   const { chatLog, directory, dispatcher, logger, audit, fallbackTags = ['faq'], now = Date.now } = options;
   const scopePolicy = options.scopePolicy ?? DEFAULT_SCOPE_POLICY;
+  const toneBudgetMs = options.toneBudgetMs ?? 150;
 
   return {
     async accept(request) {
       const startedAt = now();
       const { shopper, locale, correlationId } = request;
-      let convId: string;
+      let conversationId: string;
       if (request.conversationId) {
         const conversation = await chatLog.getConversation(request.conversationId);
         if (!conversation || conversation.subject !== shopper.subject) throw new ConversationNotFoundError();
-        convId = conversation.id;
+        conversationId = conversation.id;
       } else {
-        convId = (await chatLog.startConversation({ subject: shopper.subject, role: shopper.role, locale }))
-          .id;
+        conversationId = (
+          await chatLog.startConversation({ subject: shopper.subject, role: shopper.role, locale })
+        ).id;
       }
       // Stored before anything is dispatched: an agent failure can never lose the shopper's words.
       const shopperMessage = await chatLog.recordShopperMessage({
-        conversationId: convId,
+        conversationId,
         text: request.text,
         correlationId,
       });
-
-      return (async function* reply(): AsyncGenerator<ChatEvent> {
-        yield { event: 'conversation', data: { conversationId: convId, messageId: shopperMessage.id } };
-        const replyMessage = await chatLog.startReply({
-          conversationId: convId,
-          replyTo: shopperMessage.id,
-          correlationId,
-        });
-        const target = chooseSkill(directory.available(), request.text, { fallbackTags });
-        if (!target) {
-          const text = politeText('unavailable', locale);
-          await chatLog.failReply({
-            replyId: replyMessage.id,
-            text,
-            errorCode: 'agents_unavailable',
-            agents: [],
-          });
-          yield { event: 'delta', data: { agent: 'orchestrator', text } };
-          yield { event: 'error', data: { code: 'agents_unavailable', message: text } };
-          return;
-        }
-        const agentName = target.agent.card.name;
-        const grant = grantScopes(scopePolicy, shopper.role, requiredScopes(target));
-        if (!grant.granted) {
-          // Least privilege: the role may not hold this skill's scopes, so no token is minted and no task sent.
-          await audit?.record({
-            event: 'role_refused',
-            subject: shopper.subject,
-            requestId: correlationId,
-            details: { role: shopper.role, skill: target.skill.id, missing: grant.missing },
-          });
-          const kind = shopper.role === 'guest' ? 'signInRequired' : 'notForRole';
-          const text = politeText(kind, locale);
-          await chatLog.completeReply({ replyId: replyMessage.id, text, agents: [], citations: [] });
-          yield { event: 'delta', data: { agent: 'orchestrator', text } };
-          yield {
-            event: 'annotation',
-            data: {
-              agent: 'orchestrator',
-              kind: shopper.role === 'guest' ? 'sign_in_required' : 'not_available',
-              data: { skill: target.skill.id },
-            },
-          };
-          yield { event: 'done', data: { messageId: replyMessage.id, firstTokenMs: now() - startedAt } };
-          return;
-        }
-        let text = '';
-        let firstTokenMs: number | null = null;
-        let firstEventAt: Date | undefined;
-        let taskId: string | undefined;
-        let citations: unknown[] = [];
-        const taskStartedAt = new Date(now());
-        try {
-          for await (const update of dispatcher.stream({
-            target,
-            text: request.text,
-            contextId: convId,
-            locale,
-            subject: shopper.subject,
-            role: shopper.role,
-            correlationId,
-            scopes: grant.scopes,
-            signal: request.signal,
-          })) {
-            firstEventAt ??= new Date(now());
-            if (update.kind === 'task') taskId = update.taskId;
-            else if (update.kind === 'text') {
-              if (firstTokenMs === null) {
-                firstTokenMs = now() - startedAt;
-                await chatLog.markFirstToken(replyMessage.id, new Date(now()));
-              }
-              text += update.text;
-              yield { event: 'delta', data: { agent: agentName, text: update.text } };
-            } else if (update.kind === 'data') {
-              for (const annotation of annotationsFrom(update.data)) {
-                if (annotation.kind === 'citations') citations = annotation.data as unknown[];
-                yield { event: 'annotation', data: { agent: agentName, ...annotation } };
-              }
-            }
-          }
-          await chatLog.completeReply({ replyId: replyMessage.id, text, agents: [agentName], citations });
-          await chatLog.recordAgentTask({
-            messageId: replyMessage.id,
-            agent: agentName,
-            skill: target.skill.id,
-            taskId,
-            startedAt: taskStartedAt,
-            firstEventAt,
-            endedAt: new Date(now()),
-            outcome: 'completed',
-          });
-          yield { event: 'done', data: { messageId: replyMessage.id, firstTokenMs } };
-        } catch (error) {
-          const failure =
-            error instanceof AgentCallError ? error : new AgentCallError('failed', String(error));
-          if (failure.outcome === 'unavailable') directory.markDown(target.agent.baseUrl, failure.message);
-          const kind = failure.outcome === 'timeout' ? 'timeout' : text ? 'failed' : 'unavailable';
-          const apology = politeText(kind, locale);
-          await chatLog.failReply({
-            replyId: replyMessage.id,
-            text: text + apology,
-            errorCode: `agent_${failure.outcome}`,
-            agents: [agentName],
-          });
-          await chatLog.recordAgentTask({
-            messageId: replyMessage.id,
-            agent: agentName,
-            skill: target.skill.id,
-            taskId,
-            startedAt: taskStartedAt,
-            firstEventAt,
-            endedAt: new Date(now()),
-            outcome: failure.outcome === 'unavailable' ? 'unavailable' : failure.outcome,
-            errorCode: failure.message,
-          });
-          logger.warn({ correlationId, outcome: failure.outcome, agent: agentName }, 'reply failed');
-          if (failure.outcome === 'canceled') return;
-          yield { event: 'delta', data: { agent: 'orchestrator', text: apology } };
-          yield { event: 'error', data: { code: `agent_${failure.outcome}`, message: apology.trim() } };
-        }
-      })();
+      const reply = await chatLog.startReply({ conversationId, replyTo: shopperMessage.id, correlationId });
+      const context = { request, conversationId, shopperMessage, reply, startedAt };
+      return run(context);
     },
   };
+
+  async function* run(ctx: {
+    request: ReplyRequest;
+    conversationId: string;
+    shopperMessage: StoredMessage;
+    reply: StoredMessage;
+    startedAt: number;
+  }): AsyncGenerator<ChatEvent> {
+    const { request, conversationId, reply, startedAt } = ctx;
+    const { shopper, locale, correlationId } = request;
+    yield { event: 'conversation', data: { conversationId, messageId: ctx.shopperMessage.id } };
+
+    const plan = planReply(directory.available(), request.text, { fallbackTags });
+    if (!plan.answer) {
+      const text = politeText('unavailable', locale);
+      await chatLog.failReply({ replyId: reply.id, text, errorCode: 'agents_unavailable', agents: [] });
+      yield { event: 'delta', data: { agent: 'orchestrator', text } };
+      yield { event: 'error', data: { code: 'agents_unavailable', message: text } };
+      return;
+    }
+
+    const answer = plan.answer;
+    const grant = grantScopes(scopePolicy, shopper.role, requiredScopes(answer));
+    if (!grant.granted) {
+      // Least privilege: the role may not hold this skill's scopes, so no token is minted and no task is sent.
+      await audit?.record({
+        event: 'role_refused',
+        subject: shopper.subject,
+        requestId: correlationId,
+        details: { role: shopper.role, skill: answer.skill.id, missing: grant.missing },
+      });
+      const guest = shopper.role === 'guest';
+      const text = politeText(guest ? 'signInRequired' : 'notForRole', locale);
+      await chatLog.markFirstToken(reply.id, new Date(now()));
+      await chatLog.completeReply({ replyId: reply.id, text, agents: [], citations: [] });
+      yield { event: 'delta', data: { agent: 'orchestrator', text } };
+      yield {
+        event: 'annotation',
+        data: {
+          agent: 'orchestrator',
+          kind: guest ? 'sign_in_required' : 'not_available',
+          data: { skill: answer.skill.id },
+        },
+      };
+      yield { event: 'done', data: { messageId: reply.id, firstTokenMs: now() - startedAt } };
+      return;
+    }
+
+    // Skills that run on every message (sentiment) start at once; their tone may reach the answer within a budget.
+    const sides = plan.always.filter(
+      (t) => grantScopes(scopePolicy, shopper.role, requiredScopes(t)).granted,
+    );
+    let resolveTone: (tone: string | undefined) => void = () => undefined;
+    const tone = new Promise<string | undefined>((resolve) => {
+      resolveTone = resolve;
+      setTimeout(() => resolve(undefined), sides.length ? toneBudgetMs : 0).unref?.();
+    });
+
+    const base = {
+      contextId: conversationId,
+      locale,
+      subject: shopper.subject,
+      role: shopper.role,
+      correlationId,
+      signal: request.signal,
+    };
+    const sideStreams = sides.map((target) =>
+      track('side', target, () =>
+        dispatcher.stream({ ...base, target, text: request.text, scopes: requiredScopes(target) }),
+      ),
+    );
+    const answerStream = track('answer', answer, async function* () {
+      const shopperTone = await tone;
+      yield* dispatcher.stream({
+        ...base,
+        target: answer,
+        text: request.text,
+        scopes: grant.scopes,
+        metadata: shopperTone ? { tone: shopperTone } : undefined,
+      });
+    });
+
+    const answerName = answer.agent.card.name;
+    let text = '';
+    let firstTokenMs: number | null = null;
+    let citations: unknown[] = [];
+    let failure: AgentCallError | undefined;
+    let answerHadText = false;
+    for await (const item of mergeAsync([answerStream, ...sideStreams])) {
+      const agent = item.target.agent.card.name;
+      if ('update' in item) {
+        const { update } = item;
+        if (update.kind === 'text' && item.source === 'answer') {
+          if (firstTokenMs === null) {
+            firstTokenMs = now() - startedAt;
+            await chatLog.markFirstToken(reply.id, new Date(now()));
+          }
+          text += update.text;
+          yield { event: 'delta', data: { agent, text: update.text } };
+        } else if (update.kind === 'data') {
+          for (const annotation of annotationsFrom(update.data)) {
+            if (
+              annotation.kind === 'sentiment' &&
+              typeof (annotation.data as { label?: unknown }).label === 'string'
+            ) {
+              resolveTone((annotation.data as { label: string }).label);
+            }
+            if (annotation.kind === 'citations') citations = annotation.data as unknown[];
+            yield { event: 'annotation', data: { agent, ...annotation } };
+          }
+        }
+      } else if (item.end !== 'ok') {
+        if (item.source === 'side') resolveTone(undefined);
+        else {
+          failure = item.end;
+          answerHadText = item.hadText;
+        }
+      } else if (item.source === 'side') {
+        resolveTone(undefined);
+      }
+    }
+
+    if (!failure) {
+      await chatLog.completeReply({ replyId: reply.id, text, agents: [answerName], citations });
+      yield { event: 'done', data: { messageId: reply.id, firstTokenMs } };
+      return;
+    }
+    if (failure.outcome === 'unavailable') directory.markDown(answer.agent.baseUrl, failure.message);
+    const kind = failure.outcome === 'timeout' ? 'timeout' : answerHadText ? 'failed' : 'unavailable';
+    const apology = politeText(kind, locale);
+    await chatLog.failReply({
+      replyId: reply.id,
+      text: text + apology,
+      errorCode: `agent_${failure.outcome}`,
+      agents: [answerName],
+    });
+    if (failure.outcome === 'canceled') return;
+    yield { event: 'delta', data: { agent: 'orchestrator', text: apology } };
+    yield { event: 'error', data: { code: `agent_${failure.outcome}`, message: apology.trim() } };
+
+    /** Runs one task's stream, records it in the chat log, and turns its failure into a tagged end. */
+    async function* track(
+      source: 'answer' | 'side',
+      target: SkillTarget,
+      stream: () => AsyncIterable<TaskUpdate>,
+    ): AsyncGenerator<Tagged> {
+      const startedTask = new Date(now());
+      let firstEventAt: Date | undefined;
+      let taskId: string | undefined;
+      let hadText = false;
+      let outcome: AgentCallError | 'ok' = 'ok';
+      try {
+        for await (const update of stream()) {
+          firstEventAt ??= new Date(now());
+          if (update.kind === 'task') taskId = update.taskId;
+          if (update.kind === 'text') hadText = true;
+          yield { source, target, update };
+        }
+      } catch (error) {
+        outcome = error instanceof AgentCallError ? error : new AgentCallError('failed', String(error));
+        if (source === 'side') {
+          logger.info(
+            { correlationId, agent: target.agent.baseUrl, outcome: outcome.outcome },
+            'side task failed; reply goes on without it',
+          );
+        }
+      }
+      await chatLog
+        .recordAgentTask({
+          messageId: reply.id,
+          agent: target.agent.card.name,
+          skill: target.skill.id,
+          taskId,
+          startedAt: startedTask,
+          firstEventAt,
+          endedAt: new Date(now()),
+          outcome: outcome === 'ok' ? 'completed' : outcome.outcome,
+          errorCode: outcome === 'ok' ? undefined : outcome.message,
+        })
+        .catch((error: unknown) =>
+          logger.error({ err: error, correlationId }, 'could not record agent task'),
+        );
+      yield outcome === 'ok' ? { source, target, end: 'ok' } : { source, target, end: outcome, hadText };
+    }
+  }
 }
 
-/** Turns the assistant's `answer-meta` data into page annotations. */
+/** Turns an agent's data part into page annotations: `kind`-tagged data as is, the assistant's answer metadata as citations, confidence and a hand-off offer. */
 function annotationsFrom(data: Record<string, unknown>): Array<{ kind: string; data: unknown }> {
+  if (typeof data.kind === 'string') return [{ kind: data.kind, data }];
   const out: Array<{ kind: string; data: unknown }> = [];
   if (Array.isArray(data.citations)) out.push({ kind: 'citations', data: data.citations });
   if (typeof data.level === 'string') {
