@@ -2,8 +2,8 @@
 const TEXTS = {
   unavailable: {
     'pt-BR':
-      'Desculpe, nosso assistente está indisponível neste momento. Tente de novo em instantes ou fale com uma pessoa da nossa equipe.',
-    en: 'Sorry, our assistant is unavailable right now. Please try again in a moment or talk to a person on our team.',
+      'Desculpe, não consegui consultar isso agora: o serviço está indisponível. Tente de novo em instantes ou fale com uma pessoa da nossa equipe.',
+    en: 'Sorry, I could not look that up right now: the service is unavailable. Please try again in a moment or talk to a person on our team.',
   },
   timeout: {
     'pt-BR': 'Desculpe, a resposta está demorando mais do que deveria. Pode tentar de novo em instantes?',

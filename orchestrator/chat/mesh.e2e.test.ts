@@ -1,0 +1,178 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCerts, loadTlsMaterial } from '../../certs/certs.js';
+import type { Orchestrator } from '../server.js';
+import {
+  freePort,
+  publicFetch,
+  readSse,
+  type SseEvent,
+  spawnAgent,
+  startTestOrchestrator,
+} from '../testing/harness.js';
+
+// The whole mesh on real sockets: every agent in its own process, discovered from its card, over mTLS.
+const AGENTS = ['assistant', 'sentiment', 'orders', 'promotions'] as const;
+const PASSWORD = 'mesh-test-password';
+
+let orchestrator: Orchestrator;
+let web: ReturnType<typeof publicFetch>;
+const children = new Map<string, ChildProcess>();
+const ports = new Map<string, number>();
+let certsDir: string;
+
+async function startAgent(name: string) {
+  const port = ports.get(name) as number;
+  children.set(
+    name,
+    await spawnAgent({
+      entry: join(import.meta.dirname, `../../agents/${name}/main.ts`),
+      env: {
+        PORT: String(port),
+        PUBLIC_URL: `https://localhost:${port}`,
+        CERTS_DIR: certsDir,
+        ORCHESTRATOR_JWKS_URL: `${orchestrator.url}/.well-known/jwks.json`,
+      },
+    }),
+  );
+}
+
+async function health() {
+  return (await (await web.fetch(`${orchestrator.url}/healthz`)).json()) as {
+    agents: { url: string; state: string }[];
+  };
+}
+
+async function waitUntil(check: () => Promise<boolean>) {
+  for (let i = 0; i < 150; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition never met');
+}
+
+async function tokenFor(email?: string): Promise<string> {
+  if (!email) {
+    return ((await (await web.fetch(`${orchestrator.url}/api/auth/guest`, { method: 'POST' })).json()) as any)
+      .accessToken;
+  }
+  const response = await web.fetch(`${orchestrator.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as any).accessToken;
+}
+
+async function ask(token: string, text: string, extra: Record<string, unknown> = {}): Promise<SseEvent[]> {
+  const response = await web.fetch(`${orchestrator.url}/api/chat/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ text, locale: 'pt-BR', ...extra }),
+  });
+  expect(response.status).toBe(200);
+  return readSse(response);
+}
+
+const textOf = (events: SseEvent[]) =>
+  events
+    .filter((e) => e.event === 'delta')
+    .map((e) => e.data.text)
+    .join('');
+const annotations = (events: SseEvent[], kind: string) =>
+  events.filter((e) => e.event === 'annotation' && e.data.kind === kind).map((e) => e.data.data);
+
+beforeAll(async () => {
+  certsDir = await mkdtemp(join(tmpdir(), 'atende-mesh-'));
+  await generateCerts({ dir: certsDir });
+  for (const name of AGENTS) ports.set(name, await freePort());
+  orchestrator = await startTestOrchestrator({
+    pki: { dir: certsDir } as never,
+    port: await freePort(),
+    agentUrls: AGENTS.map((a) => `https://localhost:${ports.get(a)}`),
+    env: { DEMO_PASSWORD: PASSWORD },
+  });
+  web = publicFetch((await loadTlsMaterial(certsDir, 'orchestrator')).ca);
+  await Promise.all(AGENTS.map(startAgent));
+  await waitUntil(async () => (await health()).agents.every((a) => a.state === 'up'));
+}, 60_000);
+
+afterAll(async () => {
+  for (const child of children.values()) child.kill('SIGKILL');
+  await web?.close();
+  await orchestrator?.close();
+});
+
+describe('the seed’s agents, routed by their cards', () => {
+  it('runs sentiment on every message and still answers the question', async () => {
+    const events = await ask(await tokenFor(), 'Qual o prazo de entrega?');
+    expect(annotations(events, 'sentiment')[0]).toMatchObject({
+      kind: 'sentiment',
+      label: expect.any(String),
+    });
+    expect(annotations(events, 'citations')[0].map((c: any) => c.id)).toContain('delivery-time');
+    expect(events.at(-1)?.event).toBe('done');
+  });
+
+  it('hears an upset shopper: negative sentiment, and the answer opens with empathy', async () => {
+    const events = await ask(
+      await tokenFor(),
+      'Estou muito irritado, péssimo atendimento! Qual o prazo de entrega?',
+    );
+    expect(annotations(events, 'sentiment')[0].label).toBe('negative');
+    expect(textOf(events)).toMatch(/^(Sinto muito|Lamento|Entendo|Desculpe)/);
+  });
+
+  it('gives a premium shopper coupons, and not a customer', async () => {
+    const premium = await ask(await tokenFor('premium@atende.dev'), 'Tem algum cupom de desconto para mim?');
+    expect(annotations(premium, 'offer').length).toBeGreaterThan(0);
+    const customer = await ask(
+      await tokenFor('customer@atende.dev'),
+      'Tem algum cupom de desconto para mim?',
+    );
+    expect(annotations(customer, 'offer')).toHaveLength(0);
+    expect(annotations(customer, 'not_available')).toHaveLength(1);
+  });
+
+  it('shows a customer their own order, never another shopper’s, even when the message names it', async () => {
+    const mine = await ask(await tokenFor('customer@atende.dev'), 'onde está meu pedido?');
+    const orders = annotations(mine, 'order');
+    expect(orders.length).toBeGreaterThan(0);
+    const theirs = await ask(await tokenFor('customer@atende.dev'), 'onde está meu pedido 1042?');
+    expect(annotations(theirs, 'order')).toHaveLength(0);
+    expect(JSON.stringify(theirs)).not.toMatch(/Jadlog|10455042998877/);
+    expect(textOf(theirs)).toMatch(/não encontrei/i);
+  });
+
+  it('asks a guest to sign in for orders', async () => {
+    const events = await ask(await tokenFor(), 'onde está meu pedido?');
+    expect(annotations(events, 'sign_in_required')).toHaveLength(1);
+  });
+
+  it('degrades when an agent stops mid-conversation, and says so', async () => {
+    const token = await tokenFor('customer@atende.dev');
+    const first = await ask(token, 'onde está meu pedido?');
+    const conversationId = first[0]?.data.conversationId;
+    children.get('orders')?.kill('SIGKILL');
+    const second = await ask(token, 'onde está meu pedido?', { conversationId });
+    expect(second.at(-1)?.event).toBe('error');
+    expect(textOf(second)).toMatch(/Desculpe/);
+    // Sentiment still ran; the conversation goes on with the other agents.
+    expect(annotations(second, 'sentiment')).toHaveLength(1);
+    const third = await ask(token, 'Qual o prazo de entrega?', { conversationId });
+    expect(third.at(-1)?.event).toBe('done');
+    await startAgent('orders');
+  });
+
+  it('keeps answering when the sentiment agent is down', async () => {
+    children.get('sentiment')?.kill('SIGKILL');
+    const events = await ask(await tokenFor(), 'Como faço para trocar um produto?');
+    expect(events.at(-1)?.event).toBe('done');
+    expect(textOf(events).length).toBeGreaterThan(20);
+    await startAgent('sentiment');
+  });
+});
