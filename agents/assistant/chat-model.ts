@@ -63,10 +63,12 @@ export interface GroundedPromptOptions {
   locale: Locale;
   /** 'negative' asks for a warm, brief tone; the apology itself is sent by the executor. */
   tone?: Tone | undefined;
+  /** Recent turns of the conversation, for context (bounded by the conversation memory). */
+  history?: readonly { question: string; answer: string }[];
 }
 
 /** Builds a prompt that restricts the model to the retrieved entries and asks it to cite their ids. */
-export function groundedPrompt({ question, entries, locale, tone }: GroundedPromptOptions): {
+export function groundedPrompt({ question, entries, locale, tone, history = [] }: GroundedPromptOptions): {
   system: string;
   user: string;
 } {
@@ -86,6 +88,10 @@ export function groundedPrompt({ question, entries, locale, tone }: GroundedProm
       'The shopper is upset and has already received an apology: be warm and get straight to the solution.',
     );
   }
-  const system = `${rules.join('\n')}\n\nSOURCES:\n${sources}`;
+  if (history.length) {
+    rules.push('Earlier turns of this conversation are given for context only; they are not sources.');
+  }
+  const earlier = history.map((t) => `Shopper: ${t.question}\nAssistant: ${t.answer}`).join('\n');
+  const system = `${rules.join('\n')}\n\nSOURCES:\n${sources}${earlier ? `\n\nEARLIER TURNS:\n${earlier}` : ''}`;
   return { system, user: question };
 }

@@ -410,3 +410,29 @@ describe('createAssistantExecutor with the OpenAI API', () => {
     expect(answerText(events)).toBe(`${empathyPreamble('pt-BR')}\n\nSeu pedido chega em breve.`);
   });
 });
+
+describe('createAssistantExecutor, conversation context', () => {
+  it('reads a follow-up in the light of the previous question of the same conversation', async () => {
+    const executor = createAssistantExecutor({ retriever });
+    await run(executor, contextFor(userMessage('Qual o prazo de entrega?'), { taskId: 'ctx-task-1' }));
+    const followUp = await run(
+      executor,
+      contextFor(userMessage('e para o Norte?'), { taskId: 'ctx-task-2' }),
+    );
+    const meta = metaOf(followUp);
+    expect(meta?.level).not.toBe('low');
+    expect(meta?.citations.map((c) => c.id)).toContain('delivery-time');
+  });
+
+  it('does not carry turns over to another conversation', async () => {
+    const executor = createAssistantExecutor({ retriever });
+    await run(executor, contextFor(userMessage('Qual o prazo de entrega?'), { taskId: 'ctx-task-3' }));
+    const other = new RequestContext(
+      { tenant: '', message: userMessage('e para o Norte?'), configuration: undefined, metadata: {} },
+      'ctx-task-4',
+      'another-context',
+      new ServerCallContext(),
+    );
+    expect(metaOf(await run(executor, other))?.level).toBe('low');
+  });
+});

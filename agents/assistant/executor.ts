@@ -18,6 +18,7 @@ import {
   type Tone,
 } from './answer.js';
 import { type ChatModel, groundedPrompt } from './chat-model.js';
+import { type ConversationMemory, createConversationMemory, type Turn } from './conversation-memory.js';
 import { detectLocale, type Locale, parseLocale } from './locale.js';
 import type { Hit, Retriever } from './retrieval.js';
 
@@ -37,6 +38,8 @@ export interface AssistantExecutorOptions {
   /** How long to wait for the model's first token (and, after it, for each next one); 4000 ms when absent. */
   modelTimeoutMs?: number | undefined;
   logger?: AssistantLogger | undefined;
+  /** Recent turns per conversation; a bounded one is created when absent. */
+  memory?: ConversationMemory | undefined;
 }
 
 /** Data of the `answer-meta` artifact that closes every answer. */
@@ -77,6 +80,7 @@ export function createAssistantExecutor({
   chatModel,
   modelTimeoutMs = DEFAULT_MODEL_TIMEOUT_MS,
   logger = silentLogger,
+  memory = createConversationMemory(),
 }: AssistantExecutorOptions): AgentExecutor {
   // One entry per running execution, so cancelTask can stop it and name its context.
   const running = new Map<string, { controller: AbortController; contextId: string }>();
@@ -113,8 +117,10 @@ export function createAssistantExecutor({
       const locale =
         parseLocale(messageMetadata.locale) ?? parseLocale(requestMetadata.locale) ?? detectLocale(text);
       const tone = parseTone(messageMetadata.tone ?? requestMetadata.tone);
-      const hits = await retriever.search(text, { locale });
-      const retrieval = composeAnswer({ hits, locale, tone });
+      // Conversations are remembered per shopper and context, so a context id alone never reveals another's turns.
+      const memoryKey = `${requestContext.context.user?.userName ?? ''}|${contextId}`;
+      const history = memory.recent(memoryKey);
+      const { hits, retrieval } = await retrieveWithContext({ retriever, text, locale, tone, history });
       const writer = createAnswerWriter({ publish, taskId, contextId, signal });
       let composedBy: AnswerMeta['composedBy'] = 'retrieval';
       let citations = retrieval.citations;
@@ -124,6 +130,7 @@ export function createAssistantExecutor({
           chatModel,
           hits,
           text,
+          history,
           locale,
           tone,
           level: retrieval.level,
@@ -146,6 +153,7 @@ export function createAssistantExecutor({
       }
       await writer.close();
       if (signal.aborted) return;
+      memory.remember(memoryKey, { question: text, answer: writer.text() });
 
       const meta: AnswerMeta = {
         confidence: retrieval.confidence,
@@ -265,6 +273,8 @@ interface AnswerWriter {
   close(): Promise<void>;
   /** Whether any chunk has been pushed. */
   written(): boolean;
+  /** Everything pushed so far. */
+  text(): string;
 }
 
 function createAnswerWriter({
@@ -281,6 +291,7 @@ function createAnswerWriter({
   let pending: string | undefined;
   let sent = 0;
   let written = false;
+  let all = '';
   const send = (chunk: string, lastChunk: boolean) => {
     publish(
       AgentEvent.artifactUpdate({
@@ -306,6 +317,7 @@ function createAnswerWriter({
       if (pending !== undefined) send(pending, false);
       pending = chunk;
       written = true;
+      all += chunk;
     },
     async write(text) {
       for (const chunk of chunkForStreaming(text)) {
@@ -319,7 +331,37 @@ function createAnswerWriter({
       pending = undefined;
     },
     written: () => written,
+    text: () => all,
   };
+}
+
+/**
+ * Retrieves for the message alone and, when it scores below high confidence and the conversation has earlier
+ * turns, also for the message joined to the previous question (a follow-up like "e para o Norte?"); keeps the
+ * better of the two.
+ */
+async function retrieveWithContext({
+  retriever,
+  text,
+  locale,
+  tone,
+  history,
+}: {
+  retriever: Retriever;
+  text: string;
+  locale: Locale;
+  tone: Tone | undefined;
+  history: Turn[];
+}): Promise<{ hits: Hit[]; retrieval: ComposedAnswer }> {
+  const hits = await retriever.search(text, { locale });
+  const retrieval = composeAnswer({ hits, locale, tone });
+  const previous = history.at(-1);
+  if (retrieval.level === 'high' || !previous) return { hits, retrieval };
+  const withContext = await retriever.search(`${previous.question} ${text}`, { locale });
+  const contextual = composeAnswer({ hits: withContext, locale, tone });
+  return contextual.confidence > retrieval.confidence
+    ? { hits: withContext, retrieval: contextual }
+    : { hits, retrieval };
 }
 
 type ModelOutcome = { kind: 'model'; citations: Citation[] } | { kind: 'fallback'; reason: string };
@@ -328,6 +370,7 @@ async function streamFromModel({
   chatModel,
   hits,
   text,
+  history,
   locale,
   tone,
   level,
@@ -338,6 +381,7 @@ async function streamFromModel({
   chatModel: ChatModel;
   hits: readonly Hit[];
   text: string;
+  history: Turn[];
   locale: Locale;
   tone: Tone | undefined;
   level: ComposedAnswer['level'];
@@ -352,7 +396,7 @@ async function streamFromModel({
     .map((hit) => hit.entry);
   const modelController = new AbortController();
   const modelSignal = AbortSignal.any([signal, modelController.signal]);
-  const prompt = groundedPrompt({ question: text, entries: sources, locale, tone });
+  const prompt = groundedPrompt({ question: text, entries: sources, locale, tone, history });
   // The apology costs nothing to send and shortens the wait for the first token.
   if (tone === 'negative') writer.push(empathyPreamble(locale));
 
