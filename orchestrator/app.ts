@@ -17,9 +17,12 @@ import { chatRateLimit } from './edge/chat-rate-limit.js';
 import { clientIp } from './edge/client-ip.js';
 import type { LimiterFactory } from './edge/limiter-store.js';
 import { handleError, httpError } from './errors.js';
+import { inspectorRoutes } from './inspector/index.js';
 import type { AgentDirectory } from './mesh/agent-directory.js';
+import type { ServiceTokenMinter } from './mesh/service-tokens.js';
 import type { SigningKeys } from './mesh/signing-keys.js';
 import type { ChatLog } from './store/index.js';
+import { webRoutes } from './web/index.js';
 
 /** Everything the orchestrator's HTTP app needs, built by `main.ts` (or by tests). */
 export interface AppDeps {
@@ -38,6 +41,8 @@ export interface AppDeps {
   /** Origins allowed to call the API from a browser (the orchestrator's own public URL at least). */
   allowedOrigins: string[];
   chatMessagesPerMinute?: number;
+  /** The inspector reaches agents' cards through the mesh (mTLS) fetch, only at allowed hosts. */
+  inspector: { fetch: typeof fetch; minter: ServiceTokenMinter; allowedHosts: string[] };
 }
 
 const ASSET_TYPES: Record<string, string> = {
@@ -182,6 +187,8 @@ export async function createApp(deps: AppDeps) {
     chatRoutes({ chat, chatLog, accessTokens, maxMessageChars: deps.maxMessageChars, rateLimit }),
   );
 
+  app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, ...deps.inspector }));
+  app.route('/', webRoutes({ webDir, logger }));
   app.get('/', async (c) => c.html(await readFile(join(webDir, 'index.html'), 'utf8')));
   app.get('/assets/:file', async (c) => {
     const file = c.req.param('file');

@@ -43,6 +43,16 @@ export const configSchema = z
     MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(2_000),
     /** Origin allowed by CORS for the web chat (the orchestrator's own origin is always allowed). */
     WEB_ORIGIN: z.string().url().optional(),
+    /** Hosts (`host:port`) the agent-card inspector may fetch; defaults to the hosts of AGENT_URLS. */
+    INSPECTOR_ALLOWED_HOSTS: z
+      .string()
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .optional(),
     RATE_LIMIT_STORE: z.enum(['memory', 'redis', 'postgres']).default('memory'),
     REDIS_URL: z.string().url().optional(),
     CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(10),

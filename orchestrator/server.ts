@@ -96,6 +96,11 @@ export async function startOrchestrator(
       limiters,
       allowedOrigins: [config.publicUrl, ...(config.WEB_ORIGIN ? [config.WEB_ORIGIN] : [])],
       chatMessagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
+      inspector: {
+        fetch: mesh.fetch,
+        minter,
+        allowedHosts: config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host),
+      },
     });
     const running: RunningServer = await listenTls({
       fetch: app.fetch as never,

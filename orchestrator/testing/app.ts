@@ -65,6 +65,11 @@ export async function makeApp(
     limiters,
     allowedOrigins: [TEST_ORIGIN],
     chatMessagesPerMinute: overrides.chatMessagesPerMinute,
+    inspector: {
+      fetch: (() => Promise.reject(new Error('no network in in-process tests'))) as never,
+      minter: createServiceTokenMinter({ keys, issuer, ttlSec: 60 }),
+      allowedHosts: [],
+    },
   });
   /** Calls the app as a client at `ip`. */
   const request = (path: string, init: RequestInit & { ip?: string } = {}) =>

@@ -1,0 +1,1 @@
+export { type InspectorRoutesDeps, inspectorRoutes } from './routes.js';

@@ -1,0 +1,1 @@
+export { type WebRoutesDeps, webRoutes } from './routes.js';
