@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentCard, Role, type StreamResponse, TaskState } from '@a2a-js/sdk';
 import { type Client, ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  ConstantBackoff,
+  circuitBreaker,
+  handleWhen,
+  type IPolicy,
+  retry,
+  wrap,
+} from 'cockatiel';
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { SkillTarget } from './agent-directory.js';
 import type { ServiceTokenMinter } from './service-tokens.js';
@@ -63,8 +73,35 @@ export function createDispatcher(options: {
   logger: Logger;
   firstEventTimeoutMs: number;
   taskTimeoutMs: number;
+  /** Consecutive connection failures that open an agent's circuit, and how long it stays open. */
+  breakAfter?: number;
+  halfOpenAfterMs?: number;
 }): Dispatcher {
-  const { minter, logger, firstEventTimeoutMs, taskTimeoutMs } = options;
+  const {
+    minter,
+    logger,
+    firstEventTimeoutMs,
+    taskTimeoutMs,
+    breakAfter = 3,
+    halfOpenAfterMs = 5_000,
+  } = options;
+  // Per agent: one quick retry when the connection fails before anything was sent (e.g. a pooled socket the agent
+  // closed), and a circuit breaker so a dead agent costs nothing until it is tried again.
+  const policies = new Map<string, IPolicy>();
+  const policyFor = (baseUrl: string) => {
+    let policy = policies.get(baseUrl);
+    if (!policy) {
+      policy = wrap(
+        retry(handleWhen(isConnectionFailure), { maxAttempts: 1, backoff: new ConstantBackoff(25) }),
+        circuitBreaker(handleWhen(isConnectionFailure), {
+          halfOpenAfter: halfOpenAfterMs,
+          breaker: new ConsecutiveBreaker(breakAfter),
+        }),
+      );
+      policies.set(baseUrl, policy);
+    }
+    return policy;
+  };
   const factory = new ClientFactory({
     transports: [new JsonRpcTransportFactory({ fetchImpl: options.fetch })],
   });
@@ -95,7 +132,7 @@ export function createDispatcher(options: {
       let timedOut = false;
       const onOuterAbort = () => abort.abort();
       request.signal?.addEventListener('abort', onOuterAbort, { once: true });
-      let timer = setTimeout(() => {
+      const timer = setTimeout(() => {
         timedOut = true;
         abort.abort();
       }, firstEventTimeoutMs);
@@ -106,39 +143,47 @@ export function createDispatcher(options: {
       let sawEvent = false;
       let finished = false;
       try {
-        const events = client.sendMessageStream(
-          {
-            tenant: '',
-            message: {
-              messageId: randomUUID(),
-              contextId: request.contextId,
-              taskId: '',
-              role: Role.ROLE_USER,
-              parts: [
-                {
-                  content: { $case: 'text', value: request.text },
-                  metadata: undefined,
-                  filename: '',
-                  mediaType: 'text/plain',
-                },
-              ],
-              metadata: { locale: request.locale, skill, ...request.metadata },
-              extensions: [],
-              referenceTaskIds: [],
-            },
-            configuration: undefined,
-            metadata: { skill },
+        const message = {
+          tenant: '',
+          message: {
+            messageId: randomUUID(),
+            contextId: request.contextId,
+            taskId: '',
+            role: Role.ROLE_USER,
+            parts: [
+              {
+                content: { $case: 'text' as const, value: request.text },
+                metadata: undefined,
+                filename: '',
+                mediaType: 'text/plain',
+              },
+            ],
+            metadata: { locale: request.locale, skill, ...request.metadata },
+            extensions: [],
+            referenceTaskIds: [],
           },
-          {
-            signal: abort.signal,
-            serviceParameters: { Authorization: `Bearer ${token}`, 'X-Request-Id': request.correlationId },
-          },
-        );
+          configuration: undefined,
+          metadata: { skill },
+        };
+        const callOptions = {
+          signal: abort.signal,
+          serviceParameters: { Authorization: `Bearer ${token}`, 'X-Request-Id': request.correlationId },
+        };
+        // Opening the stream (up to its first event) goes through the agent's retry and circuit-breaker policy.
+        const opened = await policyFor(target.agent.baseUrl).execute(async () => {
+          const iterator = client.sendMessageStream(message, callOptions)[Symbol.asyncIterator]();
+          return { iterator, first: await iterator.next() };
+        });
+        const events = (async function* () {
+          if (!opened.first.done) yield opened.first.value;
+          for (let next = await opened.iterator.next(); !next.done; next = await opened.iterator.next()) {
+            yield next.value;
+          }
+        })();
         for await (const event of events) {
           if (!sawEvent) {
             sawEvent = true;
             clearTimeout(timer);
-            timer = undefined as never;
           }
           for (const update of toUpdates(event)) {
             if (update.kind === 'failure') {
@@ -210,13 +255,23 @@ function stateUpdate(state: TaskState | undefined): Reduced[] {
   return failure ? [{ kind: 'failure', outcome: failure }] : [];
 }
 
+/** A failure to reach the agent at all: nothing was processed, so trying again is safe. */
+function isConnectionFailure(error: Error): boolean {
+  const text = `${error.message} ${String((error as Error & { cause?: unknown }).cause ?? '')}`;
+  return /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|UND_ERR_CONNECT|UND_ERR_SOCKET|other side closed|fetch failed/i.test(
+    text,
+  );
+}
+
 function classify(
   error: unknown,
   ctx: { timedOut: boolean; outerAborted: boolean; logger: Logger; request: DispatchRequest },
 ): AgentCallError {
   let result: AgentCallError;
   if (error instanceof AgentCallError) result = error;
-  else if (ctx.timedOut)
+  else if (error instanceof BrokenCircuitError) {
+    result = new AgentCallError('unavailable', 'the agent is failing; its circuit is open', { cause: error });
+  } else if (ctx.timedOut)
     result = new AgentCallError('timeout', 'the agent did not answer in time', { cause: error });
   else if (ctx.outerAborted)
     result = new AgentCallError('canceled', 'the shopper went away', { cause: error });
