@@ -85,7 +85,7 @@ export async function createApp(deps: AppDeps) {
     const origin = c.req.header('origin');
     if (origin && !allowed.has(origin)) {
       await audit.record({
-        event: 'token_refused',
+        event: 'origin_refused',
         ip: clientIp(c),
         requestId: c.get('requestId'),
         details: { origin, reason: 'foreign_origin' },

@@ -18,11 +18,16 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
 ];
 
-/** Creates the pino logger of one process; `level: 'silent'` in tests. */
-export function createLogger(options: { name: string; level?: string }): Logger {
-  return pino({
+/** Creates the pino logger of one process; `level: 'silent'` in tests, `destination` to capture lines. */
+export function createLogger(options: {
+  name: string;
+  level?: string;
+  destination?: pino.DestinationStream;
+}): Logger {
+  const settings = {
     name: options.name,
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }

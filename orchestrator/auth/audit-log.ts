@@ -10,6 +10,7 @@ export type AuditEvent =
   | 'logout'
   | 'password_rehashed'
   | 'token_refused'
+  | 'origin_refused'
   | 'role_refused'
   | 'rate_limited';
 

@@ -1,0 +1,32 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
+
+describe('logger', () => {
+  it('redacts tokens, passwords and cookies wherever they appear in a log line', () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ name: 'test', destination });
+    logger.info(
+      {
+        authorization: 'Bearer secret-token',
+        password: 'hunter22hunter',
+        body: { password: 'p4ss', token: 't0k' },
+        headers: { authorization: 'Bearer abc', cookie: 'session=xyz' },
+        requestId: 'r-1',
+      },
+      'request',
+    );
+    const line = lines.join('');
+    for (const secret of ['secret-token', 'hunter22hunter', 'p4ss', 't0k', 'Bearer abc', 'session=xyz']) {
+      expect(line).not.toContain(secret);
+    }
+    expect(line).toContain('r-1');
+    expect(line).toContain('[redacted]');
+  });
+});
