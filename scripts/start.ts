@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Agent, fetch } from 'undici';
 import { generateCerts, SERVICES } from '../certs/certs.js';
 
 // `npm start`: certificates when missing, then every agent and the orchestrator as separate processes.
@@ -46,10 +48,33 @@ run('orchestrator', join('orchestrator', 'main.ts'), {
   PORT: port,
   AGENT_URLS: agents.map((a) => `https://localhost:${AGENT_PORTS[a]}`).join(','),
 });
-console.log(
-  `[start] Atende is starting: open https://localhost:${port}/ (development CA in ${certsDir}/ca.pem)`,
-);
-console.log('[start] press Ctrl-C to stop everything');
+console.log('[start] starting… press Ctrl-C to stop everything');
+void announceWhenReady();
+
+/** Prints where to open the chat once the orchestrator answers its health check. */
+async function announceWhenReady() {
+  const dispatcher = new Agent({ connect: { ca: await readFile(join(certsDir, 'ca.pem'), 'utf8') } });
+  for (let i = 0; i < 120 && !stopping; i++) {
+    try {
+      const response = await fetch(`https://localhost:${port}/healthz`, { dispatcher });
+      const health = (await response.json()) as { agents: { state: string }[] };
+      const up = health.agents.filter((a) => a.state === 'up').length;
+      if (up === health.agents.length || i > 20) {
+        console.log(
+          `[start] Atende is ready (${up}/${health.agents.length} agents up): open https://localhost:${port}/`,
+        );
+        console.log(
+          `[start] the browser warns about the development CA (${join(certsDir, 'ca.pem')}): accept or trust it`,
+        );
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await dispatcher.close();
+}
 
 let stopping = false;
 async function stop() {
