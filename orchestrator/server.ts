@@ -16,7 +16,7 @@ import type { Config } from './config.js';
 import { createLimiterFactory, type LimiterBackend } from './edge/limiter-store.js';
 import { createAgentDirectory } from './mesh/agent-directory.js';
 import { createDispatcher } from './mesh/dispatch.js';
-import { createServiceTokenMinter } from './mesh/service-tokens.js';
+import { createCachingMinter, createServiceTokenMinter } from './mesh/service-tokens.js';
 import { loadOrCreateSigningKeys, type SigningKeys } from './mesh/signing-keys.js';
 import { openStore } from './store/index.js';
 
@@ -60,9 +60,12 @@ export async function startOrchestrator(
     await directory.refresh();
     directory.start(config.DISCOVERY_INTERVAL_MS);
     cleanups.push(async () => directory.stop());
-    const minter = createServiceTokenMinter({
-      keys,
-      issuer: config.TOKEN_ISSUER,
+    const minter = createCachingMinter({
+      minter: createServiceTokenMinter({
+        keys,
+        issuer: config.TOKEN_ISSUER,
+        ttlSec: config.SERVICE_TOKEN_TTL_SEC,
+      }),
       ttlSec: config.SERVICE_TOKEN_TTL_SEC,
     });
     const dispatcher = createDispatcher({

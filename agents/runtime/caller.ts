@@ -13,5 +13,6 @@ export interface Caller {
 export function callerOf(context: RequestContext): Caller {
   const claims = context.context.state.get('claims') as ServiceTokenClaims | undefined;
   if (!claims) throw new Error('task has no verified service token');
-  return { subject: claims.sub, role: claims.role, scopes: claims.scopes, correlationId: claims.cid };
+  const correlationId = (context.context.state.get('correlationId') as string | undefined) ?? claims.cid;
+  return { subject: claims.sub, role: claims.role, scopes: claims.scopes, correlationId };
 }

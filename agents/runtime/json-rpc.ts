@@ -141,7 +141,8 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       requestedVersion: c.req.header(A2A_VERSION_HEADER) || undefined,
     });
     context.state.set('claims', claims);
-    context.state.set('correlationId', claims.cid);
+    // The task's own correlation id; the token's `cid` names the request that minted it (tokens are reused).
+    context.state.set('correlationId', correlationId ?? claims.cid);
     try {
       validateVersion(context.requestedVersion, card, 'JSONRPC');
     } catch (error) {

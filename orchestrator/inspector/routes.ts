@@ -1,21 +1,134 @@
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
 import type { Logger } from '../../agents/runtime/logger.js';
-import type { AccessTokens } from '../auth/access-tokens.js';
+import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
+import { httpError } from '../errors.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
+import { fetchText } from './guarded-fetch.js';
+import { cardUrlFor, inspectCard } from './inspect-card.js';
+import { sendTestMessage } from './test-message.js';
+import { createUrlGuard, InspectorError, type Lookup } from './url-guard.js';
 
 /** What the inspector API needs; `fetch` is the orchestrator's mTLS mesh fetch. */
 export interface InspectorRoutesDeps {
   accessTokens: AccessTokens;
   fetch: typeof fetch;
   minter: ServiceTokenMinter;
-  /** Hosts (`host` or `host:port`) the inspector may reach; nothing else, whatever it resolves to. */
+  /** Hosts (`host` or `host:port`, or `*.domain`) the inspector may reach; nothing else. */
   allowedHosts: string[];
   logger: Logger;
+  /** Name resolution for the SSRF guard; the system resolver by default (tests pass their own). */
+  lookup?: Lookup;
 }
 
-/** Mount with `app.route('/api/inspector', inspectorRoutes(deps))`. The agent-card inspector API; operators and admins only. */
+type InspectorEnv = { Variables: { requestId: string; staff: Shopper } };
+
+const STAFF = new Set(['operator', 'admin']);
+
+const inspectBody = z.object({ url: z.string().trim().min(1).max(2048) }).strict();
+const sendBody = z
+  .object({
+    url: z.string().trim().min(1).max(2048),
+    skill: z.string().min(1).max(200),
+    text: z.string().trim().min(1).max(2000),
+    locale: z.enum(['pt-BR', 'en']).default('pt-BR'),
+  })
+  .strict();
+
+async function json(c: { req: { json(): Promise<unknown> } }): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    throw httpError(400, 'invalid_json', 'the body must be valid JSON');
+  }
+}
+
+function refused(error: unknown): never {
+  if (error instanceof InspectorError) {
+    const status = error.code === 'host_not_allowed' || error.code === 'private_address' ? 403 : 400;
+    throw httpError(status, error.code, error.message);
+  }
+  throw error;
+}
+
+/**
+ * Mount with `app.route('/api/inspector', inspectorRoutes(deps))`. The agent-card inspector's API, for operators
+ * and admins only (it acts with the orchestrator's mesh certificate): `GET /hosts`, `POST /inspect { url }`, and
+ * `POST /send { url, skill, text }`, which streams the raw JSON-RPC request and the agent's events as SSE.
+ */
 export function inspectorRoutes(deps: InspectorRoutesDeps) {
-  void deps;
-  const app = new Hono();
+  const { accessTokens, fetch, minter, logger } = deps;
+  const guard = createUrlGuard({ allowedHosts: deps.allowedHosts, lookup: deps.lookup });
+  const app = new Hono<InspectorEnv>();
+
+  app.use(
+    createMiddleware<InspectorEnv>(async function requireStaff(c, next) {
+      const caller = await accessTokens.verify(c.req.header('authorization'));
+      if (!STAFF.has(caller.role)) {
+        throw httpError(403, 'forbidden', 'the inspector is for operators and admins');
+      }
+      c.set('staff', caller);
+      await next();
+    }),
+  );
+
+  app.get('/hosts', (c) => c.json({ allowedHosts: guard.allowedHosts }));
+
+  app.post('/inspect', async (c) => {
+    const { url } = inspectBody.parse(await json(c));
+    const report = await inspectCard({ input: url, fetch, guard }).catch(refused);
+    logger.info(
+      {
+        requestId: c.get('requestId'),
+        subject: c.get('staff').subject,
+        url: report.url,
+        valid: report.valid,
+      },
+      'card inspected',
+    );
+    return c.json(report);
+  });
+
+  app.post('/send', async (c) => {
+    const body = sendBody.parse(await json(c));
+    const staff = c.get('staff');
+    const requestId = c.get('requestId') ?? crypto.randomUUID();
+    const fetched = await fetchText({ fetch, guard, url: cardUrlFor(body.url) }).catch(refused);
+    let card: unknown;
+    try {
+      card = JSON.parse(fetched.text);
+    } catch {
+      throw httpError(400, 'not_json', 'the card is not JSON');
+    }
+    const abort = new AbortController();
+    const events = sendTestMessage({
+      card,
+      skill: body.skill,
+      text: body.text,
+      locale: body.locale,
+      caller: staff,
+      correlationId: requestId,
+      fetch,
+      guard,
+      minter,
+      signal: abort.signal,
+    });
+    // The first step (card, skill, guard, token) fails as a plain HTTP error, before the stream starts.
+    const first = await events.next().catch(refused);
+    logger.info(
+      { requestId, subject: staff.subject, url: fetched.url, skill: body.skill },
+      'inspector test message',
+    );
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => abort.abort());
+      if (!first.done) await stream.writeSSE({ event: first.value.type, data: JSON.stringify(first.value) });
+      for await (const event of events) {
+        await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
+      }
+    });
+  });
+
   return app;
 }

@@ -45,3 +45,47 @@ export function createServiceTokenMinter(options: {
     },
   };
 }
+
+/**
+ * Wraps a minter so that one token serves every task of the same shopper, role, agent, skill and scopes while it
+ * has more than `reuseMarginSec` left: an RS256 signature costs about as much CPU as the SDK's work for a task.
+ * The `cid` claim then names the request that minted the token; each task's own correlation id travels in its
+ * `X-Request-Id` header. At most `maxEntries` tokens are kept.
+ */
+export function createCachingMinter(options: {
+  minter: ServiceTokenMinter;
+  ttlSec: number;
+  reuseMarginSec?: number;
+  maxEntries?: number;
+  now?: () => number;
+}): ServiceTokenMinter & { readonly size: number } {
+  const { minter, ttlSec, maxEntries = 10_000, now = Date.now } = options;
+  const reuseMarginSec = options.reuseMarginSec ?? Math.min(20, Math.floor(ttlSec / 3));
+  const cache = new Map<string, { token: Promise<string>; reuseUntil: number }>();
+  return {
+    get size() {
+      return cache.size;
+    },
+    mint(request) {
+      const key = [
+        request.audience,
+        request.subject,
+        request.role,
+        request.skill,
+        [...request.scopes].sort().join(' '),
+      ].join('\n');
+      const hit = cache.get(key);
+      if (hit && hit.reuseUntil > now()) return hit.token;
+      const token = minter.mint(request);
+      cache.delete(key);
+      cache.set(key, { token, reuseUntil: now() + (ttlSec - reuseMarginSec) * 1000 });
+      token.catch(() => cache.delete(key));
+      while (cache.size > maxEntries) {
+        const oldest = cache.keys().next().value;
+        if (oldest === undefined) break;
+        cache.delete(oldest);
+      }
+      return token;
+    },
+  };
+}

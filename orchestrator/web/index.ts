@@ -1,1 +1,2 @@
-export { type WebRoutesDeps, webRoutes } from './routes.js';
+export { buildWeb, ensureWebBuild, readWebManifest, type WebManifest } from './build.js';
+export { IMMUTABLE, type WebRoutesDeps, webRoutes } from './routes.js';

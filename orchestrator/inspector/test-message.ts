@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { A2A_VERSION_HEADER, AgentCard, Role, SendMessageRequest } from '@a2a-js/sdk';
+import { decodeJwt } from 'jose';
+import { requiredScopeSets } from '../../agents/runtime/card.js';
+import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
+import { describe, readLimited } from './guarded-fetch.js';
+import { InspectorError, type UrlGuard } from './url-guard.js';
+
+/** What the inspector streams to the page about a test message, each stamped with ms since the request left. */
+export type TestMessageEvent =
+  | {
+      type: 'request';
+      ms: 0;
+      method: 'POST';
+      url: string;
+      headers: Record<string, string>;
+      body: unknown;
+      token: Record<string, unknown>;
+    }
+  | { type: 'response'; ms: number; status: number; contentType: string }
+  | { type: 'event'; ms: number; event: string; data: unknown }
+  | { type: 'error'; ms: number; message: string }
+  | { type: 'end'; ms: number; events: number };
+
+/** Limits of a test message's exchange. */
+export const TEST_MESSAGE_LIMITS = { maxBytes: 1024 * 1024, timeoutMs: 30_000 };
+
+/**
+ * Sends `text` to one skill of the agent described by `card` as an A2A `SendStreamingMessage` over JSON-RPC, with
+ * a service token minted for `caller`, and yields the raw request, then each SSE event as it arrives. The JSON-RPC
+ * URL must pass the guard; redirects are not followed.
+ */
+export async function* sendTestMessage(options: {
+  card: unknown;
+  skill: string;
+  text: string;
+  locale?: string;
+  caller: { subject: string; role: string };
+  correlationId: string;
+  fetch: typeof fetch;
+  guard: UrlGuard;
+  minter: ServiceTokenMinter;
+  signal?: AbortSignal;
+  limits?: typeof TEST_MESSAGE_LIMITS;
+}): AsyncGenerator<TestMessageEvent> {
+  const limits = options.limits ?? TEST_MESSAGE_LIMITS;
+  let card: AgentCard;
+  try {
+    card = AgentCard.fromJSON(options.card);
+  } catch (error) {
+    throw new InspectorError('not_json', `the card cannot be read: ${(error as Error).message}`);
+  }
+  const rpc = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC');
+  if (!rpc?.url) throw new InspectorError('url_invalid', 'the card declares no JSONRPC interface to send to');
+  const url = await options.guard.check(rpc.url);
+  const skill = card.skills.find((s) => s.id === options.skill);
+  if (!skill) throw new InspectorError('url_invalid', `the card has no skill "${options.skill}"`);
+  const scopes = requiredScopeSets(card, skill.id)?.[0] ?? [];
+  const token = await options.minter.mint({
+    audience: rpc.url,
+    subject: options.caller.subject,
+    role: options.caller.role,
+    skill: skill.id,
+    scopes,
+    correlationId: options.correlationId,
+  });
+  const body = {
+    jsonrpc: '2.0',
+    id: randomUUID(),
+    method: 'SendStreamingMessage',
+    params: SendMessageRequest.toJSON({
+      tenant: '',
+      message: {
+        messageId: randomUUID(),
+        contextId: '',
+        taskId: '',
+        role: Role.ROLE_USER,
+        parts: [
+          {
+            content: { $case: 'text', value: options.text },
+            metadata: undefined,
+            filename: '',
+            mediaType: 'text/plain',
+          },
+        ],
+        metadata: { locale: options.locale ?? 'pt-BR', skill: skill.id, inspector: true },
+        extensions: [],
+        referenceTaskIds: [],
+      },
+      configuration: undefined,
+      metadata: { skill: skill.id },
+    }),
+  };
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'text/event-stream',
+    [A2A_VERSION_HEADER]: '1.0',
+    'x-request-id': options.correlationId,
+  };
+  const claims = decodeJwt(token);
+  yield {
+    type: 'request',
+    ms: 0,
+    method: 'POST',
+    url: url.href,
+    // The token itself stays on the server: the page sees its claims.
+    headers: { ...headers, authorization: `Bearer ${token.slice(0, 12)}… (service token, redacted)` },
+    body,
+    token: claims,
+  };
+
+  const started = performance.now();
+  const ms = () => Math.round(performance.now() - started);
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  let response: Response;
+  try {
+    response = await options.fetch(url, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+      redirect: 'manual',
+      signal,
+    });
+  } catch (error) {
+    yield {
+      type: 'error',
+      ms: ms(),
+      message: timeout.aborted ? 'no answer in time' : `cannot reach the agent: ${describe(error)}`,
+    };
+    return;
+  }
+  const contentType = response.headers.get('content-type') ?? '';
+  yield { type: 'response', ms: ms(), status: response.status, contentType };
+  if (!contentType.includes('text/event-stream') || !response.body) {
+    try {
+      const text = await readLimited(response, limits.maxBytes, signal, url);
+      yield { type: 'event', ms: ms(), event: 'body', data: parseJson(text) };
+      yield { type: 'end', ms: ms(), events: 1 };
+    } catch (error) {
+      yield { type: 'error', ms: ms(), message: (error as Error).message };
+    }
+    return;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let size = 0;
+  let count = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limits.maxBytes) {
+        yield {
+          type: 'error',
+          ms: ms(),
+          message: `the stream passed the limit of ${limits.maxBytes} bytes; stopped reading`,
+        };
+        return;
+      }
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      let cut = buffer.indexOf('\n\n');
+      while (cut !== -1) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (data.length) {
+          count++;
+          yield { type: 'event', ms: ms(), event, data: parseJson(data.join('\n')) };
+        }
+        cut = buffer.indexOf('\n\n');
+      }
+    }
+    yield { type: 'end', ms: ms(), events: count };
+  } catch (error) {
+    yield {
+      type: 'error',
+      ms: ms(),
+      message: timeout.aborted
+        ? `the stream took longer than ${limits.timeoutMs} ms`
+        : `the stream broke off: ${describe(error)}`,
+    };
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Logger } from '../../agents/runtime/logger.js';
+
+/** What the built `web/dist` holds: the content-hashed names the pages and the loader point at. */
+export const webManifestSchema = z.object({
+  builtAt: z.string(),
+  widget: z.string(),
+  inspector: z.string(),
+  shopCss: z.string(),
+  inspectorCss: z.string(),
+});
+
+/** The manifest `buildWeb` writes to `dist/asset-manifest.json`. */
+export type WebManifest = z.infer<typeof webManifestSchema>;
+
+const viteManifestSchema = z.record(
+  z.string(),
+  z.object({ file: z.string(), css: z.array(z.string()).optional() }),
+);
+
+/** The folder the build goes to. */
+export function distDir(webDir: string): string {
+  return join(webDir, 'dist');
+}
+
+/** Reads `dist/asset-manifest.json`; undefined when the build is missing or unreadable. */
+export async function readWebManifest(webDir: string): Promise<WebManifest | undefined> {
+  try {
+    return webManifestSchema.parse(
+      JSON.parse(await readFile(join(distDir(webDir), 'asset-manifest.json'), 'utf8')),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function entry(manifest: z.infer<typeof viteManifestSchema>, source: string): string {
+  const found = manifest[source];
+  if (!found) throw new Error(`the Vite manifest has no entry for ${source}`);
+  return found.file;
+}
+
+/**
+ * Builds the widget, the inspector and the pages of `webDir` with Vite into `webDir/dist`. The build goes to a
+ * temporary folder first and is renamed into place, so a concurrent reader never sees half a build.
+ */
+export async function buildWeb(options: {
+  webDir: string;
+  logger?: Logger;
+  /** Replace an existing build (default); when false, a build another process finished first is kept. */
+  replace?: boolean;
+}): Promise<WebManifest> {
+  const { webDir, logger, replace = true } = options;
+  let vite: typeof import('vite');
+  try {
+    vite = await import('vite');
+  } catch {
+    throw new Error(
+      'web/dist is missing and Vite is not installed: run `npm install` then `npm run build:web`',
+    );
+  }
+  const { webViteConfig } = await import('../../web/vite.config.js');
+  const started = performance.now();
+  const tmp = join(webDir, `.dist-${process.pid}-${randomUUID().slice(0, 8)}`);
+  try {
+    await mkdir(tmp, { recursive: true });
+    for (const bundle of ['widget', 'pages'] as const) {
+      await vite.build(webViteConfig({ webDir, outDir: tmp, bundle }));
+    }
+    const read = async (name: string) =>
+      viteManifestSchema.parse(JSON.parse(await readFile(join(tmp, '.vite', `${name}.json`), 'utf8')));
+    const widget = await read('widget');
+    const pages = await read('pages');
+    const manifest: WebManifest = {
+      builtAt: new Date().toISOString(),
+      widget: entry(widget, 'src/widget/index.ts'),
+      inspector: entry(pages, 'src/inspector/index.ts'),
+      shopCss: entry(pages, 'src/shop/shop.css'),
+      inspectorCss: entry(pages, 'src/inspector/page.css'),
+    };
+    // The stable loader other shops embed: tiny, revalidated on every load, pointing at today's hashed bundle.
+    const hashed = manifest.widget.split('/').pop();
+    await writeFile(join(tmp, 'widget', 'atende-chat.js'), `import './${hashed}';\n`);
+    for (const page of ['index', 'inspector']) {
+      const template = await readFile(join(webDir, 'pages', `${page}.html`), 'utf8');
+      await writeFile(join(tmp, `${page}.html`), renderPage(template, manifest));
+    }
+    await writeFile(join(tmp, 'asset-manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const dist = distDir(webDir);
+    if (!replace) {
+      const other = await readWebManifest(webDir);
+      if (other) return other;
+    }
+    const old = `${dist}.old-${process.pid}-${randomUUID().slice(0, 8)}`;
+    if (await exists(dist)) await rename(dist, old);
+    await rename(tmp, dist);
+    await rm(old, { recursive: true, force: true });
+    logger?.info({ ms: Math.round(performance.now() - started), widget: manifest.widget }, 'web build done');
+    return manifest;
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Replaces `%ASSET:name%` placeholders of a page template with `/`-rooted hashed asset paths. */
+export function renderPage(template: string, manifest: WebManifest): string {
+  return template.replace(/%ASSET:(\w+)%/g, (whole, name: string) => {
+    const file = (manifest as Record<string, string>)[name];
+    if (!file || name === 'builtAt') throw new Error(`unknown asset ${whole} in a page template`);
+    return `/${file}`;
+  });
+}
+
+let building: Promise<WebManifest> | undefined;
+
+/**
+ * Returns the manifest of `webDir/dist`, building it first when it is missing (once per process, however many
+ * callers ask at the same time). `npm start` calls it before listening.
+ */
+export async function ensureWebBuild(options: { webDir: string; logger?: Logger }): Promise<WebManifest> {
+  const existing = await readWebManifest(options.webDir);
+  if (existing) return existing;
+  options.logger?.info({ webDir: options.webDir }, 'web build missing; building it with Vite');
+  building ??= buildWeb({ ...options, replace: false }).finally(() => {
+    building = undefined;
+  });
+  return building;
+}
