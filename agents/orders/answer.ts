@@ -1,4 +1,4 @@
-import type { Locale } from './locale.js';
+import type { Locale } from '../runtime/locale.js';
 import type { Order, OrderStatus } from './order.js';
 
 const TIME_ZONE = 'America/Sao_Paulo';

@@ -1,11 +1,11 @@
 import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { callerOf, type Logger } from '../runtime/index.js';
+import { type Locale, localeOf } from '../runtime/locale.js';
+import { createTaskReply, publishCanceled } from '../runtime/task-reply.js';
 import { describeOrder, describeOrderLine, TEXTS, toOrderView } from './answer.js';
 import type { OrderConnector } from './connector.js';
 import { parseOrderIntent } from './intent.js';
-import { type Locale, localeOf } from './locale.js';
 import { IN_TRANSIT_STATUSES, newestFirst, OPEN_STATUSES, type Order } from './order.js';
-import { createTaskReply, publishCanceled } from './task-reply.js';
 
 /** Options of {@link createOrdersExecutor}. */
 export interface OrdersExecutorOptions {

@@ -5,7 +5,6 @@ export { createDemoConnector, DEMO_CUSTOMER_ID, DEMO_PREMIUM_ID, demoOrders } fr
 export { createOrdersExecutor, type OrdersExecutorOptions } from './executor.js';
 export { createHttpConnector, type HttpConnectorOptions } from './http-connector.js';
 export { type OrderIntent, parseOrderIntent } from './intent.js';
-export { type Locale, localeOf } from './locale.js';
 export {
   type Order,
   type OrderItem,

@@ -1,4 +1,4 @@
-import type { Locale } from './locale.js';
+import type { Locale } from '../runtime/locale.js';
 import type { Discount, Offer } from './offer.js';
 
 const TIME_ZONE = 'America/Sao_Paulo';

@@ -1,10 +1,10 @@
 import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { callerOf, type Logger } from '../runtime/index.js';
+import { localeOf } from '../runtime/locale.js';
+import { createTaskReply, publishCanceled } from '../runtime/task-reply.js';
 import { describeOffer, TEXTS, toOfferView } from './answer.js';
 import type { OfferCatalogue } from './catalogue.js';
-import { localeOf } from './locale.js';
 import { currentOffers, type Offer } from './offer.js';
-import { createTaskReply, publishCanceled } from './task-reply.js';
 
 /** The scope the orchestrator mints for this agent's skill, only for premium shoppers. */
 export const PROMOTIONS_SCOPE = 'promotions:read';

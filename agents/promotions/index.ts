@@ -8,7 +8,6 @@ export {
 export { loadPromotionsConfig, type PromotionsConfig, promotionsConfigSchema } from './config.js';
 export { demoOffers } from './demo-offers.js';
 export { createPromotionsExecutor, PROMOTIONS_SCOPE, type PromotionsExecutorOptions } from './executor.js';
-export { type Locale, localeOf } from './locale.js';
 export {
   currentOffers,
   type Discount,

@@ -12,6 +12,7 @@ export {
 } from './card.js';
 export { type AgentConfig, loadAgentConfig } from './config.js';
 export { AUTH_ERROR_CODE, createJsonRpcHandler } from './json-rpc.js';
+export { type Locale, localeOf } from './locale.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { createMtlsFetch, type MtlsFetch } from './mtls-fetch.js';
 export { type AgentEnv, peerIdentity } from './peer.js';
@@ -32,4 +33,5 @@ export {
   type TokenRefusal,
   type TokenVerifier,
 } from './service-token.js';
+export { createTaskReply, publishCanceled, type TaskReply } from './task-reply.js';
 export { BoundedTaskStore, type BoundedTaskStoreOptions } from './task-store.js';

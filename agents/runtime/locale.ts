@@ -1,6 +1,6 @@
 import type { Message } from '@a2a-js/sdk';
 
-/** A locale the orders agent answers in. */
+/** A locale an agent answers in. */
 export type Locale = 'pt-BR' | 'en';
 
 /** The locale the orchestrator put in the message's metadata; pt-BR (the shop's default) when absent. */
