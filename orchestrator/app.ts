@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -45,18 +43,12 @@ export interface AppDeps {
   inspector: { fetch: typeof fetch; minter: ServiceTokenMinter; allowedHosts: string[] };
 }
 
-const ASSET_TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
-
 /** Builds the orchestrator's Hono app; no side effects beyond the limiters it asks the factory for. */
 export async function createApp(deps: AppDeps) {
   const { keys, accessTokens, chat, chatLog, directory, logger, webDir, audit } = deps;
   const app = new Hono<{ Variables: { requestId: string } }>();
   const allowed = new Set(deps.allowedOrigins.map((o) => new URL(o).origin));
+  const originRefusals = await deps.limiters({ keyPrefix: 'audit-origin', points: 30, durationSec: 60 });
 
   app.use(
     requestId({
@@ -84,12 +76,20 @@ export async function createApp(deps: AppDeps) {
   app.use('/api/*', async function originGuard(c, next) {
     const origin = c.req.header('origin');
     if (origin && !allowed.has(origin)) {
-      await audit.record({
-        event: 'origin_refused',
-        ip: clientIp(c),
-        requestId: c.get('requestId'),
-        details: { origin, reason: 'foreign_origin' },
-      });
+      // Audited at most 30 times a minute per address, so a scripted flood cannot fill the append-only log.
+      const ip = clientIp(c);
+      const audited = await originRefusals.consume(ip).then(
+        () => true,
+        () => false,
+      );
+      if (audited) {
+        await audit.record({
+          event: 'origin_refused',
+          ip,
+          requestId: c.get('requestId'),
+          details: { origin, reason: 'foreign_origin' },
+        });
+      }
       throw httpError(403, 'origin_not_allowed', 'this origin may not call the Atende API');
     }
     await next();
@@ -138,14 +138,9 @@ export async function createApp(deps: AppDeps) {
     }),
   );
 
+  // Public: whether the service and each agent are up, by name only (no internal addresses or errors).
   app.get('/healthz', (c) => {
-    const agents = directory.list().map((a) => ({
-      url: a.baseUrl,
-      name: a.card?.name ?? null,
-      state: a.state,
-      lastCheckedAt: a.lastCheckedAt ?? null,
-      error: a.lastError ?? null,
-    }));
+    const agents = directory.list().map((a) => ({ name: a.card?.name ?? null, state: a.state }));
     const up = agents.filter((a) => a.state === 'up').length;
     return c.json({ status: up > 0 ? 'ok' : 'degraded', agents });
   });
@@ -159,16 +154,23 @@ export async function createApp(deps: AppDeps) {
     authRoutes({ accessTokens, accounts: deps.accounts, audit, guard: deps.guard, limiters: deps.limiters }),
   );
 
-  app.get('/api/agents', (c) =>
-    c.json({
+  // Staff only: where each agent is, its state, last error and skills.
+  app.get('/api/agents', async (c) => {
+    const caller = await accessTokens.verify(c.req.header('authorization'));
+    if (caller.role !== 'operator' && caller.role !== 'admin') {
+      throw httpError(403, 'forbidden', 'only operators and admins may list the agents');
+    }
+    return c.json({
       agents: directory.list().map((a) => ({
         url: a.baseUrl,
         state: a.state,
         name: a.card?.name ?? null,
+        lastCheckedAt: a.lastCheckedAt ?? null,
+        error: a.lastError ?? null,
         skills: a.card?.skills.map((s) => ({ id: s.id, name: s.name, tags: s.tags })) ?? [],
       })),
-    }),
-  );
+    });
+  });
 
   const rateLimit = await chatRateLimit({
     limiters: deps.limiters,
@@ -189,19 +191,6 @@ export async function createApp(deps: AppDeps) {
 
   app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, ...deps.inspector }));
   app.route('/', webRoutes({ webDir, logger }));
-  app.get('/', async (c) => c.html(await readFile(join(webDir, 'index.html'), 'utf8')));
-  app.get('/assets/:file', async (c) => {
-    const file = c.req.param('file');
-    const ext = /\.[a-z]+$/.exec(file)?.[0] ?? '';
-    if (!/^[\w.-]+$/.test(file) || !ASSET_TYPES[ext]) throw httpError(404, 'not_found', 'no such asset');
-    try {
-      const body = await readFile(join(webDir, 'assets', file));
-      return c.body(body, 200, { 'content-type': ASSET_TYPES[ext], 'cache-control': 'no-cache' });
-    } catch {
-      throw httpError(404, 'not_found', 'no such asset');
-    }
-  });
-
   app.notFound((c) =>
     c.json({ code: 'not_found', message: 'no such route', requestId: c.get('requestId') }, 404),
   );

@@ -19,6 +19,7 @@ import { createDispatcher } from './mesh/dispatch.js';
 import { createCachingMinter, createServiceTokenMinter } from './mesh/service-tokens.js';
 import { loadOrCreateSigningKeys, type SigningKeys } from './mesh/signing-keys.js';
 import { openStore } from './store/index.js';
+import { ensureWebBuild } from './web/index.js';
 
 /** A running orchestrator and what tests need to reach into it. */
 export interface Orchestrator {
@@ -54,6 +55,11 @@ export async function startOrchestrator(
     }
     const limiters = createLimiterFactory(await limiterBackend(config, cleanups));
     const guard = await createLoginGuard({ limiters });
+    const refusals = await createLimiterFactory({ kind: 'memory' })({
+      keyPrefix: 'audit-refused',
+      points: 60,
+      durationSec: 60,
+    });
     const mesh = createMtlsFetch({ tls });
     cleanups.push(() => mesh.close());
     const directory = createAgentDirectory({ baseUrls: config.AGENT_URLS, fetch: mesh.fetch, logger });
@@ -80,10 +86,15 @@ export async function startOrchestrator(
       issuer: config.TOKEN_ISSUER,
       guestTtlSec: config.GUEST_TOKEN_TTL_SEC,
       accessTtlSec: config.ACCESS_TOKEN_TTL_SEC,
+      // Refused tokens need no credentials to produce: audit at most 60 a minute so they cannot flood the log.
       onRefused: (reason) =>
-        void audit.record({ event: 'token_refused', details: { reason } }).catch(() => undefined),
+        void refusals
+          .consume('all')
+          .then(() => audit.record({ event: 'token_refused', details: { reason } }))
+          .catch(() => undefined),
     });
     const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger, audit });
+    await ensureWebBuild({ webDir: config.WEB_DIR, logger });
     const app = await createApp({
       keys,
       accessTokens,

@@ -83,6 +83,24 @@ describe('login and brute force', () => {
     expect(events).toContain('login_locked');
   });
 
+  it('holds under concurrent guesses: at most five are checked, the rest get 429', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        login('customer@atende.dev', `guess number ${i}`, `198.18.1.${i}`),
+      ),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(35);
+  });
+
+  it('holds the per-IP limit under concurrent guesses across accounts', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => login(`user${i}@example.com`, 'wrong password!', '192.0.2.77')),
+    );
+    expect(responses.filter((r) => r.status === 401)).toHaveLength(20);
+  });
+
   it('answers an unknown account exactly like a wrong password, lockout included', async () => {
     const known = await login('customer@atende.dev', 'wrong password!');
     const unknown = await login('nobody@atende.dev', 'wrong password!');

@@ -6,10 +6,15 @@ export type GuardDecision = { allowed: true } | { allowed: false; retryAfterSec:
 
 /** Brute-force protection for logins: per-account lockout and a per-IP limit on failures. */
 export interface LoginGuard {
-  check(input: { email: string; ip: string }): Promise<GuardDecision>;
-  /** Counts a failure; returns whether this failure locked the account. */
-  failed(input: { email: string; ip: string }): Promise<{ lockedNow: boolean }>;
+  /**
+   * Counts the attempt BEFORE the password is checked (atomically, so concurrent guesses cannot slip past the
+   * limit) and says whether it may go ahead.
+   */
+  attempt(input: { email: string; ip: string }): Promise<GuardDecision>;
+  /** A correct password: forgets the account's failures and gives the IP its point back. */
   succeeded(input: { email: string; ip: string }): Promise<void>;
+  /** Whether the account is now locked (its failures reached the limit). */
+  isLocked(email: string): Promise<boolean>;
 }
 
 /** Limits: 5 failures per account and 20 per IP in 15 minutes, each then blocked for 15 minutes. */
@@ -39,32 +44,29 @@ export async function createLoginGuard(options: {
   });
   const key = (email: string) => email.trim().toLowerCase();
 
-  const wait = (res: RateLimiterRes | null, points: number) =>
-    res && res.consumedPoints >= points ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
-
-  async function penalise(limiter: RateLimiterAbstract, k: string): Promise<boolean> {
+  /** Consumes one point; the wait in seconds when the limit is spent, else 0. */
+  async function take(limiter: RateLimiterAbstract, k: string): Promise<number> {
     try {
       await limiter.consume(k);
-      return false;
+      return 0;
     } catch (error) {
       if (error instanceof Error) throw error;
-      return true;
+      return Math.max(1, Math.ceil((error as RateLimiterRes).msBeforeNext / 1000));
     }
   }
 
   return {
-    async check({ email, ip }) {
-      const [account, address] = await Promise.all([byAccount.get(key(email)), byIp.get(ip)]);
-      const retryAfterSec = Math.max(wait(account, perAccount), wait(address, perIp));
+    async attempt({ email, ip }) {
+      const [account, address] = await Promise.all([take(byAccount, key(email)), take(byIp, ip)]);
+      const retryAfterSec = Math.max(account, address);
       return retryAfterSec > 0 ? { allowed: false, retryAfterSec } : { allowed: true };
     },
-    async failed({ email, ip }) {
-      const [accountBlocked] = await Promise.all([penalise(byAccount, key(email)), penalise(byIp, ip)]);
-      const after = await byAccount.get(key(email));
-      return { lockedNow: !accountBlocked && (after?.consumedPoints ?? 0) >= perAccount };
+    async succeeded({ email, ip }) {
+      await Promise.all([byAccount.delete(key(email)), byIp.reward(ip, 1)]);
     },
-    async succeeded({ email }) {
-      await byAccount.delete(key(email));
+    async isLocked(email) {
+      const res = await byAccount.get(key(email));
+      return (res?.consumedPoints ?? 0) >= perAccount;
     },
   };
 }

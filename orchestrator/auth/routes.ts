@@ -110,9 +110,10 @@ export function authRoutes(deps: {
     const input = await body(c, authSchemas.login);
     const ip = clientIp(c);
     const requestId = c.get('requestId');
-    const decision = await guard.check({ email: input.email, ip });
+    const decision = await guard.attempt({ email: input.email, ip });
     if (!decision.allowed) {
-      await audit.record({ event: 'login_locked', ip, requestId, details: { email: input.email } });
+      // The lockout itself was audited when it happened; refused attempts while locked are not, so a flood
+      // of them cannot fill the append-only log.
       throw httpError(
         429,
         'too_many_attempts',
@@ -124,7 +125,7 @@ export function authRoutes(deps: {
     // Always verify a hash, so an unknown email takes as long as a wrong password.
     const ok = await verifyPassword(account?.passwordHash ?? (await dummyPasswordHash()), input.password);
     if (!account || !ok) {
-      const { lockedNow } = await guard.failed({ email: input.email, ip });
+      const lockedNow = await guard.isLocked(input.email);
       await audit.record({
         event: lockedNow ? 'login_locked' : 'login_failed',
         subject: account?.id,

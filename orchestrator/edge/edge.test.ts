@@ -145,11 +145,8 @@ describe('chat rate limit', () => {
   const databaseUrl = process.env.TEST_DATABASE_URL;
   // Needs the machine's PostgreSQL; `.ci/run` sets TEST_DATABASE_URL.
   describe.skipIf(!databaseUrl)('shared across replicas through PostgreSQL', () => {
-    const pools: pg.Pool[] = [];
-    afterAll(async () => {
-      for (const p of pools) await p.end();
-    });
     it('counts messages sent to two orchestrator replicas against one limit', async () => {
+      const pools: pg.Pool[] = [];
       const schema = `rl_${crypto.randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const admin = new pg.Pool({ connectionString: databaseUrl });
       pools.push(admin);
@@ -174,6 +171,7 @@ describe('chat rate limit', () => {
         expect((await a.post('/api/chat/messages', { text: 'oi' }, { token })).status).toBe(429);
       } finally {
         await admin.query(`drop schema ${schema} cascade`);
+        for (const p of pools) await p.end();
       }
     });
   });
@@ -219,5 +217,24 @@ describe('audit log', () => {
     );
     await expect(t.sql.query('truncate audit_log')).rejects.toThrow(/append-only/);
     expect((await t.audit.recent()).length).toBe(1);
+  });
+});
+
+describe('what the public can see', () => {
+  it('shows agents’ states on /healthz without internal addresses, and the details only to staff', async () => {
+    const card = testCard('https://agent.internal:9101/a2a');
+    const t = await makeApp({ cards: [{ baseUrl: 'https://agent.internal:9101', card }] });
+    const health = await (await t.request('/healthz')).text();
+    expect(health).toMatch(/"state":"up"/);
+    expect(health).not.toMatch(/agent\.internal/);
+    const guest = await guestToken(t);
+    const asGuest = await t.request('/api/agents', { headers: { authorization: `Bearer ${guest}` } });
+    expect(asGuest.status).toBe(403);
+    const operator = await t.accessTokens.issue({ subject: 'op', role: 'operator' });
+    const asOperator = await t.request('/api/agents', {
+      headers: { authorization: `Bearer ${operator.token}` },
+    });
+    expect(asOperator.status).toBe(200);
+    expect(await asOperator.text()).toMatch(/agent\.internal/);
   });
 });

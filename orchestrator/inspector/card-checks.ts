@@ -122,6 +122,11 @@ export function checkCard(json: unknown, options: { cardUrl?: string } = {}): Ca
   }));
   if (!json || typeof json !== 'object' || Array.isArray(json)) return findings;
   const card = obj(json);
+  // zod skips the schema's cross-field checks once a field is wrong; run them here so every problem shows at once.
+  for (const problem of crossReferenceProblems(card)) {
+    if (!findings.some((f) => f.path === problem.path && f.message === problem.message))
+      findings.push(problem);
+  }
   const warn = (path: string, message: string) => findings.push({ severity: 'warning', path, message });
   const interfaces = arr(card.supportedInterfaces).map(obj);
   if (interfaces.length && !interfaces.some((i) => i.protocolBinding === 'JSONRPC')) {
@@ -167,6 +172,34 @@ export function checkCard(json: unknown, options: { cardUrl?: string } = {}): Ca
     }
   });
   return findings;
+}
+
+function crossReferenceProblems(card: Json): CardFinding[] {
+  const problems: CardFinding[] = [];
+  const declared = new Set(Object.keys(obj(card.securitySchemes)));
+  const check = (requirements: unknown, path: string) =>
+    arr(requirements).forEach((req, i) => {
+      for (const name of Object.keys(obj(obj(req).schemes))) {
+        if (!declared.has(name)) {
+          problems.push({
+            severity: 'error',
+            path: `${path}.${i}.schemes.${name}`,
+            message: `security requirement names the scheme "${name}", which securitySchemes does not declare`,
+          });
+        }
+      }
+    });
+  check(card.securityRequirements, 'securityRequirements');
+  const ids = new Set<string>();
+  arr(card.skills).forEach((s, i) => {
+    const skill = obj(s);
+    check(skill.securityRequirements, `skills.${i}.securityRequirements`);
+    const id = str(skill.id);
+    if (id && ids.has(id))
+      problems.push({ severity: 'error', path: `skills.${i}.id`, message: `duplicate skill id "${id}"` });
+    ids.add(id);
+  });
+  return problems;
 }
 
 function safeHost(url: string): string | undefined {

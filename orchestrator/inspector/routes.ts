@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import { httpError } from '../errors.js';
+import type { ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
 import { fetchText } from './guarded-fetch.js';
 import { cardUrlFor, inspectCard } from './inspect-card.js';
@@ -21,6 +22,8 @@ export interface InspectorRoutesDeps {
   logger: Logger;
   /** Name resolution for the SSRF guard; the system resolver by default (tests pass their own). */
   lookup?: Lookup;
+  /** The chat's scope policy (the default one unless given): test tokens follow it too. */
+  scopePolicy?: ScopePolicy;
 }
 
 type InspectorEnv = { Variables: { requestId: string; staff: Shopper } };
@@ -114,6 +117,7 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
       guard,
       minter,
       signal: abort.signal,
+      scopePolicy: deps.scopePolicy,
     });
     // The first step (card, skill, guard, token) fails as a plain HTTP error, before the stream starts.
     const first = await events.next().catch(refused);

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { A2A_VERSION_HEADER, AgentCard, Role, SendMessageRequest } from '@a2a-js/sdk';
 import { decodeJwt } from 'jose';
 import { requiredScopeSets } from '../../agents/runtime/card.js';
+import type { Shopper } from '../auth/access-tokens.js';
+import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
 import { describe, readLimited } from './guarded-fetch.js';
 import { InspectorError, type UrlGuard } from './url-guard.js';
@@ -16,6 +18,8 @@ export type TestMessageEvent =
       headers: Record<string, string>;
       body: unknown;
       token: Record<string, unknown>;
+      /** Scopes withheld because the caller's role may not hold them: the agent should refuse. */
+      withheldScopes: string[];
     }
   | { type: 'response'; ms: number; status: number; contentType: string }
   | { type: 'event'; ms: number; event: string; data: unknown }
@@ -35,13 +39,15 @@ export async function* sendTestMessage(options: {
   skill: string;
   text: string;
   locale?: string;
-  caller: { subject: string; role: string };
+  caller: Shopper;
   correlationId: string;
   fetch: typeof fetch;
   guard: UrlGuard;
   minter: ServiceTokenMinter;
   signal?: AbortSignal;
   limits?: typeof TEST_MESSAGE_LIMITS;
+  /** The scope policy the chat follows; the caller's token gets no scope its role may not hold. */
+  scopePolicy?: ScopePolicy;
 }): AsyncGenerator<TestMessageEvent> {
   const limits = options.limits ?? TEST_MESSAGE_LIMITS;
   let card: AgentCard;
@@ -55,7 +61,11 @@ export async function* sendTestMessage(options: {
   const url = await options.guard.check(rpc.url);
   const skill = card.skills.find((s) => s.id === options.skill);
   if (!skill) throw new InspectorError('url_invalid', `the card has no skill "${options.skill}"`);
-  const scopes = requiredScopeSets(card, skill.id)?.[0] ?? [];
+  const required = requiredScopeSets(card, skill.id)?.[0] ?? [];
+  // Least privilege holds for staff too: the inspector is no way around the scope policy.
+  const grant = grantScopes(options.scopePolicy ?? DEFAULT_SCOPE_POLICY, options.caller.role, required);
+  const withheldScopes = grant.granted ? [] : grant.missing;
+  const scopes = required.filter((s) => !withheldScopes.includes(s));
   const token = await options.minter.mint({
     audience: rpc.url,
     subject: options.caller.subject,
@@ -107,6 +117,7 @@ export async function* sendTestMessage(options: {
     headers: { ...headers, authorization: `Bearer ${token.slice(0, 12)}… (service token, redacted)` },
     body,
     token: claims,
+    withheldScopes,
   };
 
   const started = performance.now();

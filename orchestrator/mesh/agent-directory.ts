@@ -69,6 +69,12 @@ export function createAgentDirectory(options: {
       }
       const rpc = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC');
       if (!rpc) throw new Error('the card declares no JSONRPC interface');
+      // The interface URL becomes the audience of the agent's tokens: it must be the agent we asked.
+      if (new URL(rpc.url).origin !== new URL(entry.baseUrl).origin) {
+        entry.state = 'invalid';
+        entry.lastError = `the card's JSONRPC interface ${rpc.url} is not served by ${entry.baseUrl}`;
+        return;
+      }
       entry.card = card;
       entry.rpcUrl = rpc.url;
       entry.state = 'up';

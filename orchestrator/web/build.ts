@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../../agents/runtime/logger.js';
 
@@ -60,7 +60,9 @@ export async function buildWeb(options: {
   /** Replace an existing build (default); when false, a build another process finished first is kept. */
   replace?: boolean;
 }): Promise<WebManifest> {
-  const { webDir, logger, replace = true } = options;
+  const { logger, replace = true } = options;
+  // Vite resolves outDir against its root: both must be absolute, whatever the working directory.
+  const webDir = resolve(options.webDir);
   let vite: typeof import('vite');
   try {
     vite = await import('vite');
@@ -101,7 +103,7 @@ export async function buildWeb(options: {
       const other = await readWebManifest(webDir);
       if (other) return other;
     }
-    const old = `${dist}.old-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const old = join(webDir, `.dist-old-${process.pid}-${randomUUID().slice(0, 8)}`);
     if (await exists(dist)) await rename(dist, old);
     await rename(tmp, dist);
     await rm(old, { recursive: true, force: true });
@@ -121,18 +123,44 @@ export function renderPage(template: string, manifest: WebManifest): string {
   });
 }
 
+/** The newest modification time of the sources of the build (`src/`, `pages/`, the Vite config); 0 if none. */
+export async function newestSource(webDir: string): Promise<number> {
+  let newest = 0;
+  const visit = async (path: string) => {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) return;
+    if (info.isDirectory()) {
+      for (const name of await readdir(path)) await visit(join(path, name));
+    } else newest = Math.max(newest, info.mtimeMs);
+  };
+  for (const part of ['src', 'pages', 'vite.config.ts']) await visit(join(webDir, part));
+  return newest;
+}
+
 let building: Promise<WebManifest> | undefined;
 
 /**
- * Returns the manifest of `webDir/dist`, building it first when it is missing (once per process, however many
- * callers ask at the same time). `npm start` calls it before listening.
+ * Returns the manifest of `webDir/dist`, building it first when it is missing or older than its sources (once per
+ * process, however many callers ask at the same time). `npm start` calls it before listening.
  */
 export async function ensureWebBuild(options: { webDir: string; logger?: Logger }): Promise<WebManifest> {
   const existing = await readWebManifest(options.webDir);
-  if (existing) return existing;
-  options.logger?.info({ webDir: options.webDir }, 'web build missing; building it with Vite');
-  building ??= buildWeb({ ...options, replace: false }).finally(() => {
-    building = undefined;
-  });
+  const stale = existing && Date.parse(existing.builtAt) < (await newestSource(options.webDir));
+  if (existing && !stale) return existing;
+  options.logger?.info(
+    { webDir: options.webDir, stale },
+    'web build missing or stale; building it with Vite',
+  );
+  // A stale build is replaced; a missing one is built once, even if another process races to build it too.
+  building ??= buildWeb({ ...options, replace: Boolean(stale) })
+    .catch((error: unknown) => {
+      // Better yesterday's pages than none (a production image has no Vite).
+      if (!existing) throw error;
+      options.logger?.warn({ err: error }, 'could not rebuild the stale web build; serving the old one');
+      return existing;
+    })
+    .finally(() => {
+      building = undefined;
+    });
   return building;
 }

@@ -1,0 +1,366 @@
+import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { createMtlsFetch } from '../agents/runtime/mtls-fetch.js';
+import { loadTlsMaterial } from '../certs/certs.js';
+import { createAccessTokens } from '../orchestrator/auth/access-tokens.js';
+import { createServiceTokenMinter } from '../orchestrator/mesh/service-tokens.js';
+import { DEMO_PASSWORD, type Mesh } from './mesh.js';
+import { cpuMs, quantile } from './processes.js';
+import { SHOPPER_QUESTIONS } from './questions.js';
+
+const ISSUER = 'atende-orchestrator';
+
+/** Reads a `text/event-stream` body, calling `onEvent` as each event arrives (so callers can time and abort). */
+async function readEvents(
+  response: Response,
+  onEvent: (event: string, data: any) => boolean | undefined,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let cut = buffer.indexOf('\n\n');
+    while (cut !== -1) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+      }
+      if (data.length && onEvent(event, JSON.parse(data.join('\n'))) === false) return;
+      cut = buffer.indexOf('\n\n');
+    }
+  }
+}
+
+/** Tokens the simulated shoppers use: guests minted like `POST /api/auth/guest`, demo customers signed in once. */
+async function shopperTokens(mesh: Mesh) {
+  const accessTokens = createAccessTokens({ keys: mesh.keys, issuer: ISSUER, guestTtlSec: 3600 });
+  const login = async (email: string) => {
+    const response = await mesh.web.fetch(`${mesh.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: DEMO_PASSWORD }),
+    });
+    if (!response.ok) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { accessToken: string }).accessToken;
+  };
+  return {
+    // Minted locally with the orchestrator's own key: the guest endpoint allows 30 a minute per IP, and every
+    // simulated shopper comes from 127.0.0.1.
+    guest: async () => (await accessTokens.issueGuest()).token,
+    customer: await login('customer@atende.dev'),
+    premium: await login('premium@atende.dev'),
+  };
+}
+
+/** One chat message through the orchestrator: time to the first `delta` and to `done`. */
+async function chat(
+  mesh: Mesh & { via?: typeof fetch },
+  token: string,
+  text: string,
+  locale: string,
+  conversationId: string | undefined,
+  signal?: AbortSignal,
+  onFirstDelta?: () => void,
+) {
+  const started = performance.now();
+  const out = {
+    conversationId,
+    firstDeltaMs: undefined as number | undefined,
+    fullMs: undefined as number | undefined,
+    error: undefined as string | undefined,
+  };
+  const response = await (mesh.via ?? mesh.web.fetch)(`${mesh.url}/api/chat/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ text, locale, ...(conversationId ? { conversationId } : {}) }),
+    signal,
+  });
+  if (response.status !== 200) {
+    out.error = `http_${response.status}`;
+    await response.body?.cancel();
+    return out;
+  }
+  await readEvents(response, (event, data) => {
+    if (event === 'conversation') out.conversationId = data.conversationId;
+    else if (event === 'delta' && out.firstDeltaMs === undefined && data.agent !== 'orchestrator') {
+      out.firstDeltaMs = performance.now() - started;
+      onFirstDelta?.();
+    } else if (event === 'error') out.error = data.code;
+    return undefined;
+  });
+  out.fullMs = performance.now() - started;
+  return out;
+}
+
+/** (b) A chat message through the orchestrator against a direct A2A SendStreamingMessage to the assistant. */
+export async function benchOverhead(options: { mesh: Mesh; certsDir: string; samples: number }) {
+  const { mesh, certsDir, samples } = options;
+  const tokens = await shopperTokens(mesh);
+  const mtls = createMtlsFetch({ tls: await loadTlsMaterial(certsDir, 'orchestrator'), connections: 4 });
+  const rpcUrl = `${mesh.agentUrls.assistant}/a2a`;
+  const serviceToken = await createServiceTokenMinter({ keys: mesh.keys, issuer: ISSUER, ttlSec: 600 }).mint({
+    audience: rpcUrl,
+    subject: 'bench',
+    role: 'guest',
+    skill: 'faq-answer',
+    scopes: ['assistant:faq'],
+    correlationId: 'bench',
+  });
+  const direct = async (text: string, locale: string) => {
+    const started = performance.now();
+    let firstDeltaMs: number | undefined;
+    const response = await mtls.fetch(rpcUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        'a2a-version': '1.0',
+        authorization: `Bearer ${serviceToken}`,
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'SendStreamingMessage',
+        params: {
+          message: {
+            messageId: crypto.randomUUID(),
+            contextId: crypto.randomUUID(),
+            role: 'ROLE_USER',
+            parts: [{ text, mediaType: 'text/plain' }],
+            metadata: { locale, skill: 'faq-answer' },
+          },
+          configuration: {},
+          metadata: { skill: 'faq-answer' },
+        },
+      }),
+    });
+    await readEvents(response, (_event, data) => {
+      const artifact = data?.result?.artifactUpdate?.artifact;
+      if (firstDeltaMs === undefined && artifact?.artifactId === 'answer') {
+        firstDeltaMs = performance.now() - started;
+      }
+      return undefined;
+    });
+    return { firstDeltaMs, fullMs: performance.now() - started };
+  };
+
+  const through = { first: [] as number[], full: [] as number[] };
+  const straight = { first: [] as number[], full: [] as number[] };
+  const guest = await tokens.guest();
+  const questions = SHOPPER_QUESTIONS.filter((q) => !q.signedIn);
+  // Warm-up both paths (connections, JIT), then alternate one by one.
+  for (let i = 0; i < 5; i++) {
+    await chat(mesh, guest, questions[i]!.text, questions[i]!.locale, undefined);
+    await direct(questions[i]!.text, questions[i]!.locale);
+  }
+  for (let i = 0; i < samples; i++) {
+    const q = questions[i % questions.length]!;
+    const a = await chat(mesh, guest, q.text, q.locale, undefined);
+    if (a.firstDeltaMs !== undefined) through.first.push(a.firstDeltaMs);
+    if (a.fullMs !== undefined) through.full.push(a.fullMs);
+    const b = await direct(q.text, q.locale);
+    if (b.firstDeltaMs !== undefined) straight.first.push(b.firstDeltaMs);
+    straight.full.push(b.fullMs);
+  }
+  await mtls.close();
+  const stats = (v: number[]) => ({ p50: quantile(v, 0.5), p99: quantile(v, 0.99), n: v.length });
+  return {
+    samples,
+    orchestrator: { firstDelta: stats(through.first), full: stats(through.full) },
+    direct: { firstDelta: stats(straight.first), full: stats(straight.full) },
+  };
+}
+
+/** A shopper's patience before the first answer text: log-normal, median 4 s, clipped to 1–20 s. */
+function patienceMs(): number {
+  const normal = Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+  return Math.min(20_000, Math.max(1_000, 4_000 * Math.exp(0.6 * normal)));
+}
+
+/** Results of one step of the shopper simulation. */
+export interface StepResult {
+  rate: number;
+  startedAt: string;
+  endedAt: string;
+  shoppers: number;
+  messages: number;
+  messagesPerSec: number;
+  peakConcurrentShoppers: number;
+  firstDeltaMs: { p50: number; p95: number; p99: number };
+  fullReplyMs: { p50: number; p95: number };
+  abandonedShoppers: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  cpuMsPerMessage: Record<string, number>;
+}
+
+/**
+ * (c)/(d) Shoppers arriving as a Poisson process at `rate` per second for `durationSec`: 70 % guests, 20 %
+ * customers, 10 % premium. Each asks a question; if no answer text arrives within their patience they abort and
+ * close the chat (abandonment); otherwise they read (0.3–1.2 s) and ask a follow-up with probability 0.3 (at most
+ * 3 messages), then close. The step waits for every shopper it started, and measures CPU per process.
+ */
+export async function runStep(options: {
+  mesh: Mesh;
+  rate: number;
+  durationSec: number;
+  tokens?: Awaited<ReturnType<typeof shopperTokens>>;
+}): Promise<StepResult> {
+  const { mesh, rate, durationSec } = options;
+  const tokens = options.tokens ?? (await shopperTokens(mesh));
+  const from = await sourceAddresses(mesh);
+  const processes = [mesh.orchestrator, ...mesh.agents];
+  const cpuBefore = Object.fromEntries(processes.map((p) => [p.name, cpuMs(p.pid)]));
+  const selfBefore = cpuMs('self');
+  const firstDeltas: number[] = [];
+  const fulls: number[] = [];
+  const errorKinds: Record<string, number> = {};
+  let messages = 0;
+  let abandoned = 0;
+  let active = 0;
+  let peak = 0;
+
+  const close = (token: string, conversationId: string | undefined) =>
+    conversationId
+      ? mesh.web
+          .fetch(`${mesh.url}/api/conversations/${conversationId}/close`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          })
+          .then((r) => r.body?.cancel())
+          .catch(() => undefined)
+      : Promise.resolve();
+
+  async function shopper() {
+    active++;
+    peak = Math.max(peak, active);
+    try {
+      const dice = Math.random();
+      const signedIn = dice >= 0.7;
+      const token = dice < 0.7 ? await tokens.guest() : dice < 0.9 ? tokens.customer : tokens.premium;
+      const pool = SHOPPER_QUESTIONS.filter((q) => signedIn || !q.signedIn);
+      let conversationId: string | undefined;
+      // Each shopper from its own loopback address, as shoppers come from their own IPs: the per-IP guest limit
+      // of the chat edge then applies per shopper, as in production, instead of to the whole simulation.
+      const via = { ...mesh, url: from.url, via: from.next() };
+      for (let turn = 0; turn < 3; turn++) {
+        const q = pool[Math.floor(Math.random() * pool.length)]!;
+        const patience = new AbortController();
+        let gotText = false;
+        const timer = setTimeout(() => {
+          if (!gotText) patience.abort();
+        }, patienceMs());
+        messages++;
+        let result: Awaited<ReturnType<typeof chat>> | undefined;
+        try {
+          result = await chat(via, token, q.text, q.locale, conversationId, patience.signal, () => {
+            gotText = true;
+            clearTimeout(timer);
+          });
+        } catch (error) {
+          if (!patience.signal.aborted) {
+            const kind = (error as Error).name || 'fetch_failed';
+            errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+          }
+        } finally {
+          clearTimeout(timer);
+        }
+        gotText = result?.firstDeltaMs !== undefined;
+        conversationId = result?.conversationId ?? conversationId;
+        if (result?.error) errorKinds[result.error] = (errorKinds[result.error] ?? 0) + 1;
+        if (result?.firstDeltaMs !== undefined) firstDeltas.push(result.firstDeltaMs);
+        if (result?.fullMs !== undefined && result.firstDeltaMs !== undefined) fulls.push(result.fullMs);
+        if (patience.signal.aborted && !gotText) {
+          abandoned++;
+          break;
+        }
+        if (!gotText || Math.random() >= 0.3) break;
+        await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
+      }
+      await close(token, conversationId);
+    } finally {
+      active--;
+    }
+  }
+
+  const started = new Date();
+  const t0 = performance.now();
+  const running: Array<Promise<void>> = [];
+  let next = 0;
+  while (next < durationSec * 1000) {
+    const wait = next - (performance.now() - t0);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    running.push(shopper());
+    next += -Math.log(1 - Math.random()) * (1000 / rate); // exponential gaps: Poisson arrivals
+  }
+  await Promise.all(running);
+  const ended = new Date();
+  const elapsedSec = (performance.now() - t0) / 1000;
+  const cpuMsPerMessage: Record<string, number> = {};
+  for (const p of processes) cpuMsPerMessage[p.name] = (cpuMs(p.pid) - (cpuBefore[p.name] ?? 0)) / messages;
+  cpuMsPerMessage['load generator'] = (cpuMs('self') - selfBefore) / messages;
+  const errors = Object.values(errorKinds).reduce((a, b) => a + b, 0);
+  return {
+    rate,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    shoppers: running.length,
+    messages,
+    messagesPerSec: messages / elapsedSec,
+    peakConcurrentShoppers: peak,
+    firstDeltaMs: {
+      p50: quantile(firstDeltas, 0.5),
+      p95: quantile(firstDeltas, 0.95),
+      p99: quantile(firstDeltas, 0.99),
+    },
+    fullReplyMs: { p50: quantile(fulls, 0.5), p95: quantile(fulls, 0.95) },
+    abandonedShoppers: abandoned,
+    errors,
+    errorKinds,
+    cpuMsPerMessage,
+  };
+}
+
+const agents = new WeakMap<Mesh, { url: string; next(): typeof fetch }>();
+
+/** `fetch`es bound to 127.0.x.y source addresses (all of 127/8 is loopback on Linux), handed out in turn. */
+async function sourceAddresses(mesh: Mesh) {
+  let found = agents.get(mesh);
+  if (!found) {
+    const { ca } = await loadTlsMaterial(mesh.certsDir, 'orchestrator');
+    const pool = Array.from({ length: 500 }, (_, i) => {
+      const localAddress = `127.0.${2 + Math.floor(i / 250)}.${1 + (i % 250)}`;
+      // undici's own connector ignores `localAddress`, so this one opens the TLS socket itself.
+      const dispatcher = new Agent({
+        connect: ((options: { hostname: string; port: string }, callback: (...args: unknown[]) => void) => {
+          const socket = tlsConnect({
+            host: options.hostname,
+            port: Number(options.port),
+            servername: 'localhost',
+            ca,
+            // Passed on to net.connect at run time, though tls.ConnectionOptions does not declare it.
+            localAddress,
+            ALPNProtocols: ['http/1.1'],
+          } as ConnectionOptions);
+          socket.once('secureConnect', () => callback(null, socket));
+          socket.once('error', (error) => callback(error, null));
+        }) as never,
+      });
+      return ((url: string, init?: RequestInit) =>
+        undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as typeof fetch;
+    });
+    let turn = 0;
+    found = {
+      url: mesh.url.replace('//localhost:', '//127.0.0.1:'),
+      next: () => pool[turn++ % pool.length]!,
+    };
+    agents.set(mesh, found);
+  }
+  return found;
+}
+
+export { shopperTokens };

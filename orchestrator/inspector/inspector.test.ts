@@ -1,0 +1,241 @@
+import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../agents/runtime/logger.js';
+import { createAgentApp } from '../../agents/runtime/server.js';
+import { createTokenVerifier } from '../../agents/runtime/service-token.js';
+import { echoExecutor, testCard } from '../../agents/runtime/testing/fixtures.js';
+import { createAccessTokens } from '../auth/access-tokens.js';
+import { handleError } from '../errors.js';
+import { createServiceTokenMinter } from '../mesh/service-tokens.js';
+import { createSigningKeys } from '../mesh/signing-keys.js';
+import { inspectorRoutes } from './routes.js';
+
+// The inspector in-process: its HTTP API, a real agent app (the echo test agent) and a card host, reached through
+// an in-memory `fetch` that routes by host name instead of the mesh's mTLS one.
+
+const ISSUER = 'atende-orchestrator';
+const logger = createLogger({ name: 'test', level: 'silent' });
+let app: Hono<{ Variables: { requestId: string } }>;
+let staffToken: string;
+let customerToken: string;
+const cards = new Hono();
+const world: Record<string, Hono<any>> = { 'cards.test': cards };
+
+const worldFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+  const request = new Request(input, init);
+  const target = world[new URL(request.url).host];
+  if (!target) throw new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } });
+  return target.fetch(request);
+}) as typeof fetch;
+
+const brokenCard = {
+  name: 'Broken',
+  description: 'x',
+  version: '1',
+  supportedInterfaces: [{ url: 'https://cards.test/a2a', protocolBinding: 'SOAP', protocolVersion: '1.0' }],
+  capabilities: {},
+  securityRequirements: [{ schemes: { nope: { list: [] } } }],
+  defaultInputModes: ['text/plain'],
+  defaultOutputModes: ['text/plain'],
+  skills: [],
+};
+
+beforeAll(async () => {
+  const keys = await createSigningKeys();
+  const accessTokens = createAccessTokens({ keys, issuer: ISSUER, guestTtlSec: 60 });
+  staffToken = (await accessTokens.issue({ subject: 'op-1', role: 'operator' })).token;
+  customerToken = (await accessTokens.issue({ subject: 'cu-1', role: 'customer' })).token;
+  const minter = createServiceTokenMinter({ keys, issuer: ISSUER, ttlSec: 60 });
+  world['agent.test'] = createAgentApp({
+    card: testCard('https://agent.test/a2a'),
+    executor: echoExecutor(),
+    verifier: createTokenVerifier({
+      keys: createLocalJWKSet(keys.jwks),
+      issuer: ISSUER,
+      audience: 'https://agent.test/a2a',
+    }),
+    logger,
+  });
+
+  // A card signed with an ES256 key published at the card host's jku, and a copy altered after signing.
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'card-key', alg: 'ES256' };
+  const sign = generateAgentCardSignature(privateKey, {
+    alg: 'ES256',
+    kid: 'card-key',
+    typ: 'JOSE',
+    jku: 'https://cards.test/jwks.json',
+  });
+  const signed = AgentCard.toJSON(await sign(testCard('https://agent.test/a2a'))) as Record<string, unknown>;
+  cards.get('/signed.json', (c) => c.json(signed));
+  cards.get('/tampered.json', (c) => c.json({ ...signed, name: 'Not the signed name' }));
+  cards.get('/jwks.json', (c) => c.json({ keys: [jwk] }));
+  cards.get('/broken.json', (c) => c.json(brokenCard));
+  const premium = AgentCard.toJSON(testCard('https://agent.test/a2a')) as any;
+  premium.skills[0].securityRequirements = [
+    { schemes: { mtls: {}, serviceToken: { list: ['promotions:read'] } } },
+  ];
+  cards.get('/premium.json', (c) => c.json(premium));
+  cards.get('/not-json.json', (c) => c.text('<html>hello</html>'));
+  cards.get('/big.json', (c) => c.text(`"${'x'.repeat(300 * 1024)}"`));
+  cards.get('/hop.json', (c) => c.redirect('https://cards.test/broken.json'));
+  cards.get('/away.json', (c) => c.redirect('https://169.254.169.254/latest/meta-data'));
+
+  app = new Hono<{ Variables: { requestId: string } }>();
+  app.use(requestId());
+  app.route(
+    '/api/inspector',
+    inspectorRoutes({
+      accessTokens,
+      fetch: worldFetch,
+      minter,
+      allowedHosts: ['agent.test', 'cards.test'],
+      logger,
+    }),
+  );
+  app.onError(handleError(logger));
+});
+
+function post(path: string, body: unknown, token = staffToken) {
+  return app.request(`/api/inspector${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+}
+
+describe('the inspector API', () => {
+  it('is for operators and admins only', async () => {
+    expect((await app.request('/api/inspector/hosts')).status).toBe(401);
+    const customer = await post('/inspect', { url: 'https://agent.test' }, customerToken);
+    expect(customer.status).toBe(403);
+    expect(await customer.json()).toMatchObject({ code: 'forbidden' });
+  });
+
+  it('validates a real agent card from its base URL and summarises it', async () => {
+    const response = await post('/inspect', { url: 'https://agent.test' });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as any;
+    expect(report).toMatchObject({ url: 'https://agent.test/.well-known/agent-card.json', valid: true });
+    expect(report.findings.filter((f: any) => f.severity === 'error')).toEqual([]);
+    expect(report.summary.skills[0]).toMatchObject({
+      id: 'echo',
+      security: ['mtls + serviceToken (test:echo)'],
+    });
+    expect(report.summary.securitySchemes.map((s: any) => s.type)).toEqual([
+      'mutual TLS',
+      'HTTP bearer (JWT)',
+    ]);
+    expect(report.signatures.status).toBe('absent');
+  });
+
+  it('explains each problem of a broken card in words', async () => {
+    const report = (await (await post('/inspect', { url: 'https://cards.test/broken.json' })).json()) as any;
+    expect(report.valid).toBe(false);
+    const messages = report.findings.map((f: any) => `${f.severity} ${f.path}: ${f.message}`);
+    expect(messages).toContain('error skills: a card needs at least one skill');
+    expect(messages).toContain(
+      'error securityRequirements.0.schemes.nope: security requirement names the scheme "nope", which securitySchemes does not declare',
+    );
+    expect(messages.some((m: string) => m.startsWith('error supportedInterfaces.0.protocolBinding'))).toBe(
+      true,
+    );
+    expect(messages.some((m: string) => m.startsWith('warning capabilities.streaming'))).toBe(true);
+  });
+
+  it('verifies JWS signatures against the key at their jku, and catches an altered card', async () => {
+    const good = (await (await post('/inspect', { url: 'https://cards.test/signed.json' })).json()) as any;
+    expect(good.signatures).toMatchObject({
+      status: 'valid',
+      results: [{ kid: 'card-key', status: 'valid' }],
+    });
+    expect(good.valid).toBe(true);
+    const bad = (await (await post('/inspect', { url: 'https://cards.test/tampered.json' })).json()) as any;
+    expect(bad.signatures.status).toBe('invalid');
+    expect(bad.valid).toBe(false);
+  });
+
+  it('refuses hosts it was not given, and redirects towards them', async () => {
+    for (const url of ['https://169.254.169.254/latest', 'https://localhost:8443/', 'http://agent.test/']) {
+      const response = await post('/inspect', { url });
+      expect(response.status, url).toBeGreaterThanOrEqual(400);
+    }
+    const away = (await (await post('/inspect', { url: 'https://cards.test/away.json' })).json()) as any;
+    expect(away.error).toMatchObject({ code: 'redirect_refused' });
+    expect(away.error.message).toMatch(/169\.254\.169\.254/);
+    // A redirect within the allowed hosts is followed.
+    const hop = (await (await post('/inspect', { url: 'https://cards.test/hop.json' })).json()) as any;
+    expect(hop.url).toBe('https://cards.test/broken.json');
+  });
+
+  it('reports answers that are too large or not JSON', async () => {
+    const big = (await (await post('/inspect', { url: 'https://cards.test/big.json' })).json()) as any;
+    expect(big.error).toMatchObject({ code: 'too_large' });
+    const html = (await (await post('/inspect', { url: 'https://cards.test/not-json.json' })).json()) as any;
+    expect(html.error).toMatchObject({ code: 'not_json' });
+    const gone = (await (await post('/inspect', { url: 'https://cards.test/missing.json' })).json()) as any;
+    expect(gone.error).toMatchObject({ code: 'http_error' });
+  });
+
+  it('sends a test message and streams the raw request and each event with its timing', async () => {
+    const response = await post('/send', {
+      url: 'https://agent.test',
+      skill: 'echo',
+      text: 'repeat after me olá mundo',
+    });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    const events = text
+      .split('\n\n')
+      .filter(Boolean)
+      .map((block) =>
+        JSON.parse(
+          block
+            .split('\n')
+            .find((l) => l.startsWith('data:'))!
+            .slice(5),
+        ),
+      );
+    expect(events[0]).toMatchObject({
+      type: 'request',
+      url: 'https://agent.test/a2a',
+      body: { jsonrpc: '2.0', method: 'SendStreamingMessage', params: { message: { role: 'ROLE_USER' } } },
+      token: { sub: 'op-1', role: 'operator', aud: 'https://agent.test/a2a', scope: 'test:echo' },
+    });
+    expect(events[0].headers.authorization).toMatch(/redacted/);
+    expect(events[1]).toMatchObject({ type: 'response', status: 200 });
+    const streamed = events.filter((e) => e.type === 'event');
+    expect(streamed.length).toBeGreaterThan(3);
+    expect(streamed.every((e) => typeof e.ms === 'number')).toBe(true);
+    const words = streamed.flatMap(
+      (e) => e.data.result?.artifactUpdate?.artifact?.parts?.map((p: any) => p.text) ?? [],
+    );
+    expect(words.join('')).toBe('repeat after me olá mundo');
+    expect(events.at(-1)).toMatchObject({ type: 'end' });
+  });
+
+  it('gives a test token no scope the role may not hold', async () => {
+    const response = await post('/send', {
+      url: 'https://cards.test/premium.json',
+      skill: 'echo',
+      text: 'hi',
+    });
+    const first = JSON.parse(
+      (await response.text())
+        .split('\n')
+        .find((l) => l.startsWith('data:'))!
+        .slice(5),
+    );
+    expect(first).toMatchObject({ type: 'request', withheldScopes: ['promotions:read'] });
+    expect(first.token.scope).toBe('');
+  });
+
+  it('refuses a test message to an unknown skill before streaming', async () => {
+    const response = await post('/send', { url: 'https://agent.test', skill: 'nope', text: 'hi' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).message).toMatch(/no skill "nope"/);
+  });
+});

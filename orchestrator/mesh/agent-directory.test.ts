@@ -1,0 +1,53 @@
+import { AgentCard } from '@a2a-js/sdk';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../agents/runtime/logger.js';
+import { testCard } from '../../agents/runtime/testing/fixtures.js';
+import { createAgentDirectory } from './agent-directory.js';
+
+const logger = createLogger({ name: 'test', level: 'silent' });
+const serving = (cards: Record<string, unknown>) =>
+  (async (url: string) => {
+    const card = cards[new URL(url).origin];
+    if (!card) throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') });
+    return new Response(JSON.stringify(card), { headers: { 'content-type': 'application/json' } });
+  }) as unknown as typeof fetch;
+
+describe('agent directory', () => {
+  it('knows which agents are up, down, or publish an invalid card', async () => {
+    const directory = createAgentDirectory({
+      baseUrls: ['https://a.test', 'https://b.test', 'https://c.test'],
+      fetch: serving({
+        'https://a.test': AgentCard.toJSON(testCard('https://a.test/a2a')),
+        'https://c.test': { name: 'broken' },
+      }),
+      logger,
+    });
+    await directory.refresh();
+    expect(directory.list().map((e) => e.state)).toEqual(['up', 'down', 'invalid']);
+    expect(directory.available().map((a) => a.baseUrl)).toEqual(['https://a.test']);
+  });
+
+  it('refuses a card whose JSON-RPC interface is served elsewhere (it would become the token audience)', async () => {
+    const directory = createAgentDirectory({
+      baseUrls: ['https://a.test'],
+      fetch: serving({ 'https://a.test': AgentCard.toJSON(testCard('https://orders.test/a2a')) }),
+      logger,
+    });
+    await directory.refresh();
+    expect(directory.list()[0]?.state).toBe('invalid');
+    expect(directory.available()).toHaveLength(0);
+  });
+
+  it('marks an agent down after a failed call until it is read again', async () => {
+    const directory = createAgentDirectory({
+      baseUrls: ['https://a.test'],
+      fetch: serving({ 'https://a.test': AgentCard.toJSON(testCard('https://a.test/a2a')) }),
+      logger,
+    });
+    await directory.refresh();
+    directory.markDown('https://a.test', 'connection refused');
+    expect(directory.available()).toHaveLength(0);
+    await directory.refresh();
+    expect(directory.available()).toHaveLength(1);
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * What Atende measures, in words and in code. The chat log (`orchestrator/store`) is the only source: every
+ * figure here is recomputed by SQL from `conversations`, `messages` and `agent_tasks`, never from counters held
+ * in memory (Prometheus counters in `prometheus.ts` are for live operations, not for these figures).
+ *
+ * **First-response time of a message**: from the shopper message's `created_at` to the `first_token_at` of the
+ * agent reply to it (`messages.reply_to`), i.e. to the first `delta` of agent text the shopper saw. A message
+ * whose reply never showed agent text (failed before any, or still streaming) has no first-response time and
+ * is left out of the percentiles; it is counted as `unanswered`.
+ *
+ * **First-response time of a conversation**: from the conversation's first shopper message to the first agent
+ * text shown in it, whichever message that text answers (the same figure as `ChatLog.firstResponseMs`). When the
+ * first message was answered this is its reply's `first_token_at`.
+ *
+ * **Abandonment**: a conversation is *abandoned* when the shopper's LAST message got no agent answer before the
+ * shopper left. The shopper left when they closed the chat (`closed_at`), or, if they never closed it, when
+ * they had been idle for `idleMs` (default 5 minutes) — measured at query time from `last_activity_at`, the
+ * leaving time then being `last_activity_at + idleMs`. "No agent answer" means no reply to that message has a
+ * `first_token_at`, or its first token came after the shopper left. A conversation the shopper has not left yet
+ * (open and active within `idleMs`) is *active*: neither abandoned nor completed, and outside the rate. A
+ * conversation without any shopper message has nothing to abandon and is outside the rate too.
+ * **Abandonment rate** = abandoned / ended, where ended = conversations with a shopper message that were left.
+ *
+ * **Handoffs**: agent replies that offered the shopper a human operator (the `handoff` annotation: the
+ * assistant's low-confidence answers), recorded in `messages.handoff_reason` (migration 0003, see
+ * `migration.ts`). Until that column exists the summary reports `handoffs: null`.
+ *
+ * **Per agent** (rows of `agent_tasks` started in the range): tasks; task latency = `started_at` → `ended_at`
+ * (p50/p95); time to first event = `started_at` → `first_event_at` (p50/p95); failures = tasks whose outcome is
+ * not `completed` (failed, timeout, canceled, refused, unavailable); timeouts = outcome `timeout`.
+ *
+ * Time ranges are half-open `[from, to)`: messages by their `created_at`, conversations by their `created_at`
+ * (a conversation belongs to the range it started in, all its messages count), agent tasks by `started_at`.
+ */
+
+/** Default idle time after which a shopper who did not close the chat is taken to have left: 5 minutes. */
+export const DEFAULT_IDLE_MS = 5 * 60_000;
+
+/** Percentiles reported for first-response time and agent latency. */
+export const PERCENTILES = [0.5, 0.95, 0.99] as const;
+
+/**
+ * Upper bounds (ms) of the first-response histogram's bins; a last, open bin holds everything slower. Chosen
+ * around the goals: p95 < 500 ms (ours), < 30 s (the seed's).
+ */
+export const HISTOGRAM_BOUNDS_MS = [50, 100, 200, 300, 500, 750, 1000, 2000, 5000, 10_000, 30_000] as const;
+
+/** How a shopper left, or that they have not (yet). */
+export type LeftBy = 'closed' | 'idle' | 'active';
+
+/**
+ * The abandonment rule on one conversation, in code (the SQL in `summary.ts` is its set-wise form; the tests
+ * check both agree): returns whether the shopper left and whether the conversation counts as abandoned.
+ */
+export function judgeConversation(input: {
+  /** When the shopper closed the chat, if they did. */
+  closedAt: Date | null;
+  lastActivityAt: Date;
+  /** First token of an agent reply to the shopper's last message, if any; null when none showed text. */
+  lastAnsweredAt: Date | null;
+  /** Whether the conversation has any shopper message. */
+  hasShopperMessage: boolean;
+  now: Date;
+  idleMs?: number;
+}): { left: LeftBy; leftAt: Date | null; abandoned: boolean } {
+  const idleMs = input.idleMs ?? DEFAULT_IDLE_MS;
+  let left: LeftBy = 'active';
+  let leftAt: Date | null = null;
+  if (input.closedAt) {
+    left = 'closed';
+    leftAt = input.closedAt;
+  } else if (input.now.getTime() - input.lastActivityAt.getTime() >= idleMs) {
+    left = 'idle';
+    leftAt = new Date(input.lastActivityAt.getTime() + idleMs);
+  }
+  const abandoned =
+    input.hasShopperMessage &&
+    leftAt !== null &&
+    (input.lastAnsweredAt === null || input.lastAnsweredAt.getTime() > leftAt.getTime());
+  return { left, leftAt, abandoned };
+}

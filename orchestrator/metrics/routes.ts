@@ -1,0 +1,165 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { type Context, Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { z } from 'zod';
+import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
+import type { AuditLog } from '../auth/audit-log.js';
+import { httpError } from '../errors.js';
+import type { MetricsRegistry } from './prometheus.js';
+import type { MetricsQueries } from './summary.js';
+
+/** What the metrics routes need. */
+export interface MetricsRoutesDeps {
+  queries: MetricsQueries;
+  accessTokens: AccessTokens;
+  registry: MetricsRegistry;
+  /** When set, `GET /metrics` also accepts `Authorization: Bearer <metricsToken>` (for a Prometheus scraper). */
+  metricsToken?: string;
+  /** Records refused role-gated access. */
+  audit?: AuditLog;
+  /** Folder of the dashboard page; defaults to `./dashboard` beside this file. */
+  dashboardDir?: string;
+  now?: () => Date;
+}
+
+const HOUR = 3_600_000;
+const MAX_RANGE_MS = 366 * 24 * HOUR;
+
+/** Query of `GET /api/metrics/summary`: ISO 8601 times with an offset, defaults the last 24 hours. */
+export const summaryQuerySchema = z
+  .object({
+    from: z.iso.datetime({ offset: true, message: 'from must be an ISO 8601 date-time' }).optional(),
+    to: z.iso.datetime({ offset: true, message: 'to must be an ISO 8601 date-time' }).optional(),
+    idleMinutes: z.coerce
+      .number({ message: 'idleMinutes must be a number' })
+      .int('idleMinutes must be a whole number')
+      .min(1, 'idleMinutes must be at least 1')
+      .max(1440, 'idleMinutes must be at most 1440')
+      .default(5),
+    buckets: z.coerce
+      .number({ message: 'buckets must be a number' })
+      .int('buckets must be a whole number')
+      .min(1, 'buckets must be at least 1')
+      .max(200, 'buckets must be at most 200')
+      .default(48),
+  })
+  .strict();
+
+type MetricsEnv = { Variables: { requestId: string; shopper: Shopper } };
+
+const DASHBOARD_FILES: Record<string, { file: string; type: string }> = {
+  '/dashboard': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/dashboard/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
+  '/dashboard/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+};
+const require = createRequire(import.meta.url);
+const VENDOR_FILES: Record<string, { path: () => string; type: string }> = {
+  '/dashboard/vendor/uPlot.esm.js': {
+    path: () => require.resolve('uplot/dist/uPlot.esm.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  '/dashboard/vendor/uPlot.min.css': {
+    path: () => require.resolve('uplot/dist/uPlot.min.css'),
+    type: 'text/css; charset=utf-8',
+  },
+};
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Mount with `app.route('/', metricsRoutes(deps))`: `GET /api/metrics/summary` (admin), `GET /metrics`
+ * (Prometheus text; the metrics token or an admin), and the dashboard page `/dashboard` with its assets (public:
+ * the page asks for an admin sign-in before it fetches any figure).
+ */
+export function metricsRoutes(deps: MetricsRoutesDeps) {
+  const { queries, accessTokens, registry, audit, now = () => new Date() } = deps;
+  const dashboardDir = deps.dashboardDir ?? join(import.meta.dirname, 'dashboard');
+  const metricsToken = deps.metricsToken ? digest(deps.metricsToken) : undefined;
+  const app = new Hono<MetricsEnv>();
+
+  async function requireAdmin(c: Context<MetricsEnv>): Promise<Shopper> {
+    const shopper = await accessTokens.verify(c.req.header('authorization'));
+    if (shopper.role !== 'admin') {
+      await audit
+        ?.record({
+          event: 'role_refused',
+          subject: shopper.subject,
+          requestId: c.get('requestId'),
+          details: { role: shopper.role, route: c.req.path },
+        })
+        .catch(() => undefined);
+      throw httpError(403, 'forbidden', 'only an admin may read the metrics');
+    }
+    return shopper;
+  }
+
+  const admin = createMiddleware<MetricsEnv>(async function requireAdminRole(c, next) {
+    c.set('shopper', await requireAdmin(c));
+    await next();
+  });
+
+  app.get('/api/metrics/summary', admin, async (c) => {
+    const query = summaryQuerySchema.parse(c.req.query());
+    const to = query.to ? new Date(query.to) : now();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * HOUR);
+    if (from.getTime() >= to.getTime()) throw httpError(400, 'invalid_request', 'from must be before to');
+    if (to.getTime() - from.getTime() > MAX_RANGE_MS) {
+      throw httpError(400, 'invalid_request', 'the range must be at most 366 days');
+    }
+    const summary = await queries.summary({
+      from,
+      to,
+      idleMs: query.idleMinutes * 60_000,
+      buckets: query.buckets,
+    });
+    return c.json(summary, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.get('/metrics', async (c) => {
+    const presented = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const byToken =
+      metricsToken !== undefined &&
+      presented !== undefined &&
+      timingSafeEqual(digest(presented), metricsToken);
+    if (!byToken) await requireAdmin(c);
+    const { contentType, body } = await registry.render();
+    return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-store' });
+  });
+
+  const cache = new Map<string, Promise<Buffer>>();
+  const load = (key: string, path: () => string) => {
+    let body = cache.get(key);
+    if (!body) {
+      body = readFile(path());
+      body.catch(() => cache.delete(key));
+      cache.set(key, body);
+    }
+    return body;
+  };
+  for (const [route, { file, type }] of Object.entries(DASHBOARD_FILES)) {
+    app.get(route, async (c) =>
+      c.body(new Uint8Array(await load(route, () => join(dashboardDir, file))), 200, {
+        'content-type': type,
+        'cache-control': 'no-cache',
+      }),
+    );
+  }
+  for (const [route, { path, type }] of Object.entries(VENDOR_FILES)) {
+    app.get(route, async (c) => {
+      let body: Buffer;
+      try {
+        body = await load(route, path);
+      } catch {
+        throw httpError(503, 'chart_library_missing', 'the chart library is not installed (npm install)');
+      }
+      return c.body(new Uint8Array(body), 200, {
+        'content-type': type,
+        'cache-control': 'public, max-age=86400',
+      });
+    });
+  }
+  return app;
+}

@@ -1,0 +1,186 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { generateCerts, loadTlsMaterial } from '../../certs/certs.js';
+import type { Orchestrator } from '../../orchestrator/server.js';
+import {
+  freePort,
+  publicFetch,
+  spawnAgent,
+  startTestOrchestrator,
+} from '../../orchestrator/testing/harness.js';
+import { ensureWebBuild } from '../../orchestrator/web/build.js';
+
+// Shared by the browser tests: a real orchestrator, real agent processes over mTLS, and Debian's Chromium.
+
+/** Where Debian installs Chromium; the browser tests skip when it is absent. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+
+/** The demo accounts' password in tests (the orchestrator's DEMO_PASSWORD). */
+export const DEMO_PASSWORD = 'atende-demo-2026';
+
+/** Screenshots go here (git-ignored). */
+export const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
+
+const ROOT = join(import.meta.dirname, '../..');
+const WEB_DIR = join(ROOT, 'web');
+const AGENT_MAINS = {
+  assistant: join(ROOT, 'agents/assistant/main.ts'),
+  orders: join(ROOT, 'agents/orders/main.ts'),
+  promotions: join(ROOT, 'agents/promotions/main.ts'),
+  testagent: join(ROOT, 'agents/runtime/testing/echo-agent/main.ts'),
+} as const;
+
+/** An agent the stack can start, by its certificate name. */
+export type StackAgent = keyof typeof AGENT_MAINS;
+
+/** A running stack: the orchestrator's URL, the agents' base URLs, and a way to stop everything. */
+export interface WebStack {
+  url: string;
+  orchestrator: Orchestrator;
+  agents: Record<string, string>;
+  certsDir: string;
+  /** Starts an HTTPS server with a mesh certificate that answers every request with `handler`. */
+  extraServer: { url: string; setBody(path: string, body: string): void };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts an orchestrator (with `env` added to its configuration) and the given agents, each in its own process
+ * with its own certificate from a fresh PKI, plus a tiny HTTPS server ("cards") whose host the inspector may reach.
+ * Resolves when every agent is up.
+ */
+export async function startWebStack(options: {
+  agents: StackAgent[];
+  env?: Record<string, string>;
+}): Promise<WebStack> {
+  await ensureWebBuild({ webDir: WEB_DIR });
+  const certsDir = await mkdtemp(join(tmpdir(), 'atende-web-pki-'));
+  await generateCerts({ dir: certsDir, services: ['orchestrator', 'cards', ...options.agents] });
+
+  const bodies = new Map<string, string>();
+  const cardsTls = await loadTlsMaterial(certsDir, 'cards');
+  const cardsServer: Server = createServer({ cert: cardsTls.cert, key: cardsTls.key }, (req, res) => {
+    const body = bodies.get(req.url ?? '');
+    if (body === undefined) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+  });
+  const cardsPort = await freePort();
+  await new Promise<void>((resolve) => cardsServer.listen(cardsPort, '127.0.0.1', resolve));
+  const cardsUrl = `https://localhost:${cardsPort}`;
+
+  const ports = Object.fromEntries(
+    await Promise.all(options.agents.map(async (a) => [a, await freePort()] as const)),
+  );
+  const agents = Object.fromEntries(options.agents.map((a) => [a, `https://localhost:${ports[a]}`]));
+  const dataDir = await mkdtemp(join(tmpdir(), 'atende-web-data-'));
+  await mkdir(dataDir, { recursive: true });
+  const orchestrator = await startTestOrchestrator({
+    pki: { dir: certsDir } as never,
+    port: await freePort(),
+    agentUrls: Object.values(agents),
+    env: {
+      DEMO_PASSWORD,
+      WEB_DIR,
+      INSPECTOR_ALLOWED_HOSTS: [...Object.values(agents), cardsUrl].map((u) => new URL(u).host).join(','),
+      ...options.env,
+    },
+  });
+  const children: ChildProcess[] = [];
+  const close = async () => {
+    for (const child of children) child.kill('SIGTERM');
+    await orchestrator.close();
+    await new Promise((resolve) => cardsServer.close(resolve));
+  };
+  try {
+    for (const agent of options.agents) {
+      children.push(
+        await spawnAgent({
+          entry: AGENT_MAINS[agent],
+          env: {
+            PORT: String(ports[agent]),
+            HOST: '127.0.0.1',
+            PUBLIC_URL: agents[agent] as string,
+            CERTS_DIR: certsDir,
+            AGENT_CARDS_DIR: join(ROOT, 'agent-cards'),
+            ORCHESTRATOR_JWKS_URL: `${orchestrator.url}/.well-known/jwks.json`,
+            ECHO_DELAY_MS: '20',
+          },
+          readyPattern: /ready|listening/,
+        }),
+      );
+    }
+    const web = publicFetch((await loadTlsMaterial(certsDir, 'orchestrator')).ca);
+    try {
+      for (let i = 0; ; i++) {
+        const health = (await (await web.fetch(`${orchestrator.url}/healthz`)).json()) as {
+          agents: Array<{ state: string }>;
+        };
+        if (health.agents.every((a) => a.state === 'up')) break;
+        if (i > 150) throw new Error(`agents not up: ${JSON.stringify(health)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await web.close();
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    url: orchestrator.url,
+    orchestrator,
+    agents,
+    certsDir,
+    extraServer: { url: cardsUrl, setBody: (path, body) => bodies.set(path, body) },
+    close,
+  };
+}
+
+/** Launches Debian's Chromium headless with the flags this machine needs. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A browser context that accepts the test CA's certificate and records CSP violations and page errors. */
+export async function newContext(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; mobile?: boolean; locale?: string } = {},
+): Promise<{ context: BrowserContext; problems: string[] }> {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    isMobile: options.mobile ?? false,
+    hasTouch: options.mobile ?? false,
+    deviceScaleFactor: options.mobile ? 2 : 1,
+    locale: options.locale ?? 'pt-BR',
+  });
+  const problems: string[] = [];
+  context.on('page', (page) => {
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+  });
+  return { context, problems };
+}

@@ -1,0 +1,654 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { readEvents } from '../widget/sse.js';
+
+interface Finding {
+  severity: 'error' | 'warning';
+  path: string;
+  message: string;
+}
+
+interface Summary {
+  name: string;
+  description: string;
+  version: string;
+  provider?: string;
+  interfaces: Array<{ url: string; protocolBinding: string; protocolVersion: string }>;
+  capabilities: Record<string, unknown>;
+  securitySchemes: Array<{ name: string; type: string; detail: string }>;
+  security: string[];
+  skills: Array<{
+    id: string;
+    name: string;
+    description: string;
+    tags: string[];
+    examples: string[];
+    security: string[];
+  }>;
+}
+
+interface Report {
+  url: string;
+  ms: number;
+  error?: { code: string; message: string };
+  valid: boolean;
+  findings: Finding[];
+  card?: unknown;
+  summary?: Summary;
+  signatures: {
+    status: 'absent' | 'valid' | 'invalid' | 'unverifiable';
+    results: Array<{
+      index: number;
+      alg?: string;
+      kid?: string;
+      jku?: string;
+      status: string;
+      message: string;
+    }>;
+  };
+}
+
+interface Staff {
+  token: string;
+  expiresAt: number;
+  name: string;
+  role: string;
+}
+
+interface TraceEvent {
+  type: string;
+  ms: number;
+  [key: string]: unknown;
+}
+
+const SESSION_KEY = 'atende.inspector-session';
+const STAFF = new Set(['operator', 'admin']);
+
+function pretty(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}
+
+/** One line about a JSON-RPC stream event: its kind, task state, and any text or data it carries. */
+export function describeEvent(data: unknown): string {
+  const rpc = (data ?? {}) as {
+    result?: Record<string, unknown>;
+    error?: { code?: number; message?: string };
+  };
+  if (rpc.error) return `JSON-RPC error ${rpc.error.code ?? ''}: ${rpc.error.message ?? ''}`;
+  const [kind, value] = Object.entries(rpc.result ?? {})[0] ?? [];
+  if (!kind) return typeof data === 'string' ? data.slice(0, 200) : '';
+  const v = (value ?? {}) as {
+    status?: { state?: string };
+    artifact?: { parts?: Array<{ text?: string; data?: unknown }> };
+    parts?: Array<{ text?: string; data?: unknown }>;
+  };
+  const parts = v.artifact?.parts ?? v.parts ?? [];
+  const content = parts
+    .map((p) =>
+      p.text !== undefined ? JSON.stringify(p.text) : p.data !== undefined ? JSON.stringify(p.data) : '',
+    )
+    .join(' ');
+  const state = v.status?.state ? ` ${v.status.state}` : '';
+  return `${kind}${state}${content ? ` ${content.length > 160 ? `${content.slice(0, 160)}…` : content}` : ''}`;
+}
+
+/** `<atende-inspector>`: signs an operator in, inspects agent cards through the orchestrator, sends test messages. */
+export class AtendeInspector extends LitElement {
+  static override styles = css`
+    :host {
+      display: block;
+      font-size: 15px;
+      line-height: 1.45;
+    }
+    * {
+      box-sizing: border-box;
+    }
+    :focus-visible {
+      outline: 3px solid #f4b400;
+      outline-offset: 2px;
+    }
+    section,
+    form.login {
+      background: #fff;
+      border-radius: 12px;
+      padding: 16px 18px;
+      margin-bottom: 16px;
+      box-shadow: 0 1px 3px rgb(0 0 0 / 0.08);
+    }
+    h2 {
+      font-size: 17px;
+      margin: 0 0 10px;
+    }
+    h3 {
+      font-size: 15px;
+      margin: 14px 0 6px;
+    }
+    label {
+      display: flex;
+      flex-direction: column;
+      gap: 3px;
+      font-size: 13px;
+      color: #486581;
+    }
+    input,
+    select,
+    textarea,
+    button {
+      font: inherit;
+    }
+    input,
+    select,
+    textarea {
+      border: 1px solid #bcccdc;
+      border-radius: 8px;
+      padding: 8px;
+      color: #1c2430;
+    }
+    button {
+      background: #0b6e4f;
+      color: #fff;
+      border: none;
+      border-radius: 8px;
+      padding: 8px 14px;
+      cursor: pointer;
+    }
+    button.secondary {
+      background: #fff;
+      color: #0b6e4f;
+      border: 1px solid #0b6e4f;
+    }
+    button:disabled {
+      opacity: 0.6;
+    }
+    .row {
+      display: flex;
+      gap: 10px;
+      align-items: flex-end;
+      flex-wrap: wrap;
+    }
+    .row label {
+      flex: 1;
+      min-width: 240px;
+    }
+    .row label.narrow {
+      flex: 0 0 auto;
+      min-width: 110px;
+    }
+    form.login {
+      max-width: 380px;
+      display: flex;
+      flex-direction: column;
+      gap: 10px;
+    }
+    .error {
+      color: #b42318;
+    }
+    .warn {
+      color: #8d2b0b;
+      background: #fff8e6;
+      border-radius: 8px;
+      padding: 6px 10px;
+    }
+    .who {
+      display: flex;
+      justify-content: space-between;
+      align-items: center;
+      margin-bottom: 12px;
+      color: #486581;
+    }
+    .verdict {
+      display: inline-block;
+      font-weight: 700;
+      border-radius: 999px;
+      padding: 2px 12px;
+    }
+    .verdict.valid {
+      background: #e3f9e5;
+      color: #0e5c2f;
+    }
+    .verdict.invalid {
+      background: #fdecea;
+      color: #b42318;
+    }
+    .muted {
+      color: #627d98;
+      font-size: 13px;
+    }
+    ul.findings {
+      list-style: none;
+      padding: 0;
+      margin: 0;
+    }
+    ul.findings li {
+      padding: 6px 10px;
+      border-left: 4px solid;
+      margin-bottom: 6px;
+      background: #fafbfc;
+    }
+    ul.findings li.error {
+      border-color: #b42318;
+    }
+    ul.findings li.warning {
+      border-color: #f0b429;
+    }
+    code,
+    pre {
+      font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
+      font-size: 13px;
+    }
+    pre {
+      background: #0f1720;
+      color: #e6edf3;
+      padding: 10px;
+      border-radius: 8px;
+      overflow: auto;
+      max-height: 360px;
+      margin: 4px 0 8px;
+    }
+    table {
+      border-collapse: collapse;
+      width: 100%;
+    }
+    th,
+    td {
+      text-align: left;
+      padding: 4px 8px;
+      border-bottom: 1px solid #e4e7eb;
+      vertical-align: top;
+      font-size: 14px;
+    }
+    .skills {
+      display: grid;
+      grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
+      gap: 10px;
+    }
+    .skill {
+      border: 1px solid #d9e2ec;
+      border-radius: 10px;
+      padding: 10px;
+    }
+    .skill p {
+      margin: 4px 0;
+    }
+    .tag {
+      display: inline-block;
+      background: #f0f4f8;
+      border-radius: 999px;
+      padding: 0 8px;
+      margin: 2px 2px 0 0;
+      font-size: 12px;
+    }
+    .sig.valid {
+      color: #0e5c2f;
+    }
+    .sig.invalid {
+      color: #b42318;
+    }
+    ol.trace {
+      list-style: none;
+      padding: 0;
+      margin: 0;
+    }
+    ol.trace li {
+      border-left: 3px solid #9fb3c8;
+      padding-left: 10px;
+      margin-bottom: 6px;
+    }
+    .ms {
+      font-weight: 700;
+      color: #334e68;
+      display: inline-block;
+      min-width: 64px;
+    }
+    .what {
+      font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
+      font-size: 13px;
+      overflow-wrap: anywhere;
+    }
+    ol.trace details {
+      margin-left: 64px;
+    }
+    ol.trace summary {
+      font-size: 12px;
+      color: #627d98;
+      cursor: pointer;
+    }
+  `;
+
+  #staff: Staff | undefined;
+  #loginError = '';
+  #busy = false;
+  #agents: string[] = [];
+  #report: Report | undefined;
+  #inspectError = '';
+  #trace: TraceEvent[] = [];
+  #sending = false;
+  #sendError = '';
+
+  override connectedCallback() {
+    super.connectedCallback();
+    try {
+      const raw = sessionStorage.getItem(SESSION_KEY);
+      const staff = raw ? (JSON.parse(raw) as Staff) : undefined;
+      if (staff && staff.expiresAt > Date.now()) this.#staff = staff;
+    } catch {
+      // no stored session
+    }
+    void this.#loadAgents();
+  }
+
+  async #loadAgents() {
+    try {
+      const response = await fetch('/api/agents');
+      const body = (await response.json()) as { agents: Array<{ url: string }> };
+      this.#agents = body.agents.map((a) => a.url);
+      this.requestUpdate();
+    } catch {
+      // the list is only a convenience
+    }
+  }
+
+  async #login(event: SubmitEvent) {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    this.#busy = true;
+    this.#loginError = '';
+    this.requestUpdate();
+    try {
+      const response = await fetch('/api/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: data.get('email'), password: data.get('password') }),
+      });
+      const body = (await response.json()) as {
+        accessToken?: string;
+        expiresIn?: number;
+        user?: { displayName: string; role: string };
+        message?: string;
+      };
+      if (!response.ok || !body.accessToken || !body.user) {
+        this.#loginError = body.message ?? `sign-in failed (HTTP ${response.status})`;
+      } else if (!STAFF.has(body.user.role)) {
+        this.#loginError = `${body.user.displayName} is a ${body.user.role}; the inspector is for operators and admins.`;
+      } else {
+        this.#staff = {
+          token: body.accessToken,
+          expiresAt: Date.now() + (body.expiresIn ?? 900) * 1000,
+          name: body.user.displayName,
+          role: body.user.role,
+        };
+        sessionStorage.setItem(SESSION_KEY, JSON.stringify(this.#staff));
+      }
+    } catch {
+      this.#loginError = 'cannot reach the orchestrator';
+    } finally {
+      this.#busy = false;
+      this.requestUpdate();
+    }
+  }
+
+  #logout() {
+    this.#staff = undefined;
+    sessionStorage.removeItem(SESSION_KEY);
+    this.requestUpdate();
+  }
+
+  async #api(path: string, body: unknown): Promise<Response> {
+    const response = await fetch(`/api/inspector${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#staff?.token ?? ''}` },
+      body: JSON.stringify(body),
+    });
+    if (response.status === 401) {
+      this.#logout();
+      this.#loginError = 'your session expired; sign in again';
+    }
+    return response;
+  }
+
+  async #inspect(event: SubmitEvent) {
+    event.preventDefault();
+    const url = String(new FormData(event.target as HTMLFormElement).get('url') ?? '');
+    this.#busy = true;
+    this.#inspectError = '';
+    this.#report = undefined;
+    this.#trace = [];
+    this.requestUpdate();
+    try {
+      const response = await this.#api('/inspect', { url });
+      const body = (await response.json()) as Report & { message?: string };
+      if (!response.ok) this.#inspectError = body.message ?? `HTTP ${response.status}`;
+      else this.#report = body;
+    } catch {
+      this.#inspectError = 'cannot reach the orchestrator';
+    } finally {
+      this.#busy = false;
+      this.requestUpdate();
+    }
+  }
+
+  async #send(event: SubmitEvent) {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    if (!this.#report) return;
+    this.#sending = true;
+    this.#sendError = '';
+    this.#trace = [];
+    this.requestUpdate();
+    try {
+      const response = await this.#api('/send', {
+        url: this.#report.url,
+        skill: data.get('skill'),
+        text: data.get('text'),
+        locale: data.get('locale'),
+      });
+      if (!response.ok || !response.body) {
+        const body = (await response.json().catch(() => ({}))) as { message?: string };
+        this.#sendError = body.message ?? `HTTP ${response.status}`;
+        return;
+      }
+      for await (const e of readEvents(response.body)) {
+        this.#trace = [...this.#trace, e.data as TraceEvent];
+        this.requestUpdate();
+      }
+    } catch {
+      this.#sendError = 'the stream from the orchestrator broke off';
+    } finally {
+      this.#sending = false;
+      this.requestUpdate();
+    }
+  }
+
+  override render() {
+    if (!this.#staff) return this.#renderLogin();
+    return html`
+      <div class="who">
+        <span>Signed in as <strong>${this.#staff.name}</strong> (${this.#staff.role})</span>
+        <button class="secondary" type="button" @click=${this.#logout}>Sign out</button>
+      </div>
+      <section aria-labelledby="inspect-title">
+        <h2 id="inspect-title">Inspect an agent card</h2>
+        <form class="row" @submit=${this.#inspect}>
+          <label
+            >Agent base URL or card URL
+            <input
+              name="url"
+              type="url"
+              required
+              list="known-agents"
+              placeholder="https://localhost:9101"
+              value=${this.#agents[0] ?? ''}
+            />
+          </label>
+          <datalist id="known-agents">${this.#agents.map((a) => html`<option value=${a}></option>`)}</datalist>
+          <button type="submit" ?disabled=${this.#busy}>${this.#busy ? 'Inspecting…' : 'Inspect'}</button>
+        </form>
+        <p class="muted">
+          Fetched by the orchestrator with its mesh certificate, only from allowed hosts, without following
+          redirects elsewhere.
+        </p>
+        ${this.#inspectError ? html`<p class="error" role="alert">${this.#inspectError}</p>` : nothing}
+      </section>
+      ${this.#report ? this.#renderReport(this.#report) : nothing}
+    `;
+  }
+
+  #renderLogin() {
+    return html`<form class="login" @submit=${this.#login} aria-labelledby="login-title">
+      <h2 id="login-title">Operator sign-in</h2>
+      <p class="muted">The inspector reaches agents with the orchestrator's mesh certificate, so only operators and admins may use it.</p>
+      <label>Email <input name="email" type="email" autocomplete="username" required /></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
+      ${this.#loginError ? html`<p class="error" role="alert">${this.#loginError}</p>` : nothing}
+      <button type="submit" ?disabled=${this.#busy}>Sign in</button>
+    </form>`;
+  }
+
+  #renderReport(r: Report) {
+    const errors = r.findings.filter((f) => f.severity === 'error');
+    const warnings = r.findings.filter((f) => f.severity === 'warning');
+    const s = r.summary;
+    return html`
+      <section aria-labelledby="result-title" aria-live="polite">
+        <h2 id="result-title">
+          <span class="verdict ${r.valid ? 'valid' : 'invalid'}">${r.valid ? 'Valid A2A v1.0 card' : 'Invalid card'}</span>
+        </h2>
+        <p class="muted"><code>${r.url}</code> · fetched in ${r.ms} ms</p>
+        ${
+          r.findings.length
+            ? html`<h3>${errors.length} problem${errors.length === 1 ? '' : 's'}, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}</h3>
+                <ul class="findings">
+                  ${r.findings.map(
+                    (f) => html`<li class=${f.severity}>
+                      <strong>${f.severity === 'error' ? 'Error' : 'Warning'}</strong> at <code>${f.path}</code>: ${f.message}
+                    </li>`,
+                  )}
+                </ul>`
+            : html`<p>No problems found.</p>`
+        }
+        ${s ? this.#renderSummary(s) : nothing}
+        <h3>Signatures</h3>
+        ${
+          r.signatures.status === 'absent'
+            ? html`<p class="muted">The card carries no JWS signatures.</p>`
+            : html`<p class="sig ${r.signatures.status}">Overall: ${r.signatures.status}</p>
+                <ul>
+                  ${r.signatures.results.map(
+                    (x) => html`<li class="sig ${x.status}">
+                      #${x.index} ${x.alg ?? '?'} kid=${x.kid ?? '–'}: <strong>${x.status}</strong> — ${x.message}
+                    </li>`,
+                  )}
+                </ul>`
+        }
+        ${r.card ? html`<details><summary>Raw card JSON</summary><pre>${pretty(r.card)}</pre></details>` : nothing}
+      </section>
+      ${s?.skills.length ? this.#renderSend(s) : nothing}
+    `;
+  }
+
+  #renderSummary(s: Summary) {
+    return html`
+      <h3>${s.name || '(no name)'} <span class="muted">v${s.version}</span></h3>
+      <p>${s.description}</p>
+      ${s.provider ? html`<p class="muted">Provider: ${s.provider}</p>` : nothing}
+      <h3>Interfaces</h3>
+      <table>
+        <thead><tr><th>URL</th><th>Binding</th><th>Protocol</th></tr></thead>
+        <tbody>
+          ${s.interfaces.map(
+            (i) =>
+              html`<tr><td><code>${i.url}</code></td><td>${i.protocolBinding}</td><td>${i.protocolVersion}</td></tr>`,
+          )}
+        </tbody>
+      </table>
+      <p class="muted">
+        Capabilities:
+        ${
+          Object.entries(s.capabilities)
+            .map(([k, v]) => `${k}: ${String(v)}`)
+            .join(', ') || 'none'
+        }
+      </p>
+      <h3>Security</h3>
+      <table>
+        <thead><tr><th>Scheme</th><th>Type</th><th>Details</th></tr></thead>
+        <tbody>
+          ${s.securitySchemes.map((x) => html`<tr><td><code>${x.name}</code></td><td>${x.type}</td><td>${x.detail}</td></tr>`)}
+        </tbody>
+      </table>
+      <p>Card requires: ${s.security.length ? s.security.join(' or ') : html`<em>nothing</em>`}</p>
+      <h3>Skills (${s.skills.length})</h3>
+      <div class="skills">
+        ${s.skills.map(
+          (k) => html`<div class="skill">
+            <strong>${k.name}</strong> <code>${k.id}</code>
+            <p>${k.description}</p>
+            <div>${k.tags.map((t) => html`<span class="tag">${t}</span>`)}</div>
+            ${k.examples.length ? html`<p class="muted">e.g. “${k.examples.slice(0, 3).join('”, “')}”</p>` : nothing}
+            <p class="muted">Requires: ${k.security.join(' or ') || 'nothing'}</p>
+          </div>`,
+        )}
+      </div>
+    `;
+  }
+
+  #renderSend(s: Summary) {
+    const request = this.#trace.find((e) => e.type === 'request');
+    return html`<section aria-labelledby="send-title">
+      <h2 id="send-title">Send a test message</h2>
+      <form class="row" @submit=${this.#send}>
+        <label>Skill
+          <select name="skill">${s.skills.map((k) => html`<option value=${k.id}>${k.name} (${k.id})</option>`)}</select>
+        </label>
+        <label>Message <input name="text" required value=${s.skills[0]?.examples[0] ?? 'Olá'} /></label>
+        <label class="narrow">Locale
+          <select name="locale"><option value="pt-BR">pt-BR</option><option value="en">en</option></select>
+        </label>
+        <button type="submit" ?disabled=${this.#sending}>${this.#sending ? 'Streaming…' : 'Send'}</button>
+      </form>
+      ${this.#sendError ? html`<p class="error" role="alert">${this.#sendError}</p>` : nothing}
+      ${
+        request
+          ? html`<h3>Raw JSON-RPC request</h3>
+              <pre class="request">POST ${String(request.url)}
+${Object.entries(request.headers as Record<string, string>)
+  .map(([k, v]) => `${k}: ${v}`)
+  .join('\n')}
+
+${pretty(request.body)}</pre>
+              ${
+                (request.withheldScopes as string[] | undefined)?.length
+                  ? html`<p class="warn">
+                      Your role may not hold ${(request.withheldScopes as string[]).join(', ')}, so the token leaves
+                      it out: the agent should refuse this task.
+                    </p>`
+                  : nothing
+              }
+              <details><summary>Service token claims</summary><pre>${pretty(request.token)}</pre></details>`
+          : nothing
+      }
+      ${
+        this.#trace.length > 1
+          ? html`<h3>Events</h3>
+              <ol class="trace" aria-live="polite">
+                ${this.#trace
+                  .filter((e) => e.type !== 'request')
+                  .map(
+                    (e) => html`<li class="trace-${e.type}">
+                      <span class="ms">+${e.ms} ms</span> ${e.type}${e.type === 'event' ? ` (${String(e.event)})` : ''}
+                      ${e.type === 'response' ? html` HTTP ${String(e.status)} ${String(e.contentType)}` : nothing}
+                      ${e.type === 'error' ? html` <span class="error">${String(e.message)}</span>` : nothing}
+                      ${e.type === 'end' ? html` after ${String(e.events)} events` : nothing}
+                      ${
+                        e.type === 'event'
+                          ? html`<span class="what">${describeEvent(e.data)}</span>
+                              <details><summary>raw JSON</summary><pre>${pretty(e.data)}</pre></details>`
+                          : nothing
+                      }
+                    </li>`,
+                  )}
+              </ol>`
+          : nothing
+      }
+    </section>`;
+  }
+}

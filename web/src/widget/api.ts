@@ -1,0 +1,280 @@
+import { readEvents, type ServerEvent } from './sse.js';
+
+/** An error answered by the orchestrator (`{ code, message, requestId }`), or `network` when it was unreachable. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSec?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The signed-in account, as `POST /api/auth/login` returns it. */
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+}
+
+/** The shopper's session: a guest one, or a signed-in one with a refresh token. */
+export interface Session {
+  accessToken: string;
+  expiresAt: number;
+  role: string;
+  refreshToken?: string;
+  user?: User;
+  conversationId?: string;
+}
+
+/** One stored message of a conversation, as `GET /api/conversations/:id/messages` returns it. */
+export interface HistoryMessage {
+  id: string;
+  author: 'shopper' | 'agent' | 'system';
+  text: string;
+  status: 'received' | 'streaming' | 'answered' | 'failed';
+  createdAt: string;
+  citations?: unknown[];
+}
+
+const GUEST_KEY = 'atende.session';
+const SIGNED_IN_KEY = 'atende.account-session';
+
+function read(storage: Storage | undefined, key: string): Session | undefined {
+  try {
+    const raw = storage?.getItem(key);
+    const session = raw ? (JSON.parse(raw) as Session) : undefined;
+    return typeof session?.accessToken === 'string' ? session : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function write(storage: Storage | undefined, key: string, session: Session | undefined) {
+  try {
+    if (session) storage?.setItem(key, JSON.stringify(session));
+    else storage?.removeItem(key);
+  } catch {
+    // Storage may be full or blocked (private mode); the session then lasts as long as the page.
+  }
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  let body: { code?: string; message?: string } = {};
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    // not JSON: keep the status alone
+  }
+  const retry = Number(response.headers.get('retry-after'));
+  return new ApiError(
+    response.status,
+    body.code ?? `http_${response.status}`,
+    body.message ?? response.statusText,
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
+}
+
+/**
+ * The widget's client of the orchestrator API. A guest session lives in localStorage (it survives a reload and
+ * a new tab); a signed-in one in sessionStorage, so it ends with the tab on a shared computer.
+ */
+export class ChatApi {
+  session: Session | undefined;
+  readonly #base: string;
+  readonly #local: Storage | undefined;
+  readonly #tab: Storage | undefined;
+
+  constructor(options: { baseUrl: string; local?: Storage; tab?: Storage }) {
+    this.#base = options.baseUrl.replace(/\/$/, '');
+    this.#local = options.local;
+    this.#tab = options.tab;
+    this.session = read(this.#tab, SIGNED_IN_KEY) ?? read(this.#local, GUEST_KEY);
+  }
+
+  #save(session: Session | undefined) {
+    this.session = session;
+    if (session?.refreshToken) {
+      write(this.#tab, SIGNED_IN_KEY, session);
+    } else {
+      write(this.#tab, SIGNED_IN_KEY, undefined);
+      write(this.#local, GUEST_KEY, session);
+    }
+  }
+
+  /** Remembers the conversation the session is in. */
+  setConversation(conversationId: string | undefined) {
+    if (this.session) this.#save({ ...this.session, conversationId });
+  }
+
+  async #post(path: string, body?: unknown, token?: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.#base}${path}`, {
+        method: 'POST',
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'network error');
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  /** A session whose access token is still valid: refreshed when it can be, a new guest one otherwise. */
+  async ensureSession(): Promise<Session> {
+    const current = this.session;
+    if (current && current.expiresAt - Date.now() > 30_000) return current;
+    if (current?.refreshToken) {
+      try {
+        return await this.#refresh(current);
+      } catch (error) {
+        if (error instanceof ApiError && error.code === 'network') throw error;
+        // The refresh token is spent or revoked: continue as a guest.
+      }
+    }
+    const guest = (await (await this.#post('/api/auth/guest')).json()) as {
+      accessToken: string;
+      expiresIn: number;
+      role: string;
+    };
+    const session: Session = {
+      accessToken: guest.accessToken,
+      expiresAt: Date.now() + guest.expiresIn * 1000,
+      role: guest.role,
+    };
+    this.#save(session);
+    return session;
+  }
+
+  async #refresh(current: Session): Promise<Session> {
+    const body = (await (
+      await this.#post('/api/auth/refresh', { refreshToken: current.refreshToken })
+    ).json()) as LoginResponse;
+    const session: Session = { ...fromLogin(body), conversationId: current.conversationId };
+    this.#save(session);
+    return session;
+  }
+
+  /** Signs in; the new session starts a new conversation (the guest's one belongs to the guest). */
+  async login(email: string, password: string): Promise<Session> {
+    const body = (await (await this.#post('/api/auth/login', { email, password })).json()) as LoginResponse;
+    const session = fromLogin(body);
+    this.#save(session);
+    return session;
+  }
+
+  /** Signs out (revoking the refresh token) and forgets the session. */
+  async logout(): Promise<void> {
+    const refreshToken = this.session?.refreshToken;
+    this.#save(undefined);
+    if (refreshToken) await this.#post('/api/auth/logout', { refreshToken }).catch(() => undefined);
+  }
+
+  /** Closes the session's conversation (the next message starts a new one). */
+  async closeConversation(): Promise<void> {
+    const session = this.session;
+    if (!session?.conversationId) return;
+    const id = session.conversationId;
+    this.setConversation(undefined);
+    await this.#post(
+      `/api/conversations/${encodeURIComponent(id)}/close`,
+      undefined,
+      session.accessToken,
+    ).catch(() => undefined);
+  }
+
+  /** The stored messages of the session's conversation; empty when there is none. */
+  async history(): Promise<HistoryMessage[]> {
+    const session = this.session;
+    if (!session?.conversationId) return [];
+    let response: Response;
+    try {
+      response = await fetch(
+        `${this.#base}/api/conversations/${encodeURIComponent(session.conversationId)}/messages`,
+        {
+          headers: { authorization: `Bearer ${(await this.ensureSession()).accessToken}` },
+        },
+      );
+    } catch {
+      throw new ApiError(0, 'network', 'network error');
+    }
+    if (response.status === 404 || response.status === 401) {
+      // Another subject's conversation, or an expired one: start afresh.
+      this.setConversation(undefined);
+      return [];
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return ((await response.json()) as { messages: HistoryMessage[] }).messages;
+  }
+
+  /**
+   * Sends a message and yields the reply's events as they stream in. Throws an {@link ApiError} when the
+   * orchestrator refuses it (429 carries `retryAfterSec`); a stream that breaks off throws a `network` error.
+   */
+  async *send(options: { text: string; locale: string; signal?: AbortSignal }): AsyncGenerator<ServerEvent> {
+    let response = await this.#sendOnce(options);
+    if (response.status === 401) {
+      // The token expired between checks: one retry with a fresh session.
+      this.#save(this.session ? { ...this.session, expiresAt: 0 } : undefined);
+      response = await this.#sendOnce(options);
+    }
+    if (response.status === 404) this.setConversation(undefined);
+    if (!response.ok || !response.body) throw await errorFrom(response);
+    try {
+      for await (const event of readEvents(response.body)) {
+        if (event.event === 'conversation') {
+          this.setConversation((event.data as { conversationId: string }).conversationId);
+        }
+        yield event;
+      }
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new ApiError(0, 'network', 'the stream broke off');
+    }
+  }
+
+  async #sendOnce(options: { text: string; locale: string; signal?: AbortSignal }): Promise<Response> {
+    const session = await this.ensureSession();
+    try {
+      return await fetch(`${this.#base}/api/chat/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${session.accessToken}` },
+        body: JSON.stringify({
+          text: options.text,
+          locale: options.locale,
+          ...(session.conversationId ? { conversationId: session.conversationId } : {}),
+        }),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new ApiError(0, 'network', 'network error');
+    }
+  }
+}
+
+interface LoginResponse {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  user: User;
+}
+
+function fromLogin(body: LoginResponse): Session {
+  return {
+    accessToken: body.accessToken,
+    expiresAt: Date.now() + body.expiresIn * 1000,
+    role: body.user.role,
+    refreshToken: body.refreshToken,
+    user: body.user,
+  };
+}

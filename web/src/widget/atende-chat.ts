@@ -1,0 +1,686 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { ApiError, ChatApi, type HistoryMessage } from './api.js';
+import { type Locale, pickLocale, type Strings, strings } from './i18n.js';
+import { safeHref } from './markdown.js';
+import { renderMarkdown } from './render-markdown.js';
+import { widgetStyles } from './styles.js';
+
+/** A card shown under an agent's message, from one `annotation` event. */
+type Card =
+  | { type: 'order'; order: OrderView }
+  | { type: 'offer'; offer: OfferView }
+  | { type: 'handoff' }
+  | { type: 'sign_in' }
+  | { type: 'info'; text: keyof Strings };
+
+interface OrderView {
+  number: string;
+  status: string;
+  statusLabel?: string;
+  items?: Array<{ name: string; quantity: number; unitPrice: number }>;
+  total?: number;
+  estimatedDelivery?: string;
+  deliveredAt?: string;
+  tracking?: { carrier: string; code: string; url?: string };
+}
+
+interface OfferView {
+  title: string;
+  description?: string;
+  code?: string;
+  discount?: { label?: string };
+  validUntil?: string;
+  conditions?: string[];
+}
+
+interface ChatMessage {
+  key: number;
+  author: 'shopper' | 'agent';
+  text: string;
+  status: 'streaming' | 'done' | 'failed';
+  citations: Array<{ id: string; title: string }>;
+  cards: Card[];
+  /** For a shopper message that never reached the orchestrator: send it again. */
+  retry?: boolean;
+}
+
+interface Notice {
+  kind: 'error' | 'info';
+  text: string;
+  retryText?: string;
+}
+
+let nextKey = 1;
+
+const CHAT_ICON = html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
+  <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z" stroke-linejoin="round" />
+</svg>`;
+
+const CLOSE_ICON = html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" aria-hidden="true">
+  <path d="M6 6l12 12M18 6 6 18" stroke-linecap="round" />
+</svg>`;
+
+// The API is the origin the widget was loaded from, unless the page says otherwise with `api="…"`.
+const SCRIPT_ORIGIN = new URL(import.meta.url).origin;
+
+/**
+ * `<atende-chat>`: the shop's chat widget. Attributes: `lang` (`pt-BR` default, or `en`), `api` (the Atende
+ * orchestrator's URL; defaults to where the script came from), `open`.
+ */
+export class AtendeChat extends LitElement {
+  static override styles = widgetStyles;
+  static override properties = {
+    open: { type: Boolean, reflect: true },
+    lang: { type: String, reflect: true },
+    api: { type: String },
+  };
+
+  declare open: boolean;
+  declare lang: string;
+  declare api: string | undefined;
+
+  #client: ChatApi | undefined;
+  #messages: ChatMessage[] = [];
+  #busy = false;
+  #notice: Notice | undefined;
+  #cooldownUntil = 0;
+  #cooldownTimer: ReturnType<typeof setInterval> | undefined;
+  #signInOpen = false;
+  #signInError = '';
+  #signingIn = false;
+  #announcement = '';
+  #historyLoaded = false;
+  #pendingQuestion: string | undefined;
+  #abort: AbortController | undefined;
+
+  constructor() {
+    super();
+    this.open = false;
+    this.lang = '';
+  }
+
+  get #locale(): Locale {
+    return pickLocale(this.lang || document.documentElement.lang || navigator.language);
+  }
+
+  get #t(): Strings {
+    return strings(this.#locale);
+  }
+
+  get #api(): ChatApi {
+    this.#client ??= new ChatApi({
+      baseUrl: this.api || SCRIPT_ORIGIN,
+      local: safeStorage('localStorage'),
+      tab: safeStorage('sessionStorage'),
+    });
+    return this.#client;
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    // A returning shopper (reload, new page) gets the panel back as they left it, with its history.
+    if (safeStorage('sessionStorage')?.getItem('atende.open') === '1') this.open = true;
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.#abort?.abort();
+    clearInterval(this.#cooldownTimer);
+  }
+
+  protected override updated(changed: PropertyValues<this>) {
+    if (changed.has('open')) {
+      safeStorage('sessionStorage')?.setItem('atende.open', this.open ? '1' : '0');
+      if (this.open) {
+        if (!this.#historyLoaded) void this.#loadHistory();
+        void this.updateComplete.then(() => this.#focusInput());
+      }
+    }
+  }
+
+  #focusInput() {
+    this.renderRoot.querySelector<HTMLTextAreaElement>('textarea')?.focus();
+  }
+
+  #scrollToEnd() {
+    const log = this.renderRoot.querySelector('.log');
+    if (log) log.scrollTop = log.scrollHeight;
+  }
+
+  #update() {
+    this.requestUpdate();
+    void this.updateComplete.then(() => this.#scrollToEnd());
+  }
+
+  async #loadHistory() {
+    this.#historyLoaded = true;
+    if (!this.#api.session?.conversationId) return;
+    try {
+      const history = await this.#api.history();
+      this.#messages = history.filter((m) => m.author !== 'system').map(fromHistory);
+    } catch {
+      this.#notice = { kind: 'error', text: this.#t.historyError };
+    }
+    this.#update();
+  }
+
+  #toggle() {
+    this.open = !this.open;
+    if (!this.open) void this.updateComplete.then(() => this.#launcher()?.focus());
+  }
+
+  #launcher() {
+    return this.renderRoot.querySelector<HTMLButtonElement>('.launcher');
+  }
+
+  #onKeydown(event: KeyboardEvent) {
+    if (event.key === 'Escape' && this.open) {
+      event.stopPropagation();
+      if (this.#signInOpen) {
+        this.#signInOpen = false;
+        this.#update();
+        void this.updateComplete.then(() => this.#focusInput());
+      } else this.#toggle();
+    }
+  }
+
+  #onInputKeydown(event: KeyboardEvent) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      (event.target as HTMLTextAreaElement).form?.requestSubmit();
+    }
+  }
+
+  #onSubmit(event: SubmitEvent) {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+    const text = input?.value.trim() ?? '';
+    if (!text || this.#busy || this.#cooling()) return;
+    if (input) input.value = '';
+    void this.send(text);
+  }
+
+  #cooling(): boolean {
+    return Date.now() < this.#cooldownUntil;
+  }
+
+  #startCooldown(seconds: number) {
+    this.#cooldownUntil = Date.now() + seconds * 1000;
+    clearInterval(this.#cooldownTimer);
+    const tick = () => {
+      const left = Math.ceil((this.#cooldownUntil - Date.now()) / 1000);
+      if (left <= 0) {
+        clearInterval(this.#cooldownTimer);
+        this.#notice = undefined;
+      } else {
+        this.#notice = { kind: 'error', text: this.#t.rateLimited(left) };
+      }
+      this.requestUpdate();
+    };
+    tick();
+    this.#cooldownTimer = setInterval(tick, 1000);
+  }
+
+  /** Sends `text` as the shopper and streams the reply into the log. */
+  async send(text: string): Promise<void> {
+    if (this.#busy) return;
+    const t = this.#t;
+    this.#busy = true;
+    this.#notice = undefined;
+    const shopper: ChatMessage = {
+      key: nextKey++,
+      author: 'shopper',
+      text,
+      status: 'done',
+      citations: [],
+      cards: [],
+    };
+    const reply: ChatMessage = {
+      key: nextKey++,
+      author: 'agent',
+      text: '',
+      status: 'streaming',
+      citations: [],
+      cards: [],
+    };
+    this.#messages = [...this.#messages, shopper, reply];
+    this.#update();
+    let stored = false;
+    let finished = false;
+    this.#abort = new AbortController();
+    try {
+      for await (const event of this.#api.send({ text, locale: this.#locale, signal: this.#abort.signal })) {
+        const data = event.data as Record<string, unknown>;
+        if (event.event === 'conversation') stored = true;
+        else if (event.event === 'delta') reply.text += String(data.text ?? '');
+        else if (event.event === 'annotation') this.#annotate(reply, String(data.kind), data.data, text);
+        else if (event.event === 'done') {
+          reply.status = 'done';
+          finished = true;
+        } else if (event.event === 'error') {
+          reply.status = 'failed';
+          if (!reply.text) reply.text = String(data.message ?? t.genericError);
+          finished = true;
+        }
+        this.#update();
+      }
+      if (!finished) throw new ApiError(0, 'network', 'the stream ended early');
+      this.#announce(reply.text);
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(0, 'network', String(error));
+      if (failure.code === 'network' && stored) {
+        await this.#recover(shopper, reply, text);
+      } else {
+        this.#messages = this.#messages.filter((m) => m !== reply);
+        if (failure.status === 429) {
+          // Not stored: give the words back so the shopper can send them when the wait is over.
+          this.#messages = this.#messages.filter((m) => m !== shopper);
+          const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+          if (input && !input.value) input.value = text;
+          this.#startCooldown(failure.retryAfterSec ?? 60);
+        } else if (failure.code === 'network') {
+          shopper.status = 'failed';
+          shopper.retry = true;
+          this.#notice = { kind: 'error', text: t.networkError, retryText: text };
+        } else {
+          shopper.status = 'failed';
+          this.#notice = { kind: 'error', text: messageFor(failure, t) };
+        }
+        this.#announce(this.#notice?.text ?? '');
+      }
+    } finally {
+      this.#busy = false;
+      this.#abort = undefined;
+      this.#update();
+    }
+  }
+
+  /** After a stream broke off: the orchestrator kept the message; take the reply from the history, else offer a retry. */
+  async #recover(shopper: ChatMessage, reply: ChatMessage, text: string) {
+    const t = this.#t;
+    this.#notice = { kind: 'info', text: t.dropped };
+    this.#update();
+    for (const wait of [500, 1000, 2000]) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      try {
+        const history = await this.#api.history();
+        const last = history.at(-1);
+        if (last?.author === 'agent' && last.status === 'answered') {
+          this.#messages = history.filter((m) => m.author !== 'system').map(fromHistory);
+          this.#notice = { kind: 'info', text: t.recovered };
+          this.#announce(last.text);
+          return;
+        }
+        if (last?.author === 'agent' && last.status === 'failed') break;
+      } catch {
+        // still offline: try again
+      }
+    }
+    reply.status = 'failed';
+    shopper.status = 'failed';
+    this.#notice = { kind: 'error', text: t.networkError, retryText: text };
+  }
+
+  #annotate(reply: ChatMessage, kind: string, data: unknown, question: string) {
+    const d = (data ?? {}) as Record<string, unknown>;
+    switch (kind) {
+      case 'citations':
+        if (Array.isArray(data)) reply.citations = data.filter(isCitation);
+        break;
+      case 'order':
+        if (d.order && typeof d.order === 'object')
+          reply.cards.push({ type: 'order', order: d.order as OrderView });
+        break;
+      case 'offer':
+        if (d.offer && typeof d.offer === 'object')
+          reply.cards.push({ type: 'offer', offer: d.offer as OfferView });
+        break;
+      case 'handoff':
+        if (!reply.cards.some((c) => c.type === 'handoff')) reply.cards.push({ type: 'handoff' });
+        break;
+      case 'sign_in_required':
+        this.#pendingQuestion = question;
+        reply.cards.push({ type: 'sign_in' });
+        break;
+      case 'not_available':
+        reply.cards.push({ type: 'info', text: 'notAvailable' });
+        break;
+      case 'degraded':
+        reply.cards.push({ type: 'info', text: 'degraded' });
+        break;
+    }
+  }
+
+  #announce(text: string) {
+    // Reset first, so the same words twice are announced twice.
+    this.#announcement = '';
+    this.requestUpdate();
+    void this.updateComplete.then(() => {
+      this.#announcement = text ? `${this.#t.assistant}: ${text}` : '';
+      this.requestUpdate();
+    });
+  }
+
+  #retry(text: string) {
+    this.#messages = this.#messages.filter((m) => !(m.retry && m.text === text));
+    this.#notice = undefined;
+    void this.send(text);
+  }
+
+  #openSignIn() {
+    this.#signInOpen = true;
+    this.#signInError = '';
+    this.#update();
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLInputElement>('.signin input[name="email"]')?.focus(),
+    );
+  }
+
+  async #onSignIn(event: SubmitEvent) {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const data = new FormData(form);
+    this.#signingIn = true;
+    this.#signInError = '';
+    this.requestUpdate();
+    try {
+      await this.#api.login(String(data.get('email') ?? ''), String(data.get('password') ?? ''));
+      this.#signInOpen = false;
+      this.#messages = [];
+      const pending = this.#pendingQuestion;
+      this.#pendingQuestion = undefined;
+      this.#announce(this.#t.signedInAs(this.#api.session?.user?.displayName ?? ''));
+      await this.updateComplete;
+      this.#focusInput();
+      // The question that needed a sign-in is asked again, now with the account.
+      if (pending) void this.send(pending);
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : undefined;
+      this.#signInError =
+        failure?.status === 429
+          ? this.#t.signInLocked(failure.retryAfterSec ?? 60)
+          : failure?.status === 401
+            ? this.#t.signInFailed
+            : failure?.code === 'network'
+              ? this.#t.networkError
+              : (failure?.message ?? this.#t.genericError);
+    } finally {
+      this.#signingIn = false;
+      this.#update();
+    }
+  }
+
+  async #signOut() {
+    await this.#api.logout();
+    this.#messages = [];
+    this.#notice = undefined;
+    this.#update();
+  }
+
+  async #newConversation() {
+    await this.#api.closeConversation();
+    this.#messages = [];
+    this.#notice = undefined;
+    this.#update();
+    this.#focusInput();
+  }
+
+  #setLocale(event: Event) {
+    this.lang = (event.target as HTMLSelectElement).value;
+  }
+
+  override render() {
+    const t = this.#t;
+    return html`
+      <div class="sr-only" aria-live="polite" aria-atomic="true">${this.#announcement}</div>
+      ${this.open ? this.#renderPanel(t) : nothing}
+      <button
+        class="launcher"
+        type="button"
+        aria-expanded=${this.open ? 'true' : 'false'}
+        aria-controls="atende-panel"
+        aria-label=${this.open ? t.launcherClose : t.launcherOpen}
+        title=${this.open ? t.launcherClose : t.launcherOpen}
+        @click=${this.#toggle}
+      >
+        ${this.open ? CLOSE_ICON : CHAT_ICON}
+      </button>
+    `;
+  }
+
+  #renderPanel(t: Strings) {
+    const user = this.#api.session?.user;
+    const cooling = this.#cooling();
+    return html`
+      <section
+        id="atende-panel"
+        class="panel"
+        role="dialog"
+        aria-modal="false"
+        aria-labelledby="atende-title"
+        lang=${this.#locale}
+        @keydown=${this.#onKeydown}
+      >
+        <header>
+          <div class="titles">
+            <h2 id="atende-title">${t.title}</h2>
+            <p>${user ? t.signedInAs(user.displayName) : t.subtitle}</p>
+          </div>
+          <select aria-label=${t.language} @change=${this.#setLocale}>
+            <option value="pt-BR" ?selected=${this.#locale === 'pt-BR'}>PT</option>
+            <option value="en" ?selected=${this.#locale === 'en'}>EN</option>
+          </select>
+          ${
+            user
+              ? html`<button type="button" @click=${this.#signOut}>${t.signOut}</button>`
+              : html`<button type="button" class="signin-open" @click=${this.#openSignIn}>${t.signIn}</button>`
+          }
+          <button type="button" class="icon" aria-label=${t.close} title=${t.close} @click=${this.#toggle}>
+            ×
+          </button>
+        </header>
+        ${this.#signInOpen ? this.#renderSignIn(t) : nothing}
+        <ol class="log" role="log" aria-live="off" aria-label=${t.title}>
+          ${
+            this.#messages.length
+              ? nothing
+              : html`<li class="msg agent"><div class="bubble">${t.welcome}</div></li>`
+          }
+          ${this.#messages.map((m) => this.#renderMessage(m, t))}
+          ${
+            this.#messages.length && !this.#busy
+              ? html`<li class="restart">
+                  <button type="button" class="link" @click=${this.#newConversation}>${t.newConversation}</button>
+                </li>`
+              : nothing
+          }
+        </ol>
+        <div class="notice ${this.#notice?.kind ?? ''}" role=${this.#notice?.kind === 'error' ? 'alert' : 'status'}>
+          ${this.#notice ? html`<span>${this.#notice.text}</span>` : nothing}
+          ${
+            this.#notice?.retryText && !cooling
+              ? html`<button type="button" class="action" @click=${() => this.#retry(this.#notice?.retryText ?? '')}>
+                  ${t.retry}
+                </button>`
+              : nothing
+          }
+        </div>
+        <form class="composer" @submit=${this.#onSubmit}>
+          <label class="sr-only" for="atende-input">${t.messageLabel}</label>
+          <textarea
+            id="atende-input"
+            rows="1"
+            maxlength="2000"
+            placeholder=${t.placeholder}
+            autocomplete="off"
+            @keydown=${this.#onInputKeydown}
+          ></textarea>
+          <button class="send" type="submit" ?disabled=${this.#busy || cooling} aria-label=${t.send}>${t.send}</button>
+        </form>
+      </section>
+    `;
+  }
+
+  #renderSignIn(t: Strings) {
+    return html`
+      <form class="signin" @submit=${this.#onSignIn} aria-labelledby="atende-signin-title">
+        <h3 id="atende-signin-title">${t.signInTitle}</h3>
+        <label>${t.email}<input name="email" type="email" autocomplete="username" required /></label>
+        <label>${t.password}<input name="password" type="password" autocomplete="current-password" required /></label>
+        ${this.#signInError ? html`<p class="error" role="alert">${this.#signInError}</p>` : nothing}
+        <div class="row">
+          <button class="send" type="submit" ?disabled=${this.#signingIn}>${t.signIn}</button>
+          <button
+            class="action"
+            type="button"
+            @click=${() => {
+              this.#signInOpen = false;
+              this.#update();
+            }}
+          >
+            ${t.cancel}
+          </button>
+        </div>
+      </form>
+    `;
+  }
+
+  #renderMessage(m: ChatMessage, t: Strings) {
+    const typing = m.author === 'agent' && m.status === 'streaming' && !m.text;
+    return html`
+      <li class="msg ${m.author} ${m.status}" aria-busy=${m.status === 'streaming' ? 'true' : 'false'}>
+        <span class="sr-only">${m.author === 'shopper' ? t.you : t.assistant}:</span>
+        ${
+          typing
+            ? html`<div class="bubble typing" role="status" aria-label=${t.typing}><span></span><span></span><span></span></div>`
+            : html`<div class="bubble">${m.author === 'agent' ? renderMarkdown(m.text) : m.text}</div>`
+        }
+        ${
+          m.citations.length
+            ? html`<ul class="sources" aria-label=${t.sources}>
+                <span>${t.sources}:</span>
+                ${m.citations.map((c) => html`<li data-citation=${c.id}>${c.title}</li>`)}
+              </ul>`
+            : nothing
+        }
+        ${m.cards.map((card) => this.#renderCard(card, t))}
+      </li>
+    `;
+  }
+
+  #renderCard(card: Card, t: Strings): TemplateResult | typeof nothing {
+    const locale = this.#locale;
+    switch (card.type) {
+      case 'order': {
+        const o = card.order;
+        const href = o.tracking?.url ? safeHref(o.tracking.url) : undefined;
+        return html`<article class="card order" aria-label="${t.order} ${o.number}">
+          <h3><span>${t.order} #${o.number}</span><span class="badge">${o.statusLabel ?? o.status}</span></h3>
+          ${
+            o.items?.length
+              ? html`<ul>
+                  ${o.items.map((i) => html`<li>${i.quantity} × ${i.name}</li>`)}
+                </ul>`
+              : nothing
+          }
+          <dl>
+            ${typeof o.total === 'number' ? html`<dt>${t.total}</dt><dd>${money(o.total, locale)}</dd>` : nothing}
+            ${
+              o.deliveredAt
+                ? html`<dt>${t.delivered}</dt><dd>${date(o.deliveredAt, locale)}</dd>`
+                : o.estimatedDelivery
+                  ? html`<dt>${t.estimated}</dt><dd>${date(o.estimatedDelivery, locale)}</dd>`
+                  : nothing
+            }
+            ${
+              o.tracking
+                ? html`<dt>${t.tracking}</dt>
+                    <dd>
+                      ${o.tracking.carrier}
+                      ${
+                        href
+                          ? html`<a href=${href} target="_blank" rel="noopener noreferrer">${o.tracking.code}</a>`
+                          : o.tracking.code
+                      }
+                    </dd>`
+                : nothing
+            }
+          </dl>
+        </article>`;
+      }
+      case 'offer': {
+        const o = card.offer;
+        return html`<article class="card offer" aria-label="${t.offer}: ${o.title}">
+          <h3><span>${o.title}</span>${o.discount?.label ? html`<span class="badge">${o.discount.label}</span>` : nothing}</h3>
+          ${o.description ? html`<p>${o.description}</p>` : nothing}
+          <dl>
+            ${o.code ? html`<dt>${t.code}</dt><dd class="code">${o.code}</dd>` : nothing}
+            ${o.validUntil ? html`<dt>${t.validUntil}</dt><dd>${date(o.validUntil, locale)}</dd>` : nothing}
+          </dl>
+        </article>`;
+      }
+      case 'handoff':
+        return html`<div class="card handoff">
+          <p>${t.handoffHint}</p>
+          <button type="button" class="action" ?disabled=${this.#busy} @click=${() => void this.send(t.handoffText)}>
+            ${t.handoff}
+          </button>
+        </div>`;
+      case 'sign_in':
+        return this.#api.session?.user
+          ? nothing
+          : html`<div class="card">
+              <p>${t.signInRequired}</p>
+              <button type="button" class="action" @click=${this.#openSignIn}>${t.signIn}</button>
+            </div>`;
+      case 'info':
+        return html`<div class="card info"><p>${t[card.text] as string}</p></div>`;
+    }
+  }
+}
+
+function fromHistory(m: HistoryMessage): ChatMessage {
+  return {
+    key: nextKey++,
+    author: m.author === 'shopper' ? 'shopper' : 'agent',
+    text: m.text,
+    status: m.status === 'failed' ? 'failed' : 'done',
+    citations: Array.isArray(m.citations) ? m.citations.filter(isCitation) : [],
+    cards: [],
+  };
+}
+
+function isCitation(value: unknown): value is { id: string; title: string } {
+  const c = value as { id?: unknown; title?: unknown } | null;
+  return typeof c?.id === 'string' && typeof c.title === 'string';
+}
+
+function messageFor(error: ApiError, t: Strings): string {
+  if (error.code === 'invalid_request' && /at most/.test(error.message)) return t.tooLong(2000);
+  return t.genericError;
+}
+
+function money(value: number, locale: Locale): string {
+  return new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'pt-BR', {
+    style: 'currency',
+    currency: 'BRL',
+  }).format(value);
+}
+
+function date(iso: string, locale: Locale): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : 'pt-BR', {
+    day: '2-digit',
+    month: 'short',
+    timeZone: 'America/Sao_Paulo',
+  }).format(d);
+}
+
+function safeStorage(name: 'localStorage' | 'sessionStorage'): Storage | undefined {
+  try {
+    return window[name];
+  } catch {
+    return undefined;
+  }
+}
