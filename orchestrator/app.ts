@@ -19,6 +19,7 @@ import { inspectorRoutes } from './inspector/index.js';
 import type { AgentDirectory } from './mesh/agent-directory.js';
 import type { ServiceTokenMinter } from './mesh/service-tokens.js';
 import type { SigningKeys } from './mesh/signing-keys.js';
+import { type MetricsQueries, type MetricsRegistry, metricsRoutes } from './metrics/index.js';
 import type { ChatLog } from './store/index.js';
 import { webRoutes } from './web/index.js';
 
@@ -39,6 +40,9 @@ export interface AppDeps {
   /** Origins allowed to call the API from a browser (the orchestrator's own public URL at least). */
   allowedOrigins: string[];
   chatMessagesPerMinute?: number;
+  metrics: MetricsRegistry;
+  metricsQueries: MetricsQueries;
+  metricsToken?: string;
   /** The inspector reaches agents' cards through the mesh (mTLS) fetch, only at allowed hosts. */
   inspector: { fetch: typeof fetch; minter: ServiceTokenMinter; allowedHosts: string[] };
 }
@@ -58,6 +62,7 @@ export async function createApp(deps: AppDeps) {
       generator: () => crypto.randomUUID(),
     }),
   );
+  app.use(deps.metrics.middleware());
   app.use(async function requestLog(c, next) {
     const started = performance.now();
     await next();
@@ -191,6 +196,16 @@ export async function createApp(deps: AppDeps) {
 
   app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, ...deps.inspector }));
   app.route('/', webRoutes({ webDir, logger }));
+  app.route(
+    '/',
+    metricsRoutes({
+      queries: deps.metricsQueries,
+      accessTokens,
+      registry: deps.metrics,
+      metricsToken: deps.metricsToken,
+      audit,
+    }),
+  );
   app.notFound((c) =>
     c.json({ code: 'not_found', message: 'no such route', requestId: c.get('requestId') }, 404),
   );

@@ -53,6 +53,8 @@ export const configSchema = z
           .filter(Boolean),
       )
       .optional(),
+    /** Bearer token that lets a Prometheus scraper read GET /metrics; without it, an admin access token. */
+    METRICS_TOKEN: z.string().min(16).optional(),
     RATE_LIMIT_STORE: z.enum(['memory', 'redis', 'postgres']).default('memory'),
     REDIS_URL: z.string().url().optional(),
     CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(10),

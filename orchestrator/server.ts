@@ -18,6 +18,7 @@ import { createAgentDirectory } from './mesh/agent-directory.js';
 import { createDispatcher } from './mesh/dispatch.js';
 import { createCachingMinter, createServiceTokenMinter } from './mesh/service-tokens.js';
 import { loadOrCreateSigningKeys, type SigningKeys } from './mesh/signing-keys.js';
+import { createMetricsQueries, createMetricsRegistry } from './metrics/index.js';
 import { openStore } from './store/index.js';
 import { ensureWebBuild } from './web/index.js';
 
@@ -93,7 +94,9 @@ export async function startOrchestrator(
           .then(() => audit.record({ event: 'token_refused', details: { reason } }))
           .catch(() => undefined),
     });
-    const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger, audit });
+    const metrics = createMetricsRegistry();
+    const metricsQueries = createMetricsQueries({ sql: store.sql });
+    const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger, audit, metrics });
     await ensureWebBuild({ webDir: config.WEB_DIR, logger });
     const app = await createApp({
       keys,
@@ -110,6 +113,9 @@ export async function startOrchestrator(
       limiters,
       allowedOrigins: [config.publicUrl, ...(config.WEB_ORIGIN ? [config.WEB_ORIGIN] : [])],
       chatMessagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
+      metrics,
+      metricsQueries,
+      metricsToken: config.METRICS_TOKEN,
       inspector: {
         fetch: mesh.fetch,
         minter,

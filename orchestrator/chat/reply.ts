@@ -6,6 +6,7 @@ import { AgentCallError, type Dispatcher, requiredScopes, type TaskUpdate } from
 import { mergeAsync } from '../mesh/merge.js';
 import { planReply } from '../mesh/planner.js';
 import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
+import type { MetricsRegistry } from '../metrics/index.js';
 import type { ChatLog, StoredMessage } from '../store/index.js';
 import { type Locale, politeText } from './messages.js';
 
@@ -47,6 +48,7 @@ export interface ChatServiceOptions {
   dispatcher: Dispatcher;
   logger: Logger;
   audit?: AuditLog;
+  metrics?: Pick<MetricsRegistry, 'observeChatMessage' | 'observeFirstDelta' | 'observeTask'>;
   scopePolicy?: ScopePolicy;
   /** Tags of the skill that answers when no card matches the message better. */
   fallbackTags?: string[];
@@ -63,7 +65,16 @@ type Tagged =
 
 /** Creates the chat service over its dependencies. */
 export function createChatService(options: ChatServiceOptions): ChatService {
-  const { chatLog, directory, dispatcher, logger, audit, fallbackTags = ['faq'], now = Date.now } = options;
+  const {
+    chatLog,
+    directory,
+    dispatcher,
+    logger,
+    audit,
+    metrics,
+    fallbackTags = ['faq'],
+    now = Date.now,
+  } = options;
   const scopePolicy = options.scopePolicy ?? DEFAULT_SCOPE_POLICY;
   const toneBudgetMs = options.toneBudgetMs ?? 150;
 
@@ -87,6 +98,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         text: request.text,
         correlationId,
       });
+      metrics?.observeChatMessage({ role: shopper.role });
       const reply = await chatLog.startReply({ conversationId, replyTo: shopperMessage.id, correlationId });
       const context = { request, conversationId, shopperMessage, reply, startedAt };
       return run(context);
@@ -178,6 +190,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     let text = '';
     let firstTokenMs: number | null = null;
     let citations: unknown[] = [];
+    let handoffReason: string | undefined;
     let failure: AgentCallError | undefined;
     let answerHadText = false;
     for await (const item of mergeAsync([answerStream, ...sideStreams])) {
@@ -187,6 +200,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         if (update.kind === 'text' && item.source === 'answer') {
           if (firstTokenMs === null) {
             firstTokenMs = now() - startedAt;
+            metrics?.observeFirstDelta(firstTokenMs);
             await chatLog.markFirstToken(reply.id, new Date(now()));
           }
           text += update.text;
@@ -200,6 +214,9 @@ export function createChatService(options: ChatServiceOptions): ChatService {
               resolveTone((annotation.data as { label: string }).label);
             }
             if (annotation.kind === 'citations') citations = annotation.data as unknown[];
+            if (annotation.kind === 'handoff') {
+              handoffReason = (annotation.data as { reason?: string }).reason ?? 'handoff';
+            }
             yield { event: 'annotation', data: { agent, ...annotation } };
           }
         }
@@ -215,7 +232,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     }
 
     if (!failure) {
-      await chatLog.completeReply({ replyId: reply.id, text, agents: [answerName], citations });
+      await chatLog.completeReply({
+        replyId: reply.id,
+        text,
+        agents: [answerName],
+        citations,
+        handoffReason,
+      });
       yield { event: 'done', data: { messageId: reply.id, firstTokenMs } };
       return;
     }
@@ -274,6 +297,11 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         .catch((error: unknown) =>
           logger.error({ err: error, correlationId }, 'could not record agent task'),
         );
+      metrics?.observeTask({
+        agent: target.agent.card.name,
+        outcome: outcome === 'ok' ? 'completed' : outcome.outcome,
+        ms: now() - startedTask.getTime(),
+      });
       yield outcome === 'ok' ? { source, target, end: 'ok' } : { source, target, end: outcome, hadText };
     }
   }

@@ -238,3 +238,25 @@ describe('what the public can see', () => {
     expect(await asOperator.text()).toMatch(/agent\.internal/);
   });
 });
+
+describe('metrics are for admins', () => {
+  it('serves the summary and the Prometheus text to an admin only, and counts chat messages', async () => {
+    const t = await makeApp();
+    const guest = await guestToken(t);
+    await (await t.post('/api/chat/messages', { text: 'oi' }, { token: guest })).text();
+    const admin = (await t.accessTokens.issue({ subject: 'admin', role: 'admin' })).token;
+    expect((await t.request('/metrics')).status).toBe(401);
+    expect((await t.request('/metrics', { headers: { authorization: `Bearer ${guest}` } })).status).toBe(403);
+    const metrics = await t.request('/metrics', { headers: { authorization: `Bearer ${admin}` } });
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/atende_chat_messages_total\{role="guest"\} 1/);
+    expect(
+      (await t.request('/api/metrics/summary', { headers: { authorization: `Bearer ${guest}` } })).status,
+    ).toBe(403);
+    const summary = await t.request('/api/metrics/summary', {
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(summary.status).toBe(200);
+    expect(((await summary.json()) as any).conversations.total).toBeGreaterThanOrEqual(0);
+  });
+});

@@ -5,7 +5,6 @@ export {
   type LeftBy,
   PERCENTILES,
 } from './definitions.js';
-export { METRICS_MIGRATION } from './migration.js';
 export { createMetricsRegistry, type MetricsRegistry, type MetricsRegistryOptions } from './prometheus.js';
 export { type MetricsRoutesDeps, metricsRoutes, summaryQuerySchema } from './routes.js';
 export {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresTestDatabase, type TestDatabase } from '../store/test-support.js';
-import { METRICS_MIGRATION } from './migration.js';
 import { createMetricsQueries, type SummaryRequest } from './summary.js';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -58,7 +57,6 @@ describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
             LATERAL (SELECT $1::timestamptz + i * interval '10.368 seconds' + k * interval '30 seconds' AS t) x`,
       [base, CONVERSATIONS],
     );
-    for (const statement of METRICS_MIGRATION.statements) await db.sql.query(statement);
     await db.sql.query('ANALYZE conversations');
     await db.sql.query('ANALYZE messages');
     await db.sql.query('ANALYZE agent_tasks');

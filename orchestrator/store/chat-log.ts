@@ -127,6 +127,8 @@ export interface ChatLog {
     replyId: string;
     text: string;
     agents: string[];
+    /** Why the reply offered a human operator, if it did. */
+    handoffReason?: string;
     citations: unknown[];
   }): Promise<StoredMessage>;
   /** Ends a streaming reply as `failed`, keeping the partial `text`; the shopper message stays `received`. */
@@ -355,7 +357,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       if (rows.length === 0) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
     },
 
-    async completeReply({ replyId, text, agents, citations }) {
+    async completeReply({ replyId, text, agents, citations, handoffReason }) {
       if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
       const at = now();
       return sql.transaction(async (tx) => {
@@ -364,8 +366,8 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
           tx,
           replyId,
           `status = 'answered', text = $2, agents = $3::text[], citations = $4::text::jsonb,
-           completed_at = $5, first_token_at = COALESCE(first_token_at, $5)`,
-          [text, agents, JSON.stringify(citations), at],
+           completed_at = $5, first_token_at = COALESCE(first_token_at, $5), handoff_reason = $6`,
+          [text, agents, JSON.stringify(citations), at, handoffReason ?? null],
         );
         if (reply.replyTo !== null) {
           await tx.query(`UPDATE messages SET status = 'answered' WHERE id = $1 AND author = 'shopper'`, [

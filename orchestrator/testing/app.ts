@@ -12,6 +12,7 @@ import { createStaticAgentDirectory } from '../mesh/agent-directory.js';
 import { createDispatcher } from '../mesh/dispatch.js';
 import { createServiceTokenMinter } from '../mesh/service-tokens.js';
 import { createSigningKeys, type SigningKeys } from '../mesh/signing-keys.js';
+import { createMetricsQueries, createMetricsRegistry } from '../metrics/index.js';
 import { createChatLog, createPgliteClient, migrate, type SqlClient } from '../store/index.js';
 
 /** Demo password used by in-process tests. */
@@ -49,7 +50,8 @@ export async function makeApp(
     firstEventTimeoutMs: 1000,
     taskTimeoutMs: 2000,
   });
-  const chat = createChatService({ chatLog, directory, dispatcher, logger, audit });
+  const metrics = createMetricsRegistry({ defaultMetrics: false });
+  const chat = createChatService({ chatLog, directory, dispatcher, logger, audit, metrics });
   const app = await createApp({
     keys,
     accessTokens,
@@ -65,6 +67,8 @@ export async function makeApp(
     limiters,
     allowedOrigins: [TEST_ORIGIN],
     chatMessagesPerMinute: overrides.chatMessagesPerMinute,
+    metrics,
+    metricsQueries: createMetricsQueries({ sql }),
     inspector: {
       fetch: (() => Promise.reject(new Error('no network in in-process tests'))) as never,
       minter: createServiceTokenMinter({ keys, issuer, ttlSec: 60 }),
