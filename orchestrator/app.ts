@@ -194,7 +194,7 @@ export async function createApp(deps: AppDeps) {
     chatRoutes({ chat, chatLog, accessTokens, maxMessageChars: deps.maxMessageChars, rateLimit }),
   );
 
-  app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, ...deps.inspector }));
+  app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, audit, ...deps.inspector }));
   app.route('/', webRoutes({ webDir, logger }));
   app.route(
     '/',

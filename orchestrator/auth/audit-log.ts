@@ -11,6 +11,7 @@ export type AuditEvent =
   | 'password_rehashed'
   | 'token_refused'
   | 'origin_refused'
+  | 'inspector_test_message'
   | 'role_refused'
   | 'rate_limited';
 

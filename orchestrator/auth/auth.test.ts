@@ -166,6 +166,19 @@ describe('refresh tokens', () => {
     expect((await t.audit.recent({ event: 'refresh_reuse_detected' })).length).toBe(1);
   });
 
+  it('stores only a SHA-256 of the refresh token’s secret', async () => {
+    const session = (await (await login('customer@atende.dev', TEST_PASSWORD)).json()) as any;
+    const [id, secret] = session.refreshToken.split('.');
+    const rows = await t.sql.query<{ token_hash: string }>(
+      'select token_hash from refresh_tokens where id = $1',
+      [id],
+    );
+    const { createHash } = await import('node:crypto');
+    expect(rows[0]?.token_hash).toBe(createHash('sha256').update(secret).digest('hex'));
+    const dump = JSON.stringify(await t.sql.query('select * from refresh_tokens'));
+    expect(dump).not.toContain(secret);
+  });
+
   it('logout revokes the family', async () => {
     const session = (await (await login('customer@atende.dev', TEST_PASSWORD)).json()) as any;
     expect((await t.post('/api/auth/logout', { refreshToken: session.refreshToken })).status).toBe(204);

@@ -113,6 +113,30 @@ describe('chat rate limit', () => {
     expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
   });
 
+  it('keeps limiting, per process, when the shared store is down (degraded, never down)', async () => {
+    // Nothing listens on port 1: every Redis call fails and the insurance limiter in memory takes over.
+    const broken = new Redis('redis://127.0.0.1:1', {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+    });
+    broken.on('error', () => undefined);
+    try {
+      const t = await makeApp({ backend: { kind: 'redis', client: broken } });
+      const token = await guestToken(t);
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        const response = await t.post('/api/chat/messages', { text: 'oi' }, { token });
+        statuses.push(response.status);
+        await response.text();
+      }
+      expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
+      expect(statuses[10]).toBe(429);
+    } finally {
+      broken.disconnect();
+    }
+  });
+
   const redisUrl = process.env.TEST_REDIS_URL;
   // Needs the machine's Redis; `.ci/run` sets TEST_REDIS_URL.
   describe.skipIf(!redisUrl)('shared across replicas through Redis', () => {

@@ -94,10 +94,18 @@ beforeAll(async () => {
       minter,
       allowedHosts: ['agent.test', 'cards.test'],
       logger,
+      audit: {
+        record: async (entry) => {
+          audited.push(entry);
+        },
+        recent: async () => [],
+      },
     }),
   );
   app.onError(handleError(logger));
 });
+
+const audited: Array<{ event: string; subject?: string; details?: object }> = [];
 
 function post(path: string, body: unknown, token = staffToken) {
   return app.request(`/api/inspector${path}`, {
@@ -215,6 +223,11 @@ describe('the inspector API', () => {
     );
     expect(words.join('')).toBe('repeat after me olá mundo');
     expect(events.at(-1)).toMatchObject({ type: 'end' });
+    expect(audited.at(-1)).toMatchObject({
+      event: 'inspector_test_message',
+      subject: 'op-1',
+      details: { url: 'https://agent.test/.well-known/agent-card.json', skill: 'echo' },
+    });
   });
 
   it('gives a test token no scope the role may not hold', async () => {

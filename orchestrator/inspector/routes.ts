@@ -4,6 +4,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
+import type { AuditLog } from '../auth/audit-log.js';
 import { httpError } from '../errors.js';
 import type { ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
@@ -24,6 +25,8 @@ export interface InspectorRoutesDeps {
   lookup?: Lookup;
   /** The chat's scope policy (the default one unless given): test tokens follow it too. */
   scopePolicy?: ScopePolicy;
+  /** Where each test message is recorded: staff acting on agents in a shopper-like role is a security event. */
+  audit?: AuditLog;
 }
 
 type InspectorEnv = { Variables: { requestId: string; staff: Shopper } };
@@ -125,6 +128,12 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
       { requestId, subject: staff.subject, url: fetched.url, skill: body.skill },
       'inspector test message',
     );
+    await deps.audit?.record({
+      event: 'inspector_test_message',
+      subject: staff.subject,
+      requestId,
+      details: { role: staff.role, url: fetched.url, skill: body.skill },
+    });
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
       if (!first.done) await stream.writeSSE({ event: first.value.type, data: JSON.stringify(first.value) });

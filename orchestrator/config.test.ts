@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('starts on embedded defaults with no environment at all', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 8443, RATE_LIMIT_STORE: 'memory', seedDemoAccounts: true });
+    expect(config.AGENT_URLS).toHaveLength(4);
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it('never seeds demo accounts in production, and refuses to be told to', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).seedDemoAccounts).toBe(false);
+    expect(() => loadConfig({ NODE_ENV: 'production', SEED_DEMO_ACCOUNTS: 'true' })).toThrow(
+      /demo accounts are never seeded in production/,
+    );
+  });
+
+  it('lists every bad variable in one clear error', () => {
+    expect(() => loadConfig({ PORT: 'eighty', AGENT_URLS: 'not a url' })).toThrow(/PORT[\s\S]*AGENT_URLS/);
+    expect(() => loadConfig({ RATE_LIMIT_STORE: 'redis' })).toThrow(/REDIS_URL/);
+  });
+});
