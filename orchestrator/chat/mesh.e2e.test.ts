@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateCerts, loadTlsMaterial } from '../../certs/certs.js';
+import { generateCerts, loadTlsMaterial, SERVICES } from '../../certs/certs.js';
 import type { Orchestrator } from '../server.js';
 import {
   freePort,
@@ -16,6 +16,9 @@ import {
 
 // The whole mesh on real sockets: every agent in its own process, discovered from its card, over mTLS.
 const AGENTS = ['assistant', 'sentiment', 'orders', 'promotions'] as const;
+// A test agent the orchestrator's code has never heard of: it joins by its card alone.
+const NEWCOMER = 'testagent';
+const NEWCOMER_MAIN = join(import.meta.dirname, '../../agents/runtime/testing/echo-agent/main.ts');
 const PASSWORD = 'mesh-test-password';
 
 let orchestrator: Orchestrator;
@@ -29,7 +32,7 @@ async function startAgent(name: string) {
   children.set(
     name,
     await spawnAgent({
-      entry: join(import.meta.dirname, `../../agents/${name}/main.ts`),
+      entry: name === NEWCOMER ? NEWCOMER_MAIN : join(import.meta.dirname, `../../agents/${name}/main.ts`),
       env: {
         PORT: String(port),
         PUBLIC_URL: `https://localhost:${port}`,
@@ -88,16 +91,16 @@ const annotations = (events: SseEvent[], kind: string) =>
 
 beforeAll(async () => {
   certsDir = await mkdtemp(join(tmpdir(), 'atende-mesh-'));
-  await generateCerts({ dir: certsDir });
-  for (const name of AGENTS) ports.set(name, await freePort());
+  await generateCerts({ dir: certsDir, services: [...SERVICES, NEWCOMER] });
+  for (const name of [...AGENTS, NEWCOMER]) ports.set(name, await freePort());
   orchestrator = await startTestOrchestrator({
     pki: { dir: certsDir } as never,
     port: await freePort(),
-    agentUrls: AGENTS.map((a) => `https://localhost:${ports.get(a)}`),
+    agentUrls: [...AGENTS, NEWCOMER].map((a) => `https://localhost:${ports.get(a)}`),
     env: { DEMO_PASSWORD: PASSWORD },
   });
   web = publicFetch((await loadTlsMaterial(certsDir, 'orchestrator')).ca);
-  await Promise.all(AGENTS.map(startAgent));
+  await Promise.all([...AGENTS, NEWCOMER].map(startAgent));
   await waitUntil(async () => (await health()).agents.every((a) => a.state === 'up'));
 }, 60_000);
 
@@ -146,6 +149,17 @@ describe('the seed’s agents, routed by their cards', () => {
     expect(annotations(theirs, 'order')).toHaveLength(0);
     expect(JSON.stringify(theirs)).not.toMatch(/Jadlog|10455042998877/);
     expect(textOf(theirs)).toMatch(/não encontrei/i);
+  });
+
+  it('routes to a new agent by the examples on its card, with no orchestrator change', async () => {
+    const events = await ask(await tokenFor(), 'repeat after me: olá malha');
+    const deltas = events.filter((e) => e.event === 'delta');
+    expect(deltas.every((e) => e.data.agent === 'Test Agent')).toBe(true);
+    expect(textOf(events)).toBe('repeat after me: olá malha');
+    const faq = await ask(await tokenFor(), 'Qual o prazo de entrega?');
+    expect(faq.filter((e) => e.event === 'delta').every((e) => e.data.agent === 'Atende Assistant')).toBe(
+      true,
+    );
   });
 
   it('asks a guest to sign in for orders', async () => {
