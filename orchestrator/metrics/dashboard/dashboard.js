@@ -94,7 +94,9 @@ function render(summary, health) {
   $('t-p50').textContent = ms(m.firstResponseMs.p50);
   $('t-p95').textContent = ms(m.firstResponseMs.p95);
   $('t-p99').textContent = ms(m.firstResponseMs.p99);
-  $('t-abandon').textContent = `${percent(c.abandonmentRate)} (${c.abandoned}/${c.ended})`;
+  const share = document.createElement('small');
+  share.textContent = `(${c.abandoned}/${c.ended})`;
+  $('t-abandon').replaceChildren(`${percent(c.abandonmentRate)} `, share);
   $('t-conv').textContent = String(c.total);
   $('t-msg').textContent = `${m.answered}/${m.shopper}`;
   $('t-handoffs').textContent = summary.handoffs === null ? 'n/a' : String(summary.handoffs);
@@ -115,16 +117,20 @@ function render(summary, health) {
   });
   const bins = summary.histogram;
   draw('chart-histogram', {
-    scales: { x: { time: false } },
-    axes: [{ values: (_u, ticks) => ticks.map((i) => binLabel(bins[i])) }, {}],
-    series: [{}, bars('messages', '#2457c5')],
-    data: [bins.map((_b, i) => i), bins.map((b) => b.count)],
+    ...categories(bins.map(binLabel)),
+    series: [{ value: (_u, i) => binLabel(bins[i]) }, bars('messages', '#2457c5')],
+    // An empty bin has no bar (a zero-height bar would draw a stray line on the axis).
+    data: [bins.map((_b, i) => i), bins.map((b) => b.count || null)],
   });
   const agents = summary.agents;
   draw('chart-agents', {
-    scales: { x: { time: false } },
-    axes: [{ values: (_u, ticks) => ticks.map((i) => agents[i]?.agent ?? '') }, {}],
-    series: [{}, bars('p50', '#2457c5'), bars('p95', '#c5242a')],
+    ...categories(agents.map((a) => a.agent)),
+    // p50 and p95 side by side at each agent, not drawn over each other.
+    series: [
+      { value: (_u, i) => agents[i]?.agent ?? '' },
+      bars('p50', '#2457c5', -1),
+      bars('p95', '#c5242a', 1),
+    ],
     data: [agents.map((_a, i) => i), agents.map((a) => a.latencyMs.p50), agents.map((a) => a.latencyMs.p95)],
   });
 
@@ -167,22 +173,72 @@ function binLabel(bin) {
       : `<${bin.toMs}`;
 }
 
+// A line between buckets with data; a bucket with data between empty ones still shows, as a point.
 function line(label, stroke) {
-  return { label, stroke, width: 2, spanGaps: false };
+  return { label, stroke, width: 2, spanGaps: false, points: { show: true, size: 6, fill: stroke } };
 }
 
-function bars(label, fill) {
-  return { label, fill, stroke: fill, paths: uPlot.paths.bars({ size: [0.6, 60] }), points: { show: false } };
+// Bars centred on their category, or (align -1 / 1) beside another series' bars.
+function bars(label, fill, align = 0) {
+  return {
+    label,
+    fill,
+    stroke: fill,
+    paths: uPlot.paths.bars({ size: align ? [0.35, 40] : [0.6, 60], align }),
+    points: { show: false },
+  };
+}
+
+// An x axis of named categories 0…n-1: one tick per category, half a step of room on either side so the first
+// and last bars are not cut in half, and labels thinned out when they would not fit.
+function categories(labels) {
+  const n = labels.length;
+  return {
+    scales: { x: { time: false, range: () => [-0.5, Math.max(n, 1) - 0.5] } },
+    axes: [
+      {
+        splits: () => labels.map((_l, i) => i),
+        values: (u, ticks) => {
+          const room = u.bbox.width / devicePixelRatio / Math.max(n, 1);
+          const every = Math.max(1, Math.ceil(56 / room));
+          return ticks.map((i) => (i % every === 0 ? labels[i] : ''));
+        },
+        grid: { show: false },
+      },
+      {},
+    ],
+  };
+}
+
+const CHART_HEIGHT = 240;
+
+function chartWidth(el) {
+  return Math.max(200, el.clientWidth || 600);
 }
 
 function draw(id, options) {
   const el = $(id);
   charts.get(id)?.destroy();
-  const width = Math.max(320, el.clientWidth || 600);
-  const { data, ...rest } = options;
-  const chart = new uPlot({ width, height: 240, ...rest }, data, el);
+  const { data, scales, ...rest } = options;
+  // Every y axis starts at zero: a bar or a latency is read against nothing, not against the smallest value.
+  const y = { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] };
+  const chart = new uPlot(
+    { width: chartWidth(el), height: CHART_HEIGHT, scales: { ...scales, y }, ...rest },
+    data,
+    el,
+  );
   charts.set(id, chart);
 }
+
+// Charts follow their card's width (window resized, phone turned).
+const resized = new ResizeObserver(() => {
+  for (const [id, chart] of charts) {
+    const width = chartWidth($(id));
+    if (Math.abs(width - chart.width) > 1) chart.setSize({ width, height: CHART_HEIGHT });
+  }
+});
+for (const id of ['chart-latency', 'chart-histogram', 'chart-abandonment', 'chart-agents'])
+  resized.observe($(id));
 
 $('login').addEventListener('submit', (e) => void signIn(e));
 $('controls').addEventListener('submit', (e) => void refresh(e));
