@@ -7,7 +7,7 @@ import { mergeAsync } from '../mesh/merge.js';
 import { planReply } from '../mesh/planner.js';
 import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { MetricsRegistry } from '../metrics/index.js';
-import type { ChatLog, StoredMessage } from '../store/index.js';
+import { type ChatLog, ChatLogError, type RecordAgentTaskInput, type StoredMessage } from '../store/index.js';
 import { type Locale, politeText } from './messages.js';
 
 /** Events of a streamed chat reply, as sent to the page over SSE. */
@@ -82,26 +82,26 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     async accept(request) {
       const startedAt = now();
       const { shopper, locale, correlationId } = request;
-      let conversationId: string;
-      if (request.conversationId) {
-        const conversation = await chatLog.getConversation(request.conversationId);
-        if (!conversation || conversation.subject !== shopper.subject) throw new ConversationNotFoundError();
-        conversationId = conversation.id;
-      } else {
-        conversationId = (
-          await chatLog.startConversation({ subject: shopper.subject, role: shopper.role, locale })
-        ).id;
-      }
-      // Stored before anything is dispatched: an agent failure can never lose the shopper's words.
-      const shopperMessage = await chatLog.recordShopperMessage({
-        conversationId,
-        text: request.text,
-        correlationId,
-      });
+      // Committed before anything is dispatched: an agent failure can never lose the shopper's words. One
+      // transaction checks the conversation's owner, stores the message and opens the reply.
+      const exchange = await chatLog
+        .openExchange({
+          conversationId: request.conversationId || undefined,
+          subject: shopper.subject,
+          role: shopper.role,
+          locale,
+          text: request.text,
+          correlationId,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof ChatLogError && error.code === 'conversation_not_found') {
+            throw new ConversationNotFoundError();
+          }
+          throw error;
+        });
       metrics?.observeChatMessage({ role: shopper.role });
-      const reply = await chatLog.startReply({ conversationId, replyTo: shopperMessage.id, correlationId });
-      const context = { request, conversationId, shopperMessage, reply, startedAt };
-      return run(context);
+      const { conversation, shopperMessage, reply } = exchange;
+      return run({ request, conversationId: conversation.id, shopperMessage, reply, startedAt });
     },
   };
 
@@ -119,7 +119,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const plan = planReply(directory.available(), request.text, { fallbackTags });
     if (!plan.answer) {
       const text = politeText('unavailable', locale);
-      await chatLog.failReply({ replyId: reply.id, text, errorCode: 'agents_unavailable', agents: [] });
+      await chatLog.closeExchange({ replyId: reply.id, text, errorCode: 'agents_unavailable', agents: [] });
       yield { event: 'delta', data: { agent: 'orchestrator', text } };
       yield { event: 'error', data: { code: 'agents_unavailable', message: text } };
       return;
@@ -137,8 +137,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       });
       const guest = shopper.role === 'guest';
       const text = politeText(guest ? 'signInRequired' : 'notForRole', locale);
-      await chatLog.markFirstToken(reply.id, new Date(now()));
-      await chatLog.completeReply({ replyId: reply.id, text, agents: [], citations: [] });
+      await chatLog.closeExchange({
+        replyId: reply.id,
+        text,
+        agents: [],
+        citations: [],
+        firstTokenAt: new Date(now()),
+      });
       yield { event: 'delta', data: { agent: 'orchestrator', text } };
       yield {
         event: 'annotation',
@@ -162,6 +167,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       setTimeout(() => resolve(undefined), sides.length ? toneBudgetMs : 0).unref?.();
     });
 
+    // Each task's record, stored with the reply when it ends (answered, failed or canceled) in one transaction.
+    const tasks: Omit<RecordAgentTaskInput, 'messageId'>[] = [];
     const base = {
       contextId: conversationId,
       locale,
@@ -189,73 +196,100 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const answerName = answer.agent.card.name;
     let text = '';
     let firstTokenMs: number | null = null;
+    // When the first text was shown; written with the reply's end, never in its own round trip.
+    let firstTokenAt: Date | undefined;
     let citations: unknown[] = [];
     let handoffReason: string | undefined;
     let failure: AgentCallError | undefined;
     let answerHadText = false;
-    for await (const item of mergeAsync([answerStream, ...sideStreams])) {
-      const agent = item.target.agent.card.name;
-      if ('update' in item) {
-        const { update } = item;
-        if (update.kind === 'text' && item.source === 'answer') {
-          if (firstTokenMs === null) {
-            firstTokenMs = now() - startedAt;
-            metrics?.observeFirstDelta(firstTokenMs);
-            await chatLog.markFirstToken(reply.id, new Date(now()));
-          }
-          text += update.text;
-          yield { event: 'delta', data: { agent, text: update.text } };
-        } else if (update.kind === 'data') {
-          for (const annotation of annotationsFrom(update.data)) {
-            if (
-              annotation.kind === 'sentiment' &&
-              typeof (annotation.data as { label?: unknown }).label === 'string'
-            ) {
-              resolveTone((annotation.data as { label: string }).label);
+    // If whoever reads this stream stops early, the reply and its tasks are still closed in the chat log.
+    let closed = false;
+    try {
+      for await (const item of mergeAsync([answerStream, ...sideStreams])) {
+        const agent = item.target.agent.card.name;
+        if ('update' in item) {
+          const { update } = item;
+          if (update.kind === 'text' && item.source === 'answer') {
+            if (firstTokenMs === null) {
+              firstTokenMs = now() - startedAt;
+              metrics?.observeFirstDelta(firstTokenMs);
+              firstTokenAt = new Date(now());
             }
-            if (annotation.kind === 'citations') citations = annotation.data as unknown[];
-            if (annotation.kind === 'handoff') {
-              handoffReason = (annotation.data as { reason?: string }).reason ?? 'handoff';
+            text += update.text;
+            yield { event: 'delta', data: { agent, text: update.text } };
+          } else if (update.kind === 'data') {
+            for (const annotation of annotationsFrom(update.data)) {
+              if (
+                annotation.kind === 'sentiment' &&
+                typeof (annotation.data as { label?: unknown }).label === 'string'
+              ) {
+                resolveTone((annotation.data as { label: string }).label);
+              }
+              if (annotation.kind === 'citations') citations = annotation.data as unknown[];
+              if (annotation.kind === 'handoff') {
+                handoffReason = (annotation.data as { reason?: string }).reason ?? 'handoff';
+              }
+              yield { event: 'annotation', data: { agent, ...annotation } };
             }
-            yield { event: 'annotation', data: { agent, ...annotation } };
           }
+        } else if (item.end !== 'ok') {
+          if (item.source === 'side') resolveTone(undefined);
+          else {
+            failure = item.end;
+            answerHadText = item.hadText;
+          }
+        } else if (item.source === 'side') {
+          resolveTone(undefined);
         }
-      } else if (item.end !== 'ok') {
-        if (item.source === 'side') resolveTone(undefined);
-        else {
-          failure = item.end;
-          answerHadText = item.hadText;
-        }
-      } else if (item.source === 'side') {
-        resolveTone(undefined);
+      }
+
+      if (!failure) {
+        closed = true;
+        await chatLog.closeExchange({
+          replyId: reply.id,
+          text,
+          agents: [answerName],
+          citations,
+          handoffReason,
+          firstTokenAt,
+          tasks,
+        });
+        yield { event: 'done', data: { messageId: reply.id, firstTokenMs } };
+        return;
+      }
+      if (failure.outcome === 'unavailable') directory.markDown(answer.agent.baseUrl, failure.message);
+      const kind = failure.outcome === 'timeout' ? 'timeout' : answerHadText ? 'failed' : 'unavailable';
+      const apology = politeText(kind, locale);
+      closed = true;
+      await chatLog.closeExchange({
+        replyId: reply.id,
+        text: text + apology,
+        errorCode: `agent_${failure.outcome}`,
+        agents: [answerName],
+        firstTokenAt,
+        tasks,
+      });
+      if (failure.outcome === 'canceled') return;
+      yield { event: 'delta', data: { agent: 'orchestrator', text: apology } };
+      yield { event: 'error', data: { code: `agent_${failure.outcome}`, message: apology.trim() } };
+    } finally {
+      if (!closed) {
+        await chatLog
+          .closeExchange({
+            replyId: reply.id,
+            text,
+            errorCode: 'stream_abandoned',
+            agents: [answerName],
+            firstTokenAt,
+            tasks,
+          })
+          .catch((error: unknown) =>
+            logger.error({ err: error, correlationId }, 'could not close an abandoned reply'),
+          );
       }
     }
 
-    if (!failure) {
-      await chatLog.completeReply({
-        replyId: reply.id,
-        text,
-        agents: [answerName],
-        citations,
-        handoffReason,
-      });
-      yield { event: 'done', data: { messageId: reply.id, firstTokenMs } };
-      return;
-    }
-    if (failure.outcome === 'unavailable') directory.markDown(answer.agent.baseUrl, failure.message);
-    const kind = failure.outcome === 'timeout' ? 'timeout' : answerHadText ? 'failed' : 'unavailable';
-    const apology = politeText(kind, locale);
-    await chatLog.failReply({
-      replyId: reply.id,
-      text: text + apology,
-      errorCode: `agent_${failure.outcome}`,
-      agents: [answerName],
-    });
-    if (failure.outcome === 'canceled') return;
-    yield { event: 'delta', data: { agent: 'orchestrator', text: apology } };
-    yield { event: 'error', data: { code: `agent_${failure.outcome}`, message: apology.trim() } };
-
-    /** Runs one task's stream, records it in the chat log, and turns its failure into a tagged end. */
+    /** Runs one task's stream, records it in `tasks` for the chat log, and turns its failure into a tagged end. */
     async function* track(
       source: 'answer' | 'side',
       target: SkillTarget,
@@ -282,21 +316,16 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           );
         }
       }
-      await chatLog
-        .recordAgentTask({
-          messageId: reply.id,
-          agent: target.agent.card.name,
-          skill: target.skill.id,
-          taskId,
-          startedAt: startedTask,
-          firstEventAt,
-          endedAt: new Date(now()),
-          outcome: outcome === 'ok' ? 'completed' : outcome.outcome,
-          errorCode: outcome === 'ok' ? undefined : outcome.message,
-        })
-        .catch((error: unknown) =>
-          logger.error({ err: error, correlationId }, 'could not record agent task'),
-        );
+      tasks.push({
+        agent: target.agent.card.name,
+        skill: target.skill.id,
+        taskId,
+        startedAt: startedTask,
+        firstEventAt,
+        endedAt: new Date(now()),
+        outcome: outcome === 'ok' ? 'completed' : outcome.outcome,
+        errorCode: outcome === 'ok' ? undefined : outcome.message,
+      });
       metrics?.observeTask({
         agent: target.agent.card.name,
         outcome: outcome === 'ok' ? 'completed' : outcome.outcome,

@@ -272,6 +272,194 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     ).rejects.toMatchObject({ code: 'message_not_found' });
   });
 
+  it('opens an exchange in one transaction: conversation, shopper message and empty reply', async () => {
+    const opened = await log.openExchange({
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'en',
+      text: 'Frete?',
+      correlationId: 'c-1',
+    });
+    expect(opened.conversation).toMatchObject({ subject: 'guest:abc', role: 'guest', locale: 'en' });
+    expect(opened.shopperMessage).toMatchObject({
+      conversationId: opened.conversation.id,
+      author: 'shopper',
+      text: 'Frete?',
+      status: 'received',
+      createdAt: clock.now(),
+    });
+    expect(opened.reply).toMatchObject({
+      author: 'agent',
+      status: 'streaming',
+      text: '',
+      replyTo: opened.shopperMessage.id,
+      correlationId: 'c-1',
+    });
+
+    // Committed: another connection sees both messages, the question first.
+    const other = createChatLog({ sql: await db.connect(), now: clock.now });
+    expect(await other.listMessages(opened.conversation.id)).toEqual([opened.shopperMessage, opened.reply]);
+
+    clock.advance(1_000);
+    const next = await log.openExchange({
+      conversationId: opened.conversation.id,
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'pt-BR',
+      text: 'E o prazo?',
+      correlationId: 'c-2',
+    });
+    expect(next.conversation).toEqual({ ...opened.conversation, lastActivityAt: clock.now() });
+    expect((await log.listMessages(opened.conversation.id)).map((m) => m.text)).toEqual([
+      'Frete?',
+      '',
+      'E o prazo?',
+      '',
+    ]);
+  });
+
+  it('refuses an exchange in an unknown conversation or one of another subject, writing nothing', async () => {
+    const conv = await conversation();
+    for (const attempt of [
+      { conversationId: conv.id, subject: 'guest:other' },
+      { conversationId: randomUUID(), subject: 'guest:abc' },
+      { conversationId: 'nope', subject: 'guest:abc' },
+    ]) {
+      await expect(
+        log.openExchange({ ...attempt, role: 'guest', locale: 'en', text: 'oi', correlationId: 'c' }),
+      ).rejects.toMatchObject({ code: 'conversation_not_found' });
+    }
+    expect(await log.listMessages(conv.id)).toEqual([]);
+  });
+
+  it('closes an answered exchange with its first token and agent tasks in one transaction', async () => {
+    const {
+      conversation: conv,
+      shopperMessage,
+      reply,
+    } = await log.openExchange({
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'pt-BR',
+      text: 'Frete?',
+      correlationId: 'c',
+    });
+    const firstTokenAt = new Date(clock.now().getTime() + 120);
+    clock.advance(900);
+    const startedAt = new Date(clock.now().getTime() - 800);
+    const citations = [{ source: 'faq', title: 'Frete grátis' }];
+    const done = await log.closeExchange({
+      replyId: reply.id,
+      text: 'Frete grátis acima de R$ 200.',
+      agents: ['assistant'],
+      citations,
+      handoffReason: 'low_confidence',
+      firstTokenAt,
+      tasks: [
+        {
+          agent: 'assistant',
+          skill: 'faq',
+          taskId: 'task-1',
+          startedAt,
+          firstEventAt: firstTokenAt,
+          endedAt: clock.now(),
+          outcome: 'completed',
+        },
+        {
+          agent: 'sentiment',
+          skill: 'tone',
+          startedAt,
+          endedAt: startedAt,
+          outcome: 'timeout',
+          errorCode: 'slow',
+        },
+      ],
+    });
+    expect(done).toMatchObject({
+      status: 'answered',
+      text: 'Frete grátis acima de R$ 200.',
+      citations,
+      firstTokenAt,
+      completedAt: clock.now(),
+      errorCode: null,
+    });
+    const [question] = await log.listMessages(conv.id);
+    expect(question).toMatchObject({ id: shopperMessage.id, status: 'answered' });
+    expect((await log.getConversation(conv.id))?.lastActivityAt).toEqual(clock.now());
+    expect(await log.firstResponseMs(conv.id)).toBe(120);
+    const tasks = await db.sql.query<{ agent: string; outcome: string; task_id: string | null }>(
+      'SELECT agent, outcome, task_id FROM agent_tasks WHERE message_id = $1 ORDER BY agent',
+      [reply.id],
+    );
+    expect(tasks).toEqual([
+      { agent: 'assistant', outcome: 'completed', task_id: 'task-1' },
+      { agent: 'sentiment', outcome: 'timeout', task_id: null },
+    ]);
+    await expect(log.closeExchange({ replyId: reply.id, text: 'again', agents: [] })).rejects.toMatchObject({
+      code: 'reply_not_streaming',
+    });
+    await expect(log.closeExchange({ replyId: randomUUID(), text: '', agents: [] })).rejects.toMatchObject({
+      code: 'message_not_found',
+    });
+  });
+
+  it('closes a failed exchange keeping the partial text, the first token, the tasks and the question', async () => {
+    const { conversation: conv, reply } = await log.openExchange({
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'pt-BR',
+      text: 'Meu pedido?',
+      correlationId: 'c',
+    });
+    const firstTokenAt = new Date(clock.now().getTime() + 300);
+    clock.advance(5_000);
+    const failed = await log.closeExchange({
+      replyId: reply.id,
+      text: 'Seu pedido 123 está',
+      errorCode: 'agent_canceled',
+      agents: ['orders'],
+      firstTokenAt,
+      tasks: [
+        {
+          agent: 'orders',
+          skill: 'order-status',
+          startedAt: firstTokenAt,
+          endedAt: clock.now(),
+          outcome: 'canceled',
+        },
+      ],
+    });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      errorCode: 'agent_canceled',
+      firstTokenAt,
+      completedAt: clock.now(),
+    });
+    expect((await log.listMessages(conv.id)).map((m) => [m.author, m.status, m.text])).toEqual([
+      ['shopper', 'received', 'Meu pedido?'],
+      ['agent', 'failed', 'Seu pedido 123 está'],
+    ]);
+    const tasks = await db.sql.query('SELECT outcome FROM agent_tasks WHERE message_id = $1', [reply.id]);
+    expect(tasks).toEqual([{ outcome: 'canceled' }]);
+
+    // A reply that fails before any text has no first token.
+    const next = await log.openExchange({
+      conversationId: conv.id,
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'pt-BR',
+      text: 'oi?',
+      correlationId: 'd',
+    });
+    const silent = await log.closeExchange({
+      replyId: next.reply.id,
+      text: 'Desculpe',
+      errorCode: 'agent_unavailable',
+      agents: ['orders'],
+    });
+    expect(silent.firstTokenAt).toBeNull();
+  });
+
   it('closes a conversation once', async () => {
     const conv = await conversation();
     clock.advance(60_000);

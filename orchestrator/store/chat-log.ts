@@ -102,8 +102,58 @@ export interface RecordAgentTaskInput {
   errorCode?: string;
 }
 
+/** What {@link ChatLog.openExchange} stores: a shopper message and the empty reply that will answer it. */
+export interface OpenExchangeInput {
+  /** An existing conversation of `subject`; when absent a new conversation is started. */
+  conversationId?: string;
+  subject: string;
+  /** Role and locale of a new conversation; ignored for an existing one. */
+  role: string;
+  locale: string;
+  text: string;
+  correlationId: string;
+}
+
+/** The rows {@link ChatLog.openExchange} created or touched. */
+export interface Exchange {
+  conversation: Conversation;
+  /** The shopper's message, `received`. */
+  shopperMessage: StoredMessage;
+  /** The agent reply, `streaming` and empty. */
+  reply: StoredMessage;
+}
+
+/** How {@link ChatLog.closeExchange} ends a streaming reply. */
+export interface CloseExchangeInput {
+  replyId: string;
+  /** The reply's text; for a failed reply the partial text shown, apology included. */
+  text: string;
+  agents: string[];
+  /** When the first text was shown; an answered reply without it takes its completion time. Never overwritten. */
+  firstTokenAt?: Date;
+  /** Set for a failed reply: it ends `failed` with this code and its shopper message stays `received`. */
+  errorCode?: string;
+  /** Sources of an answered reply. */
+  citations?: unknown[];
+  /** Why an answered reply offered a human operator, if it did. */
+  handoffReason?: string;
+  /** The agent tasks of the reply, stored with it. */
+  tasks?: Omit<RecordAgentTaskInput, 'messageId'>[];
+}
+
 /** The orchestrator's durable record of conversations, messages and agent tasks. */
 export interface ChatLog {
+  /**
+   * Stores a shopper message (in a new or an existing conversation of `subject`) and the empty reply to it in one
+   * transaction, committed before it resolves; throws `conversation_not_found` for a conversation that is unknown
+   * or belongs to another subject.
+   */
+  openExchange(input: OpenExchangeInput): Promise<Exchange>;
+  /**
+   * Ends a streaming reply in one transaction: as `answered` (its shopper message too) or, with `errorCode`, as
+   * `failed`; stores its first-token time and its agent tasks, and bumps the conversation's activity.
+   */
+  closeExchange(input: CloseExchangeInput): Promise<StoredMessage>;
   /** Creates an open conversation for `subject`. */
   startConversation(input: { subject: string; role: string; locale: string }): Promise<Conversation>;
   /** The conversation, or undefined when the id is unknown or malformed. */
@@ -261,16 +311,9 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
     if (rows.length === 0) throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
   }
 
-  /** Ends a streaming reply; explains a no-op update as "not found" or "no longer streaming". */
-  async function finishReply(db: SqlClient, replyId: string, set: string, params: unknown[]) {
-    const rows = await db.query(
-      `UPDATE messages SET ${set}
-       WHERE id = $1 AND author = 'agent' AND status = 'streaming'
-       RETURNING ${MESSAGE_COLUMNS}`,
-      [replyId, ...params],
-    );
-    if (rows[0] !== undefined) return messageRow.parse(rows[0]);
-    const existing = await db.query('SELECT 1 FROM messages WHERE id = $1 AND author = $2', [
+  /** Explains why ending `replyId` changed nothing: it is unknown, or no longer streaming. */
+  async function notStreaming(replyId: string): Promise<never> {
+    const existing = await sql.query('SELECT 1 FROM messages WHERE id = $1 AND author = $2', [
       replyId,
       'agent',
     ]);
@@ -278,7 +321,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
     throw new ChatLogError('reply_not_streaming', `reply ${replyId} has already ended`);
   }
 
-  return {
+  const log: ChatLog = {
     async startConversation({ subject, role, locale }) {
       const at = now();
       const rows = await sql.query(
@@ -357,48 +400,128 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       if (rows.length === 0) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
     },
 
-    async completeReply({ replyId, text, agents, citations, handoffReason }) {
-      if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
+    async openExchange({ conversationId, subject, role, locale, text, correlationId }) {
+      if (conversationId !== undefined && !isUuid(conversationId)) {
+        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
+      }
       const at = now();
-      return sql.transaction(async (tx) => {
-        // A reply that never streamed shows its first text on completion, so that is its first token.
-        const reply = await finishReply(
-          tx,
-          replyId,
-          `status = 'answered', text = $2, agents = $3::text[], citations = $4::text::jsonb,
-           completed_at = $5, first_token_at = COALESCE(first_token_at, $5), handoff_reason = $6`,
-          [text, agents, JSON.stringify(citations), at, handoffReason ?? null],
-        );
-        if (reply.replyTo !== null) {
-          await tx.query(`UPDATE messages SET status = 'answered' WHERE id = $1 AND author = 'shopper'`, [
-            reply.replyTo,
-          ]);
-        }
-        await tx.query(
-          'UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1',
-          [reply.conversationId, at],
-        );
-        return reply;
-      });
+      const params = [
+        conversationId ?? randomUUID(),
+        subject,
+        at,
+        randomUUID(),
+        randomUUID(),
+        text,
+        correlationId,
+      ];
+      // An existing conversation is written to only by its own subject, checked in the same statement.
+      const conversation =
+        conversationId === undefined
+          ? `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at)
+             VALUES ($1, $2, $8, $9, $3, $3) RETURNING ${CONVERSATION_COLUMNS}`
+          : `UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $3)
+             WHERE id = $1 AND subject = $2 RETURNING ${CONVERSATION_COLUMNS}`;
+      // One statement is one transaction: committed before this resolves, so the message is durable before any
+      // agent sees it. The reply reads its row from `asked`, so the shopper message is inserted (and numbered) first.
+      const rows = await sql.query<{ conversation: unknown; asked: unknown; reply: unknown }>(
+        `WITH conv AS (${conversation}),
+         asked AS (
+           INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
+           SELECT $4::uuid, conv.id, 'shopper', $6::text, $3::timestamptz, $7::text, 'received' FROM conv
+           RETURNING ${MESSAGE_COLUMNS}
+         ),
+         reply AS (
+           INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, reply_to, status)
+           SELECT $5::uuid, asked.conversation_id, 'agent', '', $3::timestamptz, $7::text, asked.id, 'streaming'
+           FROM asked
+           RETURNING ${MESSAGE_COLUMNS}
+         )
+         SELECT to_jsonb(conv) AS conversation, to_jsonb(asked) AS asked, to_jsonb(reply) AS reply
+         FROM conv, asked, reply`,
+        conversationId === undefined ? [...params, role, locale] : params,
+      );
+      const row = rows[0];
+      if (row === undefined) {
+        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
+      }
+      return {
+        conversation: conversationRow.parse(row.conversation),
+        shopperMessage: messageRow.parse(row.asked),
+        reply: messageRow.parse(row.reply),
+      };
     },
 
-    async failReply({ replyId, text, errorCode, agents }) {
+    async closeExchange(input) {
+      const { replyId, text, agents, errorCode, tasks = [] } = input;
       if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
       const at = now();
-      return sql.transaction(async (tx) => {
-        // The shopper message is deliberately left 'received', so an unanswered question is never lost.
-        const reply = await finishReply(
-          tx,
+      const failed = errorCode !== undefined;
+      // A reply that never streamed shows its first text on completion, so that is its first token.
+      const firstTokenAt = input.firstTokenAt ?? (failed ? null : at);
+      const taskRows = tasks.map((task) => ({
+        id: randomUUID(),
+        agent: task.agent,
+        skill: task.skill,
+        task_id: task.taskId ?? null,
+        started_at: task.startedAt.toISOString(),
+        first_event_at: task.firstEventAt?.toISOString() ?? null,
+        ended_at: task.endedAt.toISOString(),
+        outcome: AgentTaskOutcomeSchema.parse(task.outcome),
+        error_code: task.errorCode ?? null,
+      }));
+      // One statement is one transaction: the reply, its shopper message, the conversation and the tasks change
+      // together or not at all. A failed reply deliberately leaves its shopper message 'received', so an
+      // unanswered question is never lost.
+      const rows = await sql.query(
+        `WITH reply AS (
+           UPDATE messages
+           SET status = $2, text = $3, agents = $4::text[], error_code = $5,
+               citations = COALESCE($6::text::jsonb, citations), handoff_reason = $7,
+               completed_at = $8, first_token_at = COALESCE(first_token_at, $9)
+           WHERE id = $1 AND author = 'agent' AND status = 'streaming'
+           RETURNING ${MESSAGE_COLUMNS}
+         ),
+         asked AS (
+           UPDATE messages SET status = 'answered'
+           WHERE $2 = 'answered' AND author = 'shopper' AND id = (SELECT reply_to FROM reply)
+         ),
+         activity AS (
+           UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $8)
+           WHERE id = (SELECT conversation_id FROM reply)
+         ),
+         tasks AS (
+           INSERT INTO agent_tasks
+             (id, message_id, agent, skill, task_id, started_at, first_event_at, ended_at, outcome, error_code)
+           SELECT t.id, reply.id, t.agent, t.skill, t.task_id, t.started_at, t.first_event_at, t.ended_at,
+                  t.outcome, t.error_code
+           FROM reply, jsonb_to_recordset($10::text::jsonb) AS t(
+             id uuid, agent text, skill text, task_id text, started_at timestamptz, first_event_at timestamptz,
+             ended_at timestamptz, outcome text, error_code text)
+         )
+         SELECT ${MESSAGE_COLUMNS} FROM reply`,
+        [
           replyId,
-          `status = 'failed', text = $2, error_code = $3, agents = $4::text[], completed_at = $5`,
-          [text, errorCode, agents, at],
-        );
-        await tx.query(
-          'UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1',
-          [reply.conversationId, at],
-        );
-        return reply;
-      });
+          failed ? 'failed' : 'answered',
+          text,
+          agents,
+          errorCode ?? null,
+          failed ? null : JSON.stringify(input.citations ?? []),
+          failed ? null : (input.handoffReason ?? null),
+          at,
+          firstTokenAt,
+          JSON.stringify(taskRows),
+        ],
+      );
+      if (rows[0] === undefined) return notStreaming(replyId);
+      return messageRow.parse(rows[0]);
+    },
+
+    completeReply({ replyId, text, agents, citations, handoffReason }) {
+      return log.closeExchange({ replyId, text, agents, citations, handoffReason });
+    },
+
+    failReply({ replyId, text, errorCode, agents }) {
+      return log.closeExchange({ replyId, text, agents, errorCode });
     },
 
     async recordAgentTask(input) {
@@ -497,6 +620,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       return answered.getTime() - asked.getTime();
     },
   };
+  return log;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
