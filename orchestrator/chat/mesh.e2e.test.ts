@@ -142,9 +142,19 @@ describe('the seed’s agents, routed by their cards', () => {
   });
 
   it('shows a customer their own order, never another shopper’s, even when the message names it', async () => {
-    const mine = await ask(await tokenFor('customer@atende.dev'), 'onde está meu pedido?');
+    const token = await tokenFor('customer@atende.dev');
+    const mine = await ask(token, 'onde está meu pedido?');
     const orders = annotations(mine, 'order');
     expect(orders.length).toBeGreaterThan(0);
+    // The order card is kept with the reply, so a reloaded chat shows it again.
+    const history = await web.fetch(
+      `${orchestrator.url}/api/conversations/${mine[0]?.data.conversationId}/messages`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    const { messages } = (await history.json()) as any;
+    expect(messages[1].annotations.filter((a: any) => a.kind === 'order')).toHaveLength(orders.length);
     const theirs = await ask(await tokenFor('customer@atende.dev'), 'onde está meu pedido 1042?');
     expect(annotations(theirs, 'order')).toHaveLength(0);
     expect(JSON.stringify(theirs)).not.toMatch(/Jadlog|10455042998877/);

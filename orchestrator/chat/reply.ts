@@ -137,22 +137,21 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       });
       const guest = shopper.role === 'guest';
       const text = politeText(guest ? 'signInRequired' : 'notForRole', locale);
+      const refusal = {
+        agent: 'orchestrator',
+        kind: guest ? 'sign_in_required' : 'not_available',
+        data: { skill: answer.skill.id },
+      };
       await chatLog.closeExchange({
         replyId: reply.id,
         text,
         agents: [],
         citations: [],
+        annotations: [refusal],
         firstTokenAt: new Date(now()),
       });
       yield { event: 'delta', data: { agent: 'orchestrator', text } };
-      yield {
-        event: 'annotation',
-        data: {
-          agent: 'orchestrator',
-          kind: guest ? 'sign_in_required' : 'not_available',
-          data: { skill: answer.skill.id },
-        },
-      };
+      yield { event: 'annotation', data: refusal };
       yield { event: 'done', data: { messageId: reply.id, firstTokenMs: now() - startedAt } };
       return;
     }
@@ -200,6 +199,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     let firstTokenAt: Date | undefined;
     let citations: unknown[] = [];
     let handoffReason: string | undefined;
+    const shown: unknown[] = [];
     let failure: AgentCallError | undefined;
     let answerHadText = false;
     // If whoever reads this stream stops early, the reply and its tasks are still closed in the chat log.
@@ -229,6 +229,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
               if (annotation.kind === 'handoff') {
                 handoffReason = (annotation.data as { reason?: string }).reason ?? 'handoff';
               }
+              // Kept with the reply (citations have their own column), so a reloaded chat shows the cards again.
+              if (annotation.kind !== 'citations') shown.push({ agent, ...annotation });
               yield { event: 'annotation', data: { agent, ...annotation } };
             }
           }
@@ -251,6 +253,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           agents: [answerName],
           citations,
           handoffReason,
+          annotations: shown,
           firstTokenAt,
           tasks,
         });
@@ -266,6 +269,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         text: text + apology,
         errorCode: `agent_${failure.outcome}`,
         agents: [answerName],
+        annotations: shown,
         firstTokenAt,
         tasks,
       });
@@ -280,6 +284,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
             text,
             errorCode: 'stream_abandoned',
             agents: [answerName],
+            annotations: shown,
             firstTokenAt,
             tasks,
           })

@@ -93,6 +93,7 @@ export function chatRoutes(deps: {
         status: m.status,
         createdAt: m.createdAt,
         citations: m.citations,
+        annotations: m.annotations,
       })),
     });
   });

@@ -49,6 +49,8 @@ export const StoredMessageSchema = z.object({
   completedAt: z.date().nullable(),
   agents: z.array(z.string()),
   citations: z.array(z.unknown()),
+  /** What the reply showed besides text: `{ agent, kind, data }` as sent to the page. */
+  annotations: z.array(z.unknown()),
   errorCode: z.string().nullable(),
 });
 export type StoredMessage = z.infer<typeof StoredMessageSchema>;
@@ -137,6 +139,8 @@ export interface CloseExchangeInput {
   citations?: unknown[];
   /** Why an answered reply offered a human operator, if it did. */
   handoffReason?: string;
+  /** What the reply showed besides text (order and offer cards, sign-in and hand-off offers), in order. */
+  annotations?: unknown[];
   /** The agent tasks of the reply, stored with it. */
   tasks?: Omit<RecordAgentTaskInput, 'messageId'>[];
 }
@@ -244,6 +248,7 @@ const messageRow = z
     completed_at: z.coerce.date().nullable(),
     agents: z.array(z.string()),
     citations: z.array(z.unknown()),
+    annotations: z.array(z.unknown()),
     error_code: z.string().nullable(),
   })
   .transform(
@@ -260,6 +265,7 @@ const messageRow = z
       completedAt: r.completed_at,
       agents: r.agents,
       citations: r.citations,
+      annotations: r.annotations,
       errorCode: r.error_code,
     }),
   );
@@ -295,7 +301,7 @@ const agentTaskRow = z
 const CONVERSATION_COLUMNS =
   'id, subject, role, locale, created_at, last_activity_at, closed_at, close_reason';
 const MESSAGE_COLUMNS =
-  'id, conversation_id, author, text, created_at, correlation_id, reply_to, status, first_token_at, completed_at, agents, citations, error_code';
+  'id, conversation_id, author, text, created_at, correlation_id, reply_to, status, first_token_at, completed_at, agents, citations, annotations, error_code';
 const AGENT_TASK_COLUMNS =
   'id, message_id, agent, skill, task_id, started_at, first_event_at, ended_at, outcome, error_code';
 
@@ -477,7 +483,8 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
            UPDATE messages
            SET status = $2, text = $3, agents = $4::text[], error_code = $5,
                citations = COALESCE($6::text::jsonb, citations), handoff_reason = $7,
-               completed_at = $8, first_token_at = COALESCE(first_token_at, $9)
+               completed_at = $8, first_token_at = COALESCE(first_token_at, $9),
+               annotations = $11::text::jsonb
            WHERE id = $1 AND author = 'agent' AND status = 'streaming'
            RETURNING ${MESSAGE_COLUMNS}
          ),
@@ -510,6 +517,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
           at,
           firstTokenAt,
           JSON.stringify(taskRows),
+          JSON.stringify(input.annotations ?? []),
         ],
       );
       if (rows[0] === undefined) return notStreaming(replyId);

@@ -123,6 +123,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE messages ADD COLUMN handoff_reason text',
     ],
   },
+  {
+    // The cards a reply showed (orders, offers, sign-in, hand-off…), so a reloaded chat shows them again.
+    id: '0004_annotations',
+    statements: ["ALTER TABLE messages ADD COLUMN annotations jsonb NOT NULL DEFAULT '[]'"],
+  },
 ];
 
 /** Options of {@link migrate}. */

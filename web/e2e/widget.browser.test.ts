@@ -101,6 +101,12 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
     await order.waitFor({ timeout: 15_000 });
     expect(await order.textContent()).toMatch(/Pedido #10(3[4-9]|4\d)/);
     await page.screenshot({ path: join(ARTIFACTS, 'widget-order.png') });
+    // The card is kept with the reply: after a reload the history shows it again.
+    const shown = await order.textContent();
+    await page.reload();
+    const restoredCard = page.locator('atende-chat .card.order').first();
+    await restoredCard.waitFor({ timeout: 15_000 });
+    expect(await restoredCard.textContent()).toBe(shown);
 
     expect(problems.filter((p) => /Refused|Content Security Policy|page error/i.test(p))).toEqual([]);
     await context.close();

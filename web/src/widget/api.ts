@@ -39,6 +39,8 @@ export interface HistoryMessage {
   status: 'received' | 'streaming' | 'answered' | 'failed';
   createdAt: string;
   citations?: unknown[];
+  /** What the reply showed besides text: `{ agent, kind, data }`. */
+  annotations?: unknown[];
 }
 
 const GUEST_KEY = 'atende.session';

@@ -322,33 +322,14 @@ export class AtendeChat extends LitElement {
   }
 
   #annotate(reply: ChatMessage, kind: string, data: unknown, question: string) {
-    const d = (data ?? {}) as Record<string, unknown>;
-    switch (kind) {
-      case 'citations':
-        if (Array.isArray(data)) reply.citations = data.filter(isCitation);
-        break;
-      case 'order':
-        if (d.order && typeof d.order === 'object')
-          reply.cards.push({ type: 'order', order: d.order as OrderView });
-        break;
-      case 'offer':
-        if (d.offer && typeof d.offer === 'object')
-          reply.cards.push({ type: 'offer', offer: d.offer as OfferView });
-        break;
-      case 'handoff':
-        if (!reply.cards.some((c) => c.type === 'handoff')) reply.cards.push({ type: 'handoff' });
-        break;
-      case 'sign_in_required':
-        this.#pendingQuestion = question;
-        reply.cards.push({ type: 'sign_in' });
-        break;
-      case 'not_available':
-        reply.cards.push({ type: 'info', text: 'notAvailable' });
-        break;
-      case 'degraded':
-        reply.cards.push({ type: 'info', text: 'degraded' });
-        break;
+    if (kind === 'citations') {
+      if (Array.isArray(data)) reply.citations = data.filter(isCitation);
+      return;
     }
+    if (kind === 'sign_in_required') this.#pendingQuestion = question;
+    const card = cardFor(kind, data);
+    if (card && !(card.type === 'handoff' && reply.cards.some((c) => c.type === 'handoff')))
+      reply.cards.push(card);
   }
 
   #announce(text: string) {
@@ -646,8 +627,38 @@ function fromHistory(m: HistoryMessage): ChatMessage {
     text: m.text,
     status: m.status === 'failed' ? 'failed' : 'done',
     citations: Array.isArray(m.citations) ? m.citations.filter(isCitation) : [],
-    cards: [],
+    // The orchestrator keeps each reply's cards, so order and offer cards come back after a reload.
+    cards: (Array.isArray(m.annotations) ? m.annotations : []).flatMap((a) => {
+      const { kind, data } = (a ?? {}) as { kind?: unknown; data?: unknown };
+      const card = typeof kind === 'string' ? cardFor(kind, data) : undefined;
+      return card ? [card] : [];
+    }),
   };
+}
+
+/** The card an annotation shows, if any (citations are shown apart, confidence and sentiment not at all). */
+function cardFor(kind: string, data: unknown): Card | undefined {
+  const d = (data ?? {}) as Record<string, unknown>;
+  switch (kind) {
+    case 'order':
+      return d.order && typeof d.order === 'object'
+        ? { type: 'order', order: d.order as OrderView }
+        : undefined;
+    case 'offer':
+      return d.offer && typeof d.offer === 'object'
+        ? { type: 'offer', offer: d.offer as OfferView }
+        : undefined;
+    case 'handoff':
+      return { type: 'handoff' };
+    case 'sign_in_required':
+      return { type: 'sign_in' };
+    case 'not_available':
+      return { type: 'info', text: 'notAvailable' };
+    case 'degraded':
+      return { type: 'info', text: 'degraded' };
+    default:
+      return undefined;
+  }
 }
 
 function isCitation(value: unknown): value is { id: string; title: string } {
