@@ -1,9 +1,11 @@
+import type { AgentCard } from '@a2a-js/sdk';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from '../agents/runtime/logger.js';
+import { a2aRoutes } from './a2a/index.js';
 import type { AccessTokens } from './auth/access-tokens.js';
 import type { AccountStore } from './auth/accounts.js';
 import type { AuditLog } from './auth/audit-log.js';
@@ -43,6 +45,8 @@ export interface AppDeps {
   metrics: MetricsRegistry;
   metricsQueries: MetricsQueries;
   metricsToken?: string;
+  /** The orchestrator's own agent card (`loadOrchestratorCard`), served with `POST /a2a` for third-party agents. */
+  a2aCard: AgentCard;
   /** The inspector reaches agents' cards through the mesh (mTLS) fetch, only at allowed hosts. */
   inspector: { fetch: typeof fetch; minter: ServiceTokenMinter; allowedHosts: string[] };
 }
@@ -194,6 +198,18 @@ export async function createApp(deps: AppDeps) {
     chatRoutes({ chat, chatLog, accessTokens, maxMessageChars: deps.maxMessageChars, rateLimit }),
   );
 
+  app.route(
+    '/',
+    await a2aRoutes({
+      card: deps.a2aCard,
+      chat,
+      accessTokens,
+      limiters: deps.limiters,
+      logger,
+      tasksPerMinute: deps.chatMessagesPerMinute,
+      maxMessageChars: deps.maxMessageChars,
+    }),
+  );
   app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, audit, ...deps.inspector }));
   app.route('/', webRoutes({ webDir, logger }));
   app.route(

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../agents/runtime/logger.js';
 import { createMtlsFetch } from '../agents/runtime/mtls-fetch.js';
 import { listenTls, type RunningServer } from '../agents/runtime/server.js';
 import { loadTlsMaterial } from '../certs/certs.js';
+import { loadOrchestratorCard } from './a2a/index.js';
 import { createApp } from './app.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { createAccountStore } from './auth/accounts.js';
@@ -98,6 +99,7 @@ export async function startOrchestrator(
     const metricsQueries = createMetricsQueries({ sql: store.sql });
     const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger, audit, metrics });
     await ensureWebBuild({ webDir: config.WEB_DIR, logger });
+    const a2aCard = await loadOrchestratorCard({ publicUrl: config.publicUrl });
     const app = await createApp({
       keys,
       accessTokens,
@@ -116,6 +118,7 @@ export async function startOrchestrator(
       metrics,
       metricsQueries,
       metricsToken: config.METRICS_TOKEN,
+      a2aCard,
       inspector: {
         fetch: mesh.fetch,
         minter,

@@ -53,6 +53,8 @@ export interface JsonRpcRouteOptions {
   requestHandler: A2ARequestHandler;
   verifier: TokenVerifier;
   logger: Logger;
+  /** The request's correlation id; defaults to the caller's `X-Request-Id` header (else the token's `cid`). */
+  correlationIdOf?: (c: Context<AgentEnv>) => string | undefined;
 }
 
 /**
@@ -62,6 +64,7 @@ export interface JsonRpcRouteOptions {
  */
 export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
   const { card, requestHandler, verifier, logger } = options;
+  const correlationIdOf = options.correlationIdOf ?? ((c: Context<AgentEnv>) => c.req.header('x-request-id'));
   const transport = new JsonRpcTransportHandler(requestHandler);
   const defaultSkill = card.skills[0]?.id;
   const anySkillScopes = card.skills.flatMap((s) => requiredScopeSets(card, s.id) ?? []);
@@ -86,7 +89,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
     }
     const id = (typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null) as RpcId;
     const method = typeof body.method === 'string' ? body.method : '';
-    const correlationId = c.req.header('x-request-id');
+    const correlationId = correlationIdOf(c);
 
     let claims: ServiceTokenClaims;
     try {

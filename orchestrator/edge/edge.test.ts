@@ -284,3 +284,18 @@ describe('metrics are for admins', () => {
     expect(((await summary.json()) as any).conversations.total).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('the shop’s own A2A agent', () => {
+  it('publishes its card and refuses a task without an access token', async () => {
+    const t = await makeApp();
+    const card = (await (await t.request('/.well-known/agent-card.json')).json()) as any;
+    expect(card.supportedInterfaces[0].url).toBe(`${TEST_ORIGIN}/a2a`);
+    expect(card.skills.map((s: any) => s.id)).toContain('customer-support');
+    const refused = await t.request('/a2a', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendMessage', params: {} }),
+    });
+    expect(refused.status).toBe(401);
+  });
+});

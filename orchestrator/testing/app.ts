@@ -1,5 +1,6 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { createLogger } from '../../agents/runtime/logger.js';
+import { loadOrchestratorCard } from '../a2a/index.js';
 import { createApp } from '../app.js';
 import { createAccessTokens } from '../auth/access-tokens.js';
 import { createAccountStore } from '../auth/accounts.js';
@@ -28,6 +29,8 @@ export async function makeApp(
     keys?: SigningKeys;
     cards?: Array<{ baseUrl: string; card: AgentCard }>;
     chatMessagesPerMinute?: number;
+    /** How the dispatcher reaches agents (an mTLS fetch in end-to-end tests); no network by default. */
+    meshFetch?: typeof fetch;
   } = {},
 ) {
   const logger = createLogger({ name: 'test', level: 'silent' });
@@ -44,7 +47,8 @@ export async function makeApp(
   const issuer = 'atende-orchestrator';
   const accessTokens = createAccessTokens({ keys, issuer, guestTtlSec: 3600 });
   const dispatcher = createDispatcher({
-    fetch: (() => Promise.reject(new Error('no network in in-process tests'))) as never,
+    fetch:
+      overrides.meshFetch ?? ((() => Promise.reject(new Error('no network in in-process tests'))) as never),
     minter: createServiceTokenMinter({ keys, issuer, ttlSec: 60 }),
     logger,
     firstEventTimeoutMs: 1000,
@@ -69,6 +73,7 @@ export async function makeApp(
     chatMessagesPerMinute: overrides.chatMessagesPerMinute,
     metrics,
     metricsQueries: createMetricsQueries({ sql }),
+    a2aCard: await loadOrchestratorCard({ publicUrl: TEST_ORIGIN }),
     inspector: {
       fetch: (() => Promise.reject(new Error('no network in in-process tests'))) as never,
       minter: createServiceTokenMinter({ keys, issuer, ttlSec: 60 }),
@@ -91,5 +96,19 @@ export async function makeApp(
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-  return { app, request, post, sql, keys, accounts, audit, accessTokens, chatLog };
+  return {
+    app,
+    request,
+    post,
+    sql,
+    keys,
+    accounts,
+    audit,
+    accessTokens,
+    chatLog,
+    chat,
+    limiters,
+    logger,
+    issuer,
+  };
 }

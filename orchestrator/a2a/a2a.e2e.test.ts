@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { AgentCard, type StreamResponse, TaskState } from '@a2a-js/sdk';
+import { type Client, ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { createLocalJWKSet } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAssistantExecutor, createRetriever, loadKnowledgeBase } from '../../agents/assistant/index.js';
+import { loadAgentCard, validateAgentCardJson } from '../../agents/runtime/card.js';
+import { createLogger } from '../../agents/runtime/logger.js';
+import { createMtlsFetch, type MtlsFetch } from '../../agents/runtime/mtls-fetch.js';
+import {
+  createAgentApp,
+  listenTls,
+  type RunningServer,
+  startAgentServer,
+} from '../../agents/runtime/server.js';
+import { createTokenVerifier } from '../../agents/runtime/service-token.js';
+import { createTestPki, userMessage } from '../../agents/runtime/testing/fixtures.js';
+import { createSigningKeys } from '../mesh/signing-keys.js';
+import { makeApp } from '../testing/app.js';
+import { freePort, publicFetch } from '../testing/harness.js';
+import { a2aRoutes, loadOrchestratorCard } from './index.js';
+
+// On real sockets: the orchestrator's A2A routes over HTTPS, the real assistant agent over mTLS, and a
+// third-party agent driving them with the SDK's real client and a shop access token.
+const CARDS = join(import.meta.dirname, '../../agent-cards');
+
+let assistant: RunningServer;
+let orchestrator: RunningServer;
+let mesh: MtlsFetch;
+let web: ReturnType<typeof publicFetch>;
+let made: Awaited<ReturnType<typeof makeApp>>;
+let client: Client;
+let baseUrl: string;
+
+beforeAll(async () => {
+  const pki = await createTestPki();
+  const keys = await createSigningKeys();
+  const logger = createLogger({ name: 'test', level: 'silent' });
+
+  const agentPort = await freePort();
+  const agentRpcUrl = `https://localhost:${agentPort}/a2a`;
+  const assistantCard = await loadAgentCard({
+    path: join(CARDS, 'assistant.json'),
+    interfaceUrl: agentRpcUrl,
+  });
+  const entries = await loadKnowledgeBase(new URL('../../agents/assistant/faq.json', import.meta.url));
+  assistant = await startAgentServer({
+    app: createAgentApp({
+      card: assistantCard,
+      executor: createAssistantExecutor({ retriever: createRetriever({ entries }) }),
+      verifier: createTokenVerifier({
+        keys: createLocalJWKSet(keys.jwks),
+        issuer: 'atende-orchestrator',
+        audience: agentRpcUrl,
+      }),
+      logger,
+    }),
+    tls: await pki.tls('assistant'),
+    port: agentPort,
+    host: '127.0.0.1',
+  });
+  // The orders agent is never reached: guests are refused before any task is sent.
+  const ordersCard = await loadAgentCard({
+    path: join(CARDS, 'orders.json'),
+    interfaceUrl: 'https://localhost:9/a2a',
+  });
+
+  mesh = createMtlsFetch({ tls: await pki.tls('orchestrator') });
+  made = await makeApp({
+    keys,
+    meshFetch: mesh.fetch,
+    cards: [
+      { baseUrl: `https://localhost:${agentPort}`, card: assistantCard },
+      { baseUrl: 'https://localhost:9', card: ordersCard },
+    ],
+  });
+
+  const port = await freePort();
+  baseUrl = `https://localhost:${port}`;
+  const card = await loadOrchestratorCard({ publicUrl: baseUrl });
+  const host = new Hono();
+  host.use(requestId({ headerName: 'X-Request-Id' }));
+  host.route(
+    '/',
+    await a2aRoutes({
+      card,
+      chat: made.chat,
+      accessTokens: made.accessTokens,
+      limiters: made.limiters,
+      logger: made.logger,
+    }),
+  );
+  const tls = await pki.tls('orchestrator');
+  orchestrator = await listenTls({
+    fetch: host.fetch as never,
+    port,
+    host: '127.0.0.1',
+    serverOptions: { cert: tls.cert, key: tls.key },
+  });
+
+  web = publicFetch(tls.ca);
+  const published = await web.fetch(`${baseUrl}/.well-known/agent-card.json`);
+  const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: web.fetch })] });
+  client = await factory.createFromAgentCard(AgentCard.fromJSON(await published.json()));
+});
+
+afterAll(async () => {
+  await web?.close();
+  await mesh?.close();
+  await orchestrator?.close();
+  await assistant?.close();
+});
+
+async function guestToken(): Promise<string> {
+  return (await made.accessTokens.issueGuest()).token;
+}
+
+async function ask(token: string, text: string, extra: { contextId?: string; locale?: string } = {}) {
+  const events: StreamResponse[] = [];
+  for await (const event of client.sendMessageStream(
+    {
+      tenant: '',
+      message: userMessage(text, {
+        contextId: extra.contextId ?? '',
+        metadata: extra.locale ? { locale: extra.locale } : undefined,
+      }),
+      configuration: undefined,
+      metadata: undefined,
+    },
+    { serviceParameters: { Authorization: `Bearer ${token}` } },
+  )) {
+    events.push(event);
+  }
+  const updates = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value] : []));
+  const parts = (artifactId: string) =>
+    updates.filter((u) => u.artifact?.artifactId === artifactId).flatMap((u) => u.artifact?.parts ?? []);
+  const last = events.at(-1)?.payload;
+  const status = last?.$case === 'statusUpdate' ? last.value.status : undefined;
+  return {
+    events,
+    first: events[0]?.payload,
+    chunks: parts('answer').map((p) => (p.content?.$case === 'text' ? p.content.value : '')),
+    data: parts('annotations').flatMap((p) => (p.content?.$case === 'data' ? [p.content.value as any] : [])),
+    state: status?.state,
+    statusText: status?.message?.parts
+      .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
+      .join(''),
+    contextId: last?.$case === 'statusUpdate' ? last.value.contextId : undefined,
+  };
+}
+
+function rpc(headers: Record<string, string>) {
+  return web.fetch(`${baseUrl}/a2a`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', ...headers },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'SendMessage',
+      params: {
+        message: {
+          messageId: randomUUID(),
+          role: 'ROLE_USER',
+          parts: [{ text: 'Qual o prazo de entrega?' }],
+        },
+      },
+    }),
+  });
+}
+
+describe("the shop's own A2A agent", () => {
+  it('publishes a valid A2A v1.0 card at its public URL', async () => {
+    const response = await web.fetch(`${baseUrl}/.well-known/agent-card.json`);
+    expect(response.status).toBe(200);
+    const card = (await response.json()) as any;
+    expect(validateAgentCardJson(card)).toEqual([]);
+    expect(card.supportedInterfaces[0].url).toBe(`${baseUrl}/a2a`);
+    expect(card.skills.map((s: any) => s.id)).toEqual(['customer-support']);
+    expect(card.securitySchemes.accessToken.httpAuthSecurityScheme.description).toMatch(
+      /\/api\/auth\/login.*\/api\/auth\/guest/,
+    );
+  });
+
+  it('answers "Qual o prazo de entrega?" as a streamed task with citations, COMPLETED', async () => {
+    const result = await ask(await guestToken(), 'Qual o prazo de entrega?');
+    expect(result.first?.$case).toBe('task');
+    expect(result.chunks.length).toBeGreaterThan(3);
+    expect(result.chunks.join('')).toMatch(/dias úteis/);
+    const citations = result.data.find((d) => d.kind === 'citations');
+    expect(citations?.citations.map((c: any) => c.id)).toContain('delivery-time');
+    expect(result.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it('answers in English when the message asks for it', async () => {
+    const result = await ask(await guestToken(), 'Can I pay with Pix?', { locale: 'en' });
+    expect(result.chunks.join('')).toMatch(/Pix/);
+    expect(result.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it('continues the same chat conversation across tasks of one context', async () => {
+    const guest = await made.accessTokens.issueGuest();
+    const first = await ask(guest.token, 'Qual o prazo de entrega?');
+    const second = await ask(guest.token, 'E o frete é grátis?', { contextId: first.contextId });
+    expect(second.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(second.contextId).toBe(first.contextId);
+    const rows = await made.sql.query<{ conversation_id: string }>(
+      `SELECT m.conversation_id FROM messages m JOIN conversations c ON c.id = m.conversation_id
+       WHERE c.subject = $1 AND m.author = 'shopper'`,
+      [guest.subject],
+    );
+    expect(rows).toHaveLength(2);
+    expect(new Set(rows.map((r) => r.conversation_id)).size).toBe(1);
+  });
+
+  it('asks a guest who wants their orders to sign in', async () => {
+    const result = await ask(await guestToken(), 'Onde está meu pedido?');
+    expect(result.chunks.join('')).toMatch(/entre na sua conta/);
+    expect(result.data.map((d) => d.kind)).toContain('sign_in_required');
+    expect(result.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it('refuses a call without a token, or with a bad one, with 401', async () => {
+    const none = await rpc({});
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as any).error.message).toMatch(/access token/);
+    const bad = await rpc({ authorization: 'Bearer not.a.token' });
+    expect(bad.status).toBe(401);
+    await expect(
+      (async () => {
+        for await (const _ of client.sendMessageStream({
+          tenant: '',
+          message: userMessage('oi'),
+          configuration: undefined,
+          metadata: undefined,
+        })) {
+          // no events expected
+        }
+      })(),
+    ).rejects.toThrow();
+  });
+
+  it('rejects the 11th task of a shopper within a minute', async () => {
+    const token = await guestToken();
+    const states = [];
+    for (let i = 0; i < 10; i++) states.push((await ask(token, 'Posso pagar com Pix?')).state);
+    expect(states.every((s) => s === TaskState.TASK_STATE_COMPLETED)).toBe(true);
+    const eleventh = await ask(token, 'Posso pagar com Pix?');
+    expect(eleventh.state).toBe(TaskState.TASK_STATE_REJECTED);
+    expect(eleventh.statusText).toMatch(/10 por minuto/);
+    expect(eleventh.chunks).toEqual([]);
+    // Another shopper is not held back by this one.
+    expect((await ask(await guestToken(), 'Posso pagar com Pix?')).state).toBe(
+      TaskState.TASK_STATE_COMPLETED,
+    );
+  });
+});

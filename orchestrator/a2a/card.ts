@@ -1,0 +1,16 @@
+import { fileURLToPath } from 'node:url';
+import type { AgentCard } from '@a2a-js/sdk';
+import { loadAgentCard } from '../../agents/runtime/card.js';
+
+/** Where the orchestrator's own agent card lives. */
+export const ORCHESTRATOR_CARD_PATH = fileURLToPath(
+  new URL('../../agent-cards/orchestrator.json', import.meta.url),
+);
+
+/** Loads and validates the orchestrator's card, its JSON-RPC interface at `publicUrl` + `/a2a`; throws when invalid. */
+export function loadOrchestratorCard(options: { publicUrl: string; path?: string }): Promise<AgentCard> {
+  return loadAgentCard({
+    path: options.path ?? ORCHESTRATOR_CARD_PATH,
+    interfaceUrl: `${options.publicUrl.replace(/\/$/, '')}/a2a`,
+  });
+}

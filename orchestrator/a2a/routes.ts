@@ -1,0 +1,81 @@
+import type { AgentCard } from '@a2a-js/sdk';
+import { DefaultRequestHandler } from '@a2a-js/sdk/server';
+import type { HttpBindings } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { agentCardToJson } from '../../agents/runtime/card.js';
+import { createJsonRpcHandler } from '../../agents/runtime/json-rpc.js';
+import type { Logger } from '../../agents/runtime/logger.js';
+import { BoundedTaskStore } from '../../agents/runtime/task-store.js';
+import type { AccessTokens } from '../auth/access-tokens.js';
+import type { ChatService } from '../chat/reply.js';
+import { CHAT_LIMITS } from '../edge/chat-rate-limit.js';
+import type { LimiterFactory } from '../edge/limiter-store.js';
+import { createAccessTokenVerifier } from './access-token-verifier.js';
+import { createSupportExecutor } from './executor.js';
+
+type A2aEnv = { Bindings: HttpBindings; Variables: { peer: string; requestId: string } };
+
+/** Options of {@link a2aRoutes}. */
+export interface A2aRoutesOptions {
+  /** The orchestrator's card (see `loadOrchestratorCard`), its interface URL ending in `/a2a`. */
+  card: AgentCard;
+  chat: ChatService;
+  accessTokens: AccessTokens;
+  limiters: LimiterFactory;
+  logger: Logger;
+  /** Tasks a subject may send a minute (the chat's own limit by default). */
+  tasksPerMinute?: number;
+  maxMessageChars?: number;
+  maxBodyBytes?: number;
+}
+
+/**
+ * The shop's own A2A agent for third-party agents: `GET /.well-known/agent-card.json` and `POST /a2a` (A2A v1.0
+ * JSON-RPC, SSE for streams), behind the shop's access tokens, answering with the shopper chat pipeline.
+ */
+export async function a2aRoutes(options: A2aRoutesOptions): Promise<Hono<A2aEnv>> {
+  const { card, chat, accessTokens, limiters, logger } = options;
+  const tasksPerMinute = options.tasksPerMinute ?? CHAT_LIMITS.perClient;
+  const limiter = await limiters({
+    keyPrefix: 'a2a-task',
+    points: tasksPerMinute,
+    durationSec: CHAT_LIMITS.windowSec,
+  });
+  const executor = createSupportExecutor({
+    chat,
+    limiter,
+    tasksPerMinute,
+    maxMessageChars: options.maxMessageChars ?? 2000,
+    logger,
+  });
+  const requestHandler = new DefaultRequestHandler(card, new BoundedTaskStore(), executor);
+  const cardBody = JSON.stringify(agentCardToJson(card));
+
+  const app = new Hono<A2aEnv>();
+  app.get('/.well-known/agent-card.json', (c) =>
+    c.body(cardBody, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }),
+  );
+  app.post(
+    '/a2a',
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 64 * 1024,
+      onError: (c) =>
+        c.json({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'request body too large' } }, 413),
+    }),
+    createJsonRpcHandler({
+      card,
+      requestHandler,
+      verifier: createAccessTokenVerifier({ accessTokens }),
+      logger,
+      // The edge's request id (the caller's X-Request-Id when it looks like one) names the task in every log.
+      correlationIdOf: (c) =>
+        (c.get('requestId' as never) as string | undefined) ?? c.req.header('x-request-id'),
+    }),
+  );
+  app.onError((error, c) => {
+    logger.error({ err: error, requestId: c.get('requestId'), path: c.req.path }, 'a2a request failed');
+    return c.json({ jsonrpc: '2.0', id: null, error: { code: -32603, message: 'internal error' } }, 500);
+  });
+  return app;
+}
