@@ -98,7 +98,10 @@ export async function startOrchestrator(
     const metrics = createMetricsRegistry();
     const metricsQueries = createMetricsQueries({ sql: store.sql });
     const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger, audit, metrics });
-    await ensureWebBuild({ webDir: config.WEB_DIR, logger });
+    // The pages are not the service: without a build (and without Vite to make one) the API still runs.
+    await ensureWebBuild({ webDir: config.WEB_DIR, logger }).catch((error: unknown) =>
+      logger.error({ err: error }, 'web pages unavailable: the build is missing and cannot be made'),
+    );
     const a2aCard = await loadOrchestratorCard({ publicUrl: config.publicUrl });
     const app = await createApp({
       keys,
