@@ -19,6 +19,7 @@ import type { LimiterFactory } from './edge/limiter-store.js';
 import { handleError, httpError } from './errors.js';
 import { inspectorRoutes } from './inspector/index.js';
 import type { AgentDirectory } from './mesh/agent-directory.js';
+import type { ScopePolicy } from './mesh/scope-policy.js';
 import type { ServiceTokenMinter } from './mesh/service-tokens.js';
 import type { SigningKeys } from './mesh/signing-keys.js';
 import { type MetricsQueries, type MetricsRegistry, metricsRoutes } from './metrics/index.js';
@@ -48,7 +49,12 @@ export interface AppDeps {
   /** The orchestrator's own agent card (`loadOrchestratorCard`), served with `POST /a2a` for third-party agents. */
   a2aCard: AgentCard;
   /** The inspector reaches agents' cards through the mesh (mTLS) fetch, only at allowed hosts. */
-  inspector: { fetch: typeof fetch; minter: ServiceTokenMinter; allowedHosts: string[] };
+  inspector: {
+    fetch: typeof fetch;
+    minter: ServiceTokenMinter;
+    allowedHosts: string[];
+    scopePolicy?: ScopePolicy;
+  };
 }
 
 /** Builds the orchestrator's Hono app; no side effects beyond the limiters it asks the factory for. */

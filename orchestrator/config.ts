@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_SCOPE_POLICY, scopePolicySchema } from './mesh/scope-policy.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const csv = z
@@ -40,6 +41,19 @@ export const configSchema = z
     /** Time allowed for an agent's first event, and for the whole task. */
     AGENT_FIRST_EVENT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
     AGENT_TASK_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** Which roles may hold each service-token scope, as JSON (`{"orders:read": ["customer", …]}`); none else. */
+    SCOPE_POLICY: z
+      .string()
+      .default(JSON.stringify(DEFAULT_SCOPE_POLICY))
+      .transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON object from scope to roles' });
+          return z.NEVER;
+        }
+      })
+      .pipe(scopePolicySchema),
     MAX_MESSAGE_CHARS: z.coerce.number().int().positive().default(2_000),
     /** Origin allowed by CORS for the web chat (the orchestrator's own origin is always allowed). */
     WEB_ORIGIN: z.string().url().optional(),

@@ -64,7 +64,12 @@ export async function startOrchestrator(
     });
     const mesh = createMtlsFetch({ tls });
     cleanups.push(() => mesh.close());
-    const directory = createAgentDirectory({ baseUrls: config.AGENT_URLS, fetch: mesh.fetch, logger });
+    const directory = createAgentDirectory({
+      baseUrls: config.AGENT_URLS,
+      fetch: mesh.fetch,
+      logger,
+      scopePolicy: config.SCOPE_POLICY,
+    });
     await directory.refresh();
     directory.start(config.DISCOVERY_INTERVAL_MS);
     cleanups.push(async () => directory.stop());
@@ -97,7 +102,15 @@ export async function startOrchestrator(
     });
     const metrics = createMetricsRegistry();
     const metricsQueries = createMetricsQueries({ sql: store.sql });
-    const chat = createChatService({ chatLog: store.chatLog, directory, dispatcher, logger, audit, metrics });
+    const chat = createChatService({
+      chatLog: store.chatLog,
+      directory,
+      dispatcher,
+      logger,
+      audit,
+      metrics,
+      scopePolicy: config.SCOPE_POLICY,
+    });
     // The pages are not the service: without a build (and without Vite to make one) the API still runs.
     await ensureWebBuild({ webDir: config.WEB_DIR, logger }).catch((error: unknown) =>
       logger.error({ err: error }, 'web pages unavailable: the build is missing and cannot be made'),
@@ -125,6 +138,7 @@ export async function startOrchestrator(
       inspector: {
         fetch: mesh.fetch,
         minter,
+        scopePolicy: config.SCOPE_POLICY,
         allowedHosts: config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host),
       },
     });

@@ -45,7 +45,7 @@ async function startAgent(name: string) {
 
 async function health() {
   return (await (await web.fetch(`${orchestrator.url}/healthz`)).json()) as {
-    agents: { url: string; state: string }[];
+    agents: { name: string | null; state: string }[];
   };
 }
 
@@ -187,6 +187,15 @@ describe('the seed’s agents, routed by their cards', () => {
     expect(textOf(second)).toMatch(/Desculpe/);
     // Sentiment still ran; the conversation goes on with the other agents.
     expect(annotations(second, 'sentiment')).toHaveLength(1);
+    // Once the orchestrator knows the agent is down, an order question is still told so, never quietly answered
+    // by another agent.
+    await waitUntil(async () =>
+      (await health()).agents.some((a) => a.name === 'Atende Orders' && a.state === 'down'),
+    );
+    const known = await ask(token, 'Meu pedido já foi enviado?', { conversationId });
+    expect(known.at(-1)).toMatchObject({ event: 'error', data: { code: 'agent_unavailable' } });
+    expect(textOf(known)).toMatch(/não consegui consultar/);
+    expect(known.filter((e) => e.event === 'delta').every((e) => e.data.agent === 'orchestrator')).toBe(true);
     const third = await ask(token, 'Qual o prazo de entrega?', { conversationId });
     expect(third.at(-1)?.event).toBe('done');
     await startAgent('orders');

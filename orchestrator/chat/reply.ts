@@ -54,6 +54,8 @@ export interface ChatServiceOptions {
   fallbackTags?: string[];
   /** How long the answer waits for the shopper's tone (sentiment) before it starts without it. */
   toneBudgetMs?: number;
+  /** How long side tasks (sentiment) may run on after the answer has ended before they are canceled. */
+  sideGraceMs?: number;
   now?: () => number;
 }
 
@@ -77,6 +79,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   } = options;
   const scopePolicy = options.scopePolicy ?? DEFAULT_SCOPE_POLICY;
   const toneBudgetMs = options.toneBudgetMs ?? 150;
+  const sideGraceMs = options.sideGraceMs ?? 250;
 
   return {
     async accept(request) {
@@ -116,7 +119,12 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const { shopper, locale, correlationId } = request;
     yield { event: 'conversation', data: { conversationId, messageId: ctx.shopperMessage.id } };
 
-    const plan = planReply(directory.available(), request.text, { fallbackTags });
+    // Routing sees every agent whose card it knows, up or not: a message meant for an agent that is down is told
+    // so, rather than quietly answered by another agent that cannot help with it.
+    const known = directory
+      .list()
+      .filter((e): e is SkillTarget['agent'] => e.state !== 'invalid' && !!e.card && !!e.rpcUrl);
+    const plan = planReply(known, request.text, { fallbackTags });
     if (!plan.answer) {
       const text = politeText('unavailable', locale);
       await chatLog.closeExchange({ replyId: reply.id, text, errorCode: 'agents_unavailable', agents: [] });
@@ -156,10 +164,34 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return;
     }
 
+    if (answer.agent.state !== 'up') {
+      const text = politeText('unavailable', locale);
+      logger.warn(
+        { correlationId, agent: answer.agent.baseUrl, skill: answer.skill.id, state: answer.agent.state },
+        'the agent for this message is down',
+      );
+      await chatLog.closeExchange({
+        replyId: reply.id,
+        text,
+        errorCode: 'agent_unavailable',
+        agents: [answer.agent.card.name],
+        firstTokenAt: new Date(now()),
+      });
+      yield { event: 'delta', data: { agent: 'orchestrator', text } };
+      yield { event: 'error', data: { code: 'agent_unavailable', message: text } };
+      return;
+    }
+
     // Skills that run on every message (sentiment) start at once; their tone may reach the answer within a budget.
+    // They may outlive the answer only by `sideGraceMs`: a slow side task never holds back the reply's end.
     const sides = plan.always.filter(
-      (t) => grantScopes(scopePolicy, shopper.role, requiredScopes(t)).granted,
+      (t) => t.agent.state === 'up' && grantScopes(scopePolicy, shopper.role, requiredScopes(t)).granted,
     );
+    const sideAbort = new AbortController();
+    const sideSignal = request.signal
+      ? AbortSignal.any([request.signal, sideAbort.signal])
+      : sideAbort.signal;
+    let sideTimer: NodeJS.Timeout | undefined;
     let resolveTone: (tone: string | undefined) => void = () => undefined;
     const tone = new Promise<string | undefined>((resolve) => {
       resolveTone = resolve;
@@ -178,7 +210,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     };
     const sideStreams = sides.map((target) =>
       track('side', target, () =>
-        dispatcher.stream({ ...base, target, text: request.text, scopes: requiredScopes(target) }),
+        dispatcher.stream({
+          ...base,
+          target,
+          text: request.text,
+          scopes: requiredScopes(target),
+          signal: sideSignal,
+        }),
       ),
     );
     const answerStream = track('answer', answer, async function* () {
@@ -234,7 +272,11 @@ export function createChatService(options: ChatServiceOptions): ChatService {
               yield { event: 'annotation', data: { agent, ...annotation } };
             }
           }
-        } else if (item.end !== 'ok') {
+        } else if (item.source === 'answer' && sides.length) {
+          sideTimer = setTimeout(() => sideAbort.abort(), sideGraceMs);
+        }
+        if (!('end' in item)) continue;
+        if (item.end !== 'ok') {
           if (item.source === 'side') resolveTone(undefined);
           else {
             failure = item.end;
@@ -277,6 +319,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       yield { event: 'delta', data: { agent: 'orchestrator', text: apology } };
       yield { event: 'error', data: { code: `agent_${failure.outcome}`, message: apology.trim() } };
     } finally {
+      clearTimeout(sideTimer);
       if (!closed) {
         await chatLog
           .closeExchange({

@@ -11,6 +11,7 @@ import { createAccessTokens } from '../auth/access-tokens.js';
 import { handleError } from '../errors.js';
 import { createServiceTokenMinter } from '../mesh/service-tokens.js';
 import { createSigningKeys } from '../mesh/signing-keys.js';
+import { TEST_SCOPE_POLICY } from '../testing/app.js';
 import { inspectorRoutes } from './routes.js';
 
 // The inspector in-process: its HTTP API, a real agent app (the echo test agent) and a card host, reached through
@@ -93,6 +94,7 @@ beforeAll(async () => {
       fetch: worldFetch,
       minter,
       allowedHosts: ['agent.test', 'cards.test'],
+      scopePolicy: TEST_SCOPE_POLICY,
       logger,
       audit: {
         record: async (entry) => {

@@ -1,6 +1,7 @@
 import type { AgentCard, AgentSkill } from '@a2a-js/sdk';
 import { parseAgentCard } from '../../agents/runtime/card.js';
 import type { Logger } from '../../agents/runtime/logger.js';
+import { type ScopePolicy, skillScopes, ungrantedScopes } from './scope-policy.js';
 
 /** What the orchestrator knows of one configured agent. */
 export interface AgentEntry {
@@ -38,6 +39,8 @@ export function createAgentDirectory(options: {
   baseUrls: string[];
   fetch: typeof fetch;
   logger: Logger;
+  /** When given, a card whose skills need scopes that no role may hold is reported: no message can reach them. */
+  scopePolicy?: ScopePolicy;
   timeoutMs?: number;
   now?: () => Date;
 }): AgentDirectory {
@@ -74,6 +77,17 @@ export function createAgentDirectory(options: {
         entry.state = 'invalid';
         entry.lastError = `the card's JSONRPC interface ${rpc.url} is not served by ${entry.baseUrl}`;
         return;
+      }
+      if (options.scopePolicy && previous !== 'up') {
+        for (const skill of card.skills) {
+          const ungranted = ungrantedScopes(options.scopePolicy, skillScopes(card, skill));
+          if (ungranted.length) {
+            logger.warn(
+              { agent: entry.baseUrl, skill: skill.id, scopes: ungranted },
+              'no role may hold these scopes (SCOPE_POLICY), so no message will reach this skill',
+            );
+          }
+        }
       }
       entry.card = card;
       entry.rpcUrl = rpc.url;

@@ -13,6 +13,7 @@ import {
 } from 'cockatiel';
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { SkillTarget } from './agent-directory.js';
+import { skillScopes } from './scope-policy.js';
 import type { ServiceTokenMinter } from './service-tokens.js';
 
 /** One update from an agent's task, reduced to what a chat reply needs. */
@@ -65,7 +66,9 @@ const TERMINAL_FAILURES = new Map<TaskState, AgentFailure>([
 
 /**
  * Creates a dispatcher that talks to agents with the SDK's client over `fetch` (an mTLS keep-alive pool), with a
- * fresh service token per task, a deadline for the first event and one for the whole task.
+ * service token from `minter` for each task (a caching minter reuses one per shopper, agent, skill and scopes while
+ * it is fresh; the task's own correlation id always travels in `X-Request-Id`), a deadline for the first event and
+ * one for the whole task.
  */
 export function createDispatcher(options: {
   fetch: typeof fetch;
@@ -209,11 +212,7 @@ export function createDispatcher(options: {
 
 /** The bearer scopes a skill's (or else its card's) security requirements name. */
 export function requiredScopes(target: SkillTarget): string[] {
-  const { card } = target.agent;
-  const requirements = target.skill.securityRequirements.length
-    ? target.skill.securityRequirements
-    : card.securityRequirements;
-  return requirements.flatMap((r) => Object.values(r.schemes).flatMap((l) => l.list));
+  return skillScopes(target.agent.card, target.skill);
 }
 
 type Reduced = TaskUpdate | { kind: 'failure'; outcome: AgentFailure };

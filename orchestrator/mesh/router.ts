@@ -1,37 +1,115 @@
 import type { SkillTarget } from './agent-directory.js';
 
+// Words that say nothing about what a shopper wants (pt-BR and English, accents folded).
+const STOP_WORDS = new Set(
+  `a o as os um uma uns umas de do da dos das no na nos nas em por para pra pro com sem sob que se e ou mas
+  ja nao sim eu tu ele ela nos vos eles elas me te lhe meu minha meus minhas teu tua seu sua seus suas nosso nossa
+  este esta esse essa isto isso aquilo aqui ali la voce voces qual quais quando quanto quanta quantos como onde
+  porque por que tem ter tenho temos estou esta estao estava foi ser sou sao era vai vou fazer faco faz pode posso
+  podem consigo quero queria gostaria preciso saber algum alguma alguns algumas todo toda todos todas mais menos
+  muito muita ainda agora hoje favor obrigado obrigada ola oi bom boa dia tarde noite tudo bem
+  the an and or but not yes you your yours my mine our we they them his her its this that these those what which
+  who whom when where why how can could would should will shall may might must have has had do does did am is are
+  was were be been being for from with without about into onto of off out over under there here please thanks
+  thank hello any some all get got want need know tell me much many more less just also today now`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
 const fold = (s: string) =>
   s
     .normalize('NFD')
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase();
 
-function words(s: string): Set<string> {
-  return new Set(fold(s).match(/\p{L}{3,}/gu) ?? []);
+/** A light stem for pt-BR and English plurals, so "pedidos" meets "pedido" and "cupons" meets "cupom". */
+function stem(word: string): string {
+  if (word.length <= 3) return word;
+  if (word.endsWith('oes') || word.endsWith('aes')) return `${word.slice(0, -3)}ao`;
+  if (word.endsWith('ns')) return `${word.slice(0, -2)}m`;
+  if (word.endsWith('eis')) return `${word.slice(0, -3)}el`;
+  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us')) return word.slice(0, -1);
+  return word;
+}
+
+/** The words of a text that can say what it is about: folded, stemmed, without stop words. */
+export function terms(text: string): string[] {
+  const out: string[] = [];
+  for (const word of fold(text).match(/\p{L}{3,}/gu) ?? []) {
+    if (!STOP_WORDS.has(word)) out.push(stem(word));
+  }
+  return out;
+}
+
+// How much a card's mention of a word counts: tags are the skill's own keywords; examples are what shoppers say;
+// the name and description are prose and count least.
+const TAG_WEIGHT = 2;
+const EXAMPLE_WEIGHT = 1.5;
+const PROSE_WEIGHT = 0.5;
+
+function vocabulary(skill: SkillTarget['skill']): Map<string, number> {
+  const weights = new Map<string, number>();
+  const add = (text: string, weight: number) => {
+    for (const term of terms(text)) weights.set(term, Math.max(weights.get(term) ?? 0, weight));
+  };
+  add(`${skill.name} ${skill.description}`, PROSE_WEIGHT);
+  for (const example of skill.examples) add(example, EXAMPLE_WEIGHT);
+  for (const tag of skill.tags) add(tag, TAG_WEIGHT);
+  return weights;
+}
+
+/** A skill and how well the message matches its card. */
+export interface ScoredSkill {
+  target: SkillTarget;
+  score: number;
+  fallback: boolean;
 }
 
 /**
- * Picks the skill whose card text (tags, examples, name, description) shares the most words with the message,
- * among the agents that are up; when nothing matches, a skill tagged with one of `fallbackTags`. Routing reads
- * only cards, so an agent joins by publishing one.
+ * Scores every skill by the words the message shares with its card, each word weighted by where the card says it
+ * (tag, example, prose) and by how few skills say it (a word every skill knows decides nothing). Best first; a
+ * skill tagged with one of `fallbackTags` wins ties, and answers when nothing else matches.
+ */
+export function scoreSkills(
+  agents: SkillTarget['agent'][],
+  text: string,
+  options: { fallbackTags: string[] },
+): ScoredSkill[] {
+  const skills = agents.flatMap((agent) =>
+    agent.card.skills.map((skill) => ({
+      target: { agent, skill },
+      words: vocabulary(skill),
+      fallback: skill.tags.some((t) => options.fallbackTags.includes(t)),
+    })),
+  );
+  const message = new Set(terms(text));
+  const knownBy = new Map<string, number>();
+  for (const term of message) {
+    knownBy.set(term, skills.filter((s) => s.words.has(term)).length);
+  }
+  const scored = skills.map(({ target, words, fallback }) => {
+    let score = 0;
+    for (const term of message) {
+      const weight = words.get(term);
+      if (weight) score += weight * Math.log(1 + skills.length / (knownBy.get(term) ?? 1));
+    }
+    return { target, score, fallback };
+  });
+  return scored.sort((a, b) => b.score - a.score || Number(b.fallback) - Number(a.fallback));
+}
+
+/**
+ * Picks the skill that answers a message, among the agents given: the best-scoring one, or the fallback skill
+ * when nothing scores. Routing reads only cards, so an agent joins by publishing one.
  */
 export function chooseSkill(
   agents: SkillTarget['agent'][],
   text: string,
   options: { fallbackTags: string[] },
 ): SkillTarget | undefined {
-  const message = words(text);
-  let best: { target: SkillTarget; score: number } | undefined;
-  let fallback: SkillTarget | undefined;
-  for (const agent of agents) {
-    for (const skill of agent.card.skills) {
-      const target = { agent, skill };
-      if (!fallback && skill.tags.some((t) => options.fallbackTags.includes(t))) fallback = target;
-      const vocabulary = words([...skill.tags, ...skill.examples, skill.name, skill.description].join(' '));
-      let score = 0;
-      for (const w of message) if (vocabulary.has(w)) score += 1;
-      if (score > 0 && (!best || score > best.score)) best = { target, score };
-    }
-  }
-  return best?.target ?? fallback;
+  const scored = scoreSkills(agents, text, options);
+  const best = scored[0];
+  if (best && best.score > 0) return best.target;
+  return scored.find((s) => s.fallback)?.target;
 }

@@ -11,6 +11,7 @@ import { createChatService } from '../chat/reply.js';
 import { createLimiterFactory, type LimiterBackend } from '../edge/limiter-store.js';
 import { createStaticAgentDirectory } from '../mesh/agent-directory.js';
 import { createDispatcher } from '../mesh/dispatch.js';
+import { DEFAULT_SCOPE_POLICY, type ScopePolicy } from '../mesh/scope-policy.js';
 import { createServiceTokenMinter } from '../mesh/service-tokens.js';
 import { createSigningKeys, type SigningKeys } from '../mesh/signing-keys.js';
 import { createMetricsQueries, createMetricsRegistry } from '../metrics/index.js';
@@ -20,6 +21,11 @@ import { createChatLog, createPgliteClient, migrate, type SqlClient } from '../s
 export const TEST_PASSWORD = 'correct horse battery';
 /** The orchestrator origin in in-process tests. */
 export const TEST_ORIGIN = 'https://shop.test';
+/** The default scope policy, plus the test agent's scope for every role (a shop grants a new agent's scopes so). */
+export const TEST_SCOPE_POLICY: ScopePolicy = {
+  ...DEFAULT_SCOPE_POLICY,
+  'test:echo': ['guest', 'customer', 'premium', 'operator', 'admin'],
+};
 
 /** Builds the whole orchestrator app in-process (PGlite in memory, no network) with overridable parts. */
 export async function makeApp(
@@ -55,7 +61,15 @@ export async function makeApp(
     taskTimeoutMs: 2000,
   });
   const metrics = createMetricsRegistry({ defaultMetrics: false });
-  const chat = createChatService({ chatLog, directory, dispatcher, logger, audit, metrics });
+  const chat = createChatService({
+    chatLog,
+    directory,
+    dispatcher,
+    logger,
+    audit,
+    metrics,
+    scopePolicy: TEST_SCOPE_POLICY,
+  });
   const app = await createApp({
     keys,
     accessTokens,
@@ -78,6 +92,7 @@ export async function makeApp(
       fetch: (() => Promise.reject(new Error('no network in in-process tests'))) as never,
       minter: createServiceTokenMinter({ keys, issuer, ttlSec: 60 }),
       allowedHosts: [],
+      scopePolicy: TEST_SCOPE_POLICY,
     },
   });
   /** Calls the app as a client at `ip`. */

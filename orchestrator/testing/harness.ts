@@ -7,6 +7,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { TestPki } from '../../agents/runtime/testing/fixtures.js';
 import { loadConfig } from '../config.js';
 import { type Orchestrator, startOrchestrator } from '../server.js';
+import { TEST_SCOPE_POLICY } from './app.js';
 
 /** A free TCP port on 127.0.0.1 (released before returning, so a server can take it). */
 export function freePort(): Promise<number> {
@@ -36,6 +37,7 @@ export async function startTestOrchestrator(options: {
     AGENT_URLS: options.agentUrls.join(','),
     LOG_LEVEL: 'silent',
     DISCOVERY_INTERVAL_MS: '500',
+    SCOPE_POLICY: JSON.stringify(TEST_SCOPE_POLICY),
     ...options.env,
   });
   return { ...(await startOrchestrator(config)), dataDir };

@@ -89,7 +89,9 @@ function text(value: string) {
  * Streams each word of the message as an artifact chunk, `delayMs` apart; the word `hang` makes it wait until
  * canceled, and `crash` makes the process exit mid-stream (for a child-process agent).
  */
-export function echoExecutor(options: { delayMs?: number; onCrash?: () => void } = {}): AgentExecutor {
+export function echoExecutor(
+  options: { delayMs?: number; onCrash?: () => void; hang?: boolean } = {},
+): AgentExecutor {
   const running = new Map<string, AbortController>();
   return {
     async execute(ctx, bus: ExecutionEventBus) {
@@ -115,7 +117,7 @@ export function echoExecutor(options: { delayMs?: number; onCrash?: () => void }
       );
       for (const [i, word] of words.entries()) {
         if (abort.signal.aborted) return;
-        if (word === 'hang') {
+        if (word === 'hang' || options.hang) {
           await new Promise((resolve) => abort.signal.addEventListener('abort', resolve, { once: true }));
           return;
         }

@@ -14,9 +14,15 @@ const tls = await loadTlsMaterial(config.CERTS_DIR, 'testagent');
 const interfaceUrl = `${config.publicUrl}/a2a`;
 const { fetch } = createMtlsFetch({ tls });
 const keys = createRemoteJWKSet(new URL(config.ORCHESTRATOR_JWKS_URL), { [customFetch]: fetch as never });
+const card = testCard(interfaceUrl);
+// ECHO_TAGS replaces the skill's tags (e.g. `always`, to run beside every answer); ECHO_HANG=1 never answers.
+if (process.env.ECHO_TAGS) card.skills[0].tags = process.env.ECHO_TAGS.split(',');
 const app = createAgentApp({
-  card: testCard(interfaceUrl),
-  executor: echoExecutor({ delayMs: Number(process.env.ECHO_DELAY_MS ?? 0) }),
+  card,
+  executor: echoExecutor({
+    delayMs: Number(process.env.ECHO_DELAY_MS ?? 0),
+    hang: process.env.ECHO_HANG === '1',
+  }),
   verifier: createTokenVerifier({ keys, issuer: config.TOKEN_ISSUER, audience: interfaceUrl }),
   logger: createLogger({ name: 'testagent', level: config.LOG_LEVEL }),
 });

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAgentCard } from '../../agents/runtime/card.js';
+import { testCard } from '../../agents/runtime/testing/fixtures.js';
+import type { SkillTarget } from './agent-directory.js';
+import { planReply } from './planner.js';
+import { chooseSkill, terms } from './router.js';
+
+// The real cards the mesh ships, as the directory would hold them.
+function agent(name: string): SkillTarget['agent'] {
+  const card = parseAgentCard(
+    JSON.parse(readFileSync(join(import.meta.dirname, `../../agent-cards/${name}.json`), 'utf8')),
+  );
+  return { baseUrl: `https://${name}.test`, state: 'up', card, rpcUrl: `https://${name}.test/a2a` };
+}
+const mesh = ['assistant', 'sentiment', 'orders', 'promotions'].map(agent);
+const options = { fallbackTags: ['faq'] };
+const skillFor = (text: string, agents = mesh) => planReply(agents, text, options).answer?.skill.id;
+
+describe('routing by the words of the cards', () => {
+  it.each([
+    ['Qual o prazo de entrega?', 'faq-answer'],
+    ['Quanto custa o frete?', 'faq-answer'],
+    ['Esqueci minha senha', 'faq-answer'],
+    ['posso pagar com pix?', 'faq-answer'],
+    ['O produto está sem estoque, quando volta?', 'faq-answer'],
+    ['Como cancelar meu pedido?', 'faq-answer'],
+    ['Quero devolver um produto que veio com defeito', 'faq-answer'],
+    ['Vocês aceitam boleto?', 'faq-answer'],
+    ['How much is shipping to Recife?', 'faq-answer'],
+    ['Onde está meu pedido?', 'order-status'],
+    ['onde está meu pedido 1042?', 'order-status'],
+    ['Meus pedidos', 'order-status'],
+    ['Quando chega minha compra?', 'order-status'],
+    ['Qual o código de rastreio?', 'order-status'],
+    ['Where is my order?', 'order-status'],
+    ['Tem algum cupom de desconto para mim?', 'premium-offers'],
+    ['Quais as promoções de hoje?', 'premium-offers'],
+    ['Any coupons for me?', 'premium-offers'],
+  ])('%s → %s', (text, skill) => {
+    expect(skillFor(text)).toBe(skill);
+  });
+
+  it('falls back to the FAQ skill when nothing matches, and never to a skill that runs on every message', () => {
+    expect(skillFor('bom dia')).toBe('faq-answer');
+    expect(skillFor('xyzzy plugh')).toBe('faq-answer');
+    expect(planReply(mesh, 'bom dia', options).always.map((t) => t.skill.id)).toEqual(['classify-sentiment']);
+  });
+
+  it('gives ties to the fallback skill, whatever the order of the agents', () => {
+    const reversed = [...mesh].reverse();
+    for (const text of ['posso pagar com pix?', 'frete grátis?']) {
+      expect(skillFor(text, reversed)).toBe(skillFor(text, mesh));
+    }
+  });
+
+  it('routes to a new agent by the words of its card, with nothing about it in the code', () => {
+    const newcomer = {
+      baseUrl: 'https://newcomer.test',
+      state: 'up' as const,
+      card: testCard('https://newcomer.test/a2a'),
+      rpcUrl: 'https://newcomer.test/a2a',
+    };
+    expect(skillFor('repeat after me: olá', [...mesh, newcomer])).toBe('echo');
+    expect(skillFor('Qual o prazo de entrega?', [...mesh, newcomer])).toBe('faq-answer');
+  });
+
+  it('returns nothing when no agent is known', () => {
+    expect(chooseSkill([], 'Onde está meu pedido?', options)).toBeUndefined();
+  });
+});
+
+describe('terms', () => {
+  it('folds accents, drops stop words and meets plurals with their singulars', () => {
+    expect(terms('Onde estão os meus pedidos?')).toEqual(['pedido']);
+    expect(terms('cupons e promoções')).toEqual(['cupom', 'promocao']);
+    expect(terms('Where are my orders')).toEqual(['order']);
+  });
+});
