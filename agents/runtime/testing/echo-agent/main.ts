@@ -16,7 +16,8 @@ const { fetch } = createMtlsFetch({ tls });
 const keys = createRemoteJWKSet(new URL(config.ORCHESTRATOR_JWKS_URL), { [customFetch]: fetch as never });
 const card = testCard(interfaceUrl);
 // ECHO_TAGS replaces the skill's tags (e.g. `always`, to run beside every answer); ECHO_HANG=1 never answers.
-for (const skill of process.env.ECHO_TAGS ? card.skills : []) skill.tags = process.env.ECHO_TAGS?.split(',') ?? [];
+for (const skill of process.env.ECHO_TAGS ? card.skills : [])
+  skill.tags = process.env.ECHO_TAGS?.split(',') ?? [];
 const app = createAgentApp({
   card,
   executor: echoExecutor({
