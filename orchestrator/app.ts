@@ -6,7 +6,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Logger } from '../agents/runtime/logger.js';
 import { a2aRoutes } from './a2a/index.js';
-import type { AccessTokens } from './auth/access-tokens.js';
+import { type AccessTokens, RefusedTokenError } from './auth/access-tokens.js';
 import type { AccountStore } from './auth/accounts.js';
 import type { AuditLog } from './auth/audit-log.js';
 import type { LoginGuard } from './auth/login-guard.js';
@@ -16,7 +16,7 @@ import { chatRoutes } from './chat/routes.js';
 import { chatRateLimit } from './edge/chat-rate-limit.js';
 import { clientIp } from './edge/client-ip.js';
 import type { LimiterFactory } from './edge/limiter-store.js';
-import { handleError, httpError } from './errors.js';
+import { handleError, httpError, RoleRefusedError } from './errors.js';
 import { inspectorRoutes } from './inspector/index.js';
 import type { AgentDirectory } from './mesh/agent-directory.js';
 import type { ScopePolicy } from './mesh/scope-policy.js';
@@ -62,7 +62,34 @@ export async function createApp(deps: AppDeps) {
   const { keys, accessTokens, chat, chatLog, directory, logger, webDir, audit } = deps;
   const app = new Hono<{ Variables: { requestId: string } }>();
   const allowed = new Set(deps.allowedOrigins.map((o) => new URL(o).origin));
+  // Events that need no credentials to cause are audited under a cap, so a scripted flood cannot fill the
+  // append-only log: 30 a minute per address for refused tokens and foreign origins, one a minute per client for
+  // spent rate limits.
   const originRefusals = await deps.limiters({ keyPrefix: 'audit-origin', points: 30, durationSec: 60 });
+  const tokenRefusals = await deps.limiters({ keyPrefix: 'audit-token', points: 30, durationSec: 60 });
+  const limitedClients = await deps.limiters({ keyPrefix: 'audit-limited', points: 1, durationSec: 60 });
+  const roleRefusals = await deps.limiters({ keyPrefix: 'audit-role', points: 30, durationSec: 60 });
+
+  /** Records a security event unless `cap` is spent for `key`; a failing audit log is logged, never thrown. */
+  async function auditCapped(
+    cap: Awaited<ReturnType<AppDeps['limiters']>>,
+    key: string,
+    entry: Parameters<AuditLog['record']>[0],
+  ): Promise<void> {
+    const allowed = await cap.consume(key).then(
+      () => true,
+      () => false,
+    );
+    if (!allowed) return;
+    await audit
+      .record(entry)
+      .catch((error: unknown) =>
+        logger.error(
+          { err: error, event: entry.event, requestId: entry.requestId },
+          'could not write the audit log',
+        ),
+      );
+  }
 
   app.use(
     requestId({
@@ -87,24 +114,41 @@ export async function createApp(deps: AppDeps) {
       'request',
     );
   });
+  // A refused access token (bad signature, expired, forged claims) and a role refused by a staff-only route are
+  // security events, wherever they happen.
+  app.use(async function auditRefusedTokens(c, next) {
+    await next();
+    if (c.error instanceof RoleRefusedError) {
+      const { subject, role } = c.error.shopper;
+      await auditCapped(roleRefusals, subject, {
+        event: 'role_refused',
+        subject,
+        ip: clientIp(c),
+        requestId: c.get('requestId'),
+        details: { role, route: c.req.path },
+      });
+    }
+    if (c.error instanceof RefusedTokenError) {
+      const ip = clientIp(c);
+      await auditCapped(tokenRefusals, ip, {
+        event: 'token_refused',
+        ip,
+        requestId: c.get('requestId'),
+        details: { reason: c.error.reason, path: c.req.path },
+      });
+    }
+  });
   // A browser request from a foreign origin is refused outright, before CORS or any handler runs.
   app.use('/api/*', async function originGuard(c, next) {
     const origin = c.req.header('origin');
     if (origin && !allowed.has(origin)) {
-      // Audited at most 30 times a minute per address, so a scripted flood cannot fill the append-only log.
       const ip = clientIp(c);
-      const audited = await originRefusals.consume(ip).then(
-        () => true,
-        () => false,
-      );
-      if (audited) {
-        await audit.record({
-          event: 'origin_refused',
-          ip,
-          requestId: c.get('requestId'),
-          details: { origin, reason: 'foreign_origin' },
-        });
-      }
+      await auditCapped(originRefusals, ip, {
+        event: 'origin_refused',
+        ip,
+        requestId: c.get('requestId'),
+        details: { origin, reason: 'foreign_origin' },
+      });
       throw httpError(403, 'origin_not_allowed', 'this origin may not call the Atende API');
     }
     await next();
@@ -173,7 +217,7 @@ export async function createApp(deps: AppDeps) {
   app.get('/api/agents', async (c) => {
     const caller = await accessTokens.verify(c.req.header('authorization'));
     if (caller.role !== 'operator' && caller.role !== 'admin') {
-      throw httpError(403, 'forbidden', 'only operators and admins may list the agents');
+      throw new RoleRefusedError(caller, 'only operators and admins may list the agents');
     }
     return c.json({
       agents: directory.list().map((a) => ({
@@ -190,8 +234,8 @@ export async function createApp(deps: AppDeps) {
   const rateLimit = await chatRateLimit({
     limiters: deps.limiters,
     perClient: deps.chatMessagesPerMinute,
-    onLimited: (c, key) => {
-      void audit.record({
+    onLimited: async (c, key) => {
+      await auditCapped(limitedClients, key, {
         event: 'rate_limited',
         subject: key,
         ip: clientIp(c),
@@ -225,7 +269,6 @@ export async function createApp(deps: AppDeps) {
       accessTokens,
       registry: deps.metrics,
       metricsToken: deps.metricsToken,
-      audit,
     }),
   );
   app.notFound((c) =>

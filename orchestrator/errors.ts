@@ -20,6 +20,17 @@ export function httpError(
   return Object.assign(new HTTPException(status, { message, cause: code }), { retryAfterSec });
 }
 
+/** A 403 for a role that may not use a route; the app audits it as `role_refused`. */
+export class RoleRefusedError extends HTTPException {
+  constructor(
+    readonly shopper: { subject: string; role: string },
+    message: string,
+  ) {
+    super(403, { message, cause: 'forbidden' });
+    this.name = 'RoleRefusedError';
+  }
+}
+
 /** Maps zod errors to 400, known errors to their status, and anything else to a plain 500 that leaks nothing. */
 export function handleError(logger: Logger) {
   return function onError(error: Error, c: Context): Response {

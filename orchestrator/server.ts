@@ -57,11 +57,6 @@ export async function startOrchestrator(
     }
     const limiters = createLimiterFactory(await limiterBackend(config, cleanups));
     const guard = await createLoginGuard({ limiters });
-    const refusals = await createLimiterFactory({ kind: 'memory' })({
-      keyPrefix: 'audit-refused',
-      points: 60,
-      durationSec: 60,
-    });
     const mesh = createMtlsFetch({ tls });
     cleanups.push(() => mesh.close());
     const directory = createAgentDirectory({
@@ -93,12 +88,6 @@ export async function startOrchestrator(
       issuer: config.TOKEN_ISSUER,
       guestTtlSec: config.GUEST_TOKEN_TTL_SEC,
       accessTtlSec: config.ACCESS_TOKEN_TTL_SEC,
-      // Refused tokens need no credentials to produce: audit at most 60 a minute so they cannot flood the log.
-      onRefused: (reason) =>
-        void refusals
-          .consume('all')
-          .then(() => audit.record({ event: 'token_refused', details: { reason } }))
-          .catch(() => undefined),
     });
     const metrics = createMetricsRegistry();
     const metricsQueries = createMetricsQueries({ sql: store.sql });

@@ -27,10 +27,8 @@ export function createAccessTokens(options: {
   issuer: string;
   guestTtlSec: number;
   accessTtlSec?: number;
-  /** Called with the reason when a presented token is refused (for the audit log). */
-  onRefused?: (reason: string) => void;
 }): AccessTokens {
-  const { keys, issuer, guestTtlSec, accessTtlSec = 15 * 60, onRefused } = options;
+  const { keys, issuer, guestTtlSec, accessTtlSec = 15 * 60 } = options;
   const jwks = createLocalJWKSet(keys.jwks);
   const sign = (claims: Record<string, unknown>, subject: string, ttl: number) =>
     new SignJWT(claims)
@@ -67,11 +65,20 @@ export function createAccessTokens(options: {
         if (payload.sub.startsWith('guest:') !== (role === 'guest')) throw new Error('role');
         return { subject: payload.sub, role: role as Shopper['role'] };
       } catch (error) {
-        onRefused?.((error as Error).name === 'JWTExpired' ? 'expired' : (error as Error).message);
-        throw unauthorized('the access token is invalid or expired');
+        throw new RefusedTokenError(
+          (error as Error).name === 'JWTExpired' ? 'expired' : (error as Error).message,
+        );
       }
     },
   };
+}
+
+/** A presented access token that was refused (bad signature, expired, forged claims): a security event. */
+export class RefusedTokenError extends HTTPException {
+  constructor(readonly reason: string) {
+    super(401, { message: 'the access token is invalid or expired', cause: 'unauthorized' });
+    this.name = 'RefusedTokenError';
+  }
 }
 
 function unauthorized(message: string): HTTPException {

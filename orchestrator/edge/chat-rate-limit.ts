@@ -24,7 +24,8 @@ export async function chatRateLimit(options: {
   perClient?: number;
   perGuestIp?: number;
   windowSec?: number;
-  onLimited?: (c: Context, key: string) => void;
+  /** Called when a client is refused (e.g. to audit it); awaited, and it must not throw. */
+  onLimited?: (c: Context, key: string) => void | Promise<void>;
 }): Promise<MiddlewareHandler<{ Variables: { shopper: Shopper; requestId: string } }>> {
   const perClient = options.perClient ?? CHAT_LIMITS.perClient;
   const perGuestIp = options.perGuestIp ?? CHAT_LIMITS.perGuestIp;
@@ -62,7 +63,7 @@ export async function chatRateLimit(options: {
     const limited =
       'limited' in result ? result.limited : ipResult && 'limited' in ipResult ? ipResult.limited : undefined;
     if (limited) {
-      options.onLimited?.(c, key);
+      await options.onLimited?.(c, key);
       setHeaders(c, perClient, windowSec, limited);
       const retry = Math.max(1, Math.ceil(limited.msBeforeNext / 1000));
       throw httpError(

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import type { AuditLog } from '../auth/audit-log.js';
-import { httpError } from '../errors.js';
+import { httpError, RoleRefusedError } from '../errors.js';
 import type { ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
 import { fetchText } from './guarded-fetch.js';
@@ -73,7 +73,7 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
     createMiddleware<InspectorEnv>(async function requireStaff(c, next) {
       const caller = await accessTokens.verify(c.req.header('authorization'));
       if (!STAFF.has(caller.role)) {
-        throw httpError(403, 'forbidden', 'the inspector is for operators and admins');
+        throw new RoleRefusedError(caller, 'the inspector is for operators and admins');
       }
       c.set('staff', caller);
       await next();

@@ -6,8 +6,7 @@ import { type Context, Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
-import type { AuditLog } from '../auth/audit-log.js';
-import { httpError } from '../errors.js';
+import { httpError, RoleRefusedError } from '../errors.js';
 import type { MetricsRegistry } from './prometheus.js';
 import type { MetricsQueries } from './summary.js';
 
@@ -18,8 +17,6 @@ export interface MetricsRoutesDeps {
   registry: MetricsRegistry;
   /** When set, `GET /metrics` also accepts `Authorization: Bearer <metricsToken>` (for a Prometheus scraper). */
   metricsToken?: string;
-  /** Records refused role-gated access. */
-  audit?: AuditLog;
   /** Folder of the dashboard page; defaults to `./dashboard` beside this file. */
   dashboardDir?: string;
   now?: () => Date;
@@ -75,7 +72,7 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * the page asks for an admin sign-in before it fetches any figure).
  */
 export function metricsRoutes(deps: MetricsRoutesDeps) {
-  const { queries, accessTokens, registry, audit, now = () => new Date() } = deps;
+  const { queries, accessTokens, registry, now = () => new Date() } = deps;
   const dashboardDir = deps.dashboardDir ?? join(import.meta.dirname, 'dashboard');
   const metricsToken = deps.metricsToken ? digest(deps.metricsToken) : undefined;
   const app = new Hono<MetricsEnv>();
@@ -83,15 +80,7 @@ export function metricsRoutes(deps: MetricsRoutesDeps) {
   async function requireAdmin(c: Context<MetricsEnv>): Promise<Shopper> {
     const shopper = await accessTokens.verify(c.req.header('authorization'));
     if (shopper.role !== 'admin') {
-      await audit
-        ?.record({
-          event: 'role_refused',
-          subject: shopper.subject,
-          requestId: c.get('requestId'),
-          details: { role: shopper.role, route: c.req.path },
-        })
-        .catch(() => undefined);
-      throw httpError(403, 'forbidden', 'only an admin may read the metrics');
+      throw new RoleRefusedError(shopper, 'only an admin may read the metrics');
     }
     return shopper;
   }
