@@ -127,6 +127,42 @@ describe('chat through the mesh', () => {
     expect(((await malformed.json()) as any).code).toBe('invalid_json');
   });
 
+  it('finishes and stores a reply whose shopper dropped the connection mid-answer', async () => {
+    agent?.kill('SIGKILL');
+    await startEchoAgent(100);
+    await waitForAgentState('up');
+    const token = await guest();
+    const words = 'repeat after me one two three four five six seven eight nine ten eleven twelve';
+    const abort = new AbortController();
+    const response = await web.fetch(`${orchestrator.url}/api/chat/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ text: words, locale: 'en' }),
+      signal: abort.signal,
+    });
+    let buffer = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      if (buffer.includes('event: delta')) break;
+    }
+    const conversationId = JSON.parse(
+      /event: conversation\ndata: (.*)/.exec(buffer)?.[1] ?? '{}',
+    ).conversationId;
+    abort.abort();
+    // The agent is still answering (a word every 100 ms); the reply is finished and stored all the same.
+    let messages: any[] = [];
+    for (let i = 0; i < 60; i++) {
+      const history = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/messages`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      messages = ((await history.json()) as any).messages;
+      if (messages[1]?.status !== 'streaming') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(messages[1]).toMatchObject({ author: 'agent', status: 'answered', text: words });
+  });
+
   it('an agent killed mid-stream yields a polite error event, and the shopper message stays stored', async () => {
     agent?.kill('SIGKILL');
     await startEchoAgent(150);

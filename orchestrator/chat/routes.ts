@@ -51,7 +51,6 @@ export function chatRoutes(deps: {
 
   app.post('/chat/messages', shopper, deps.rateLimit, async (c) => {
     const body = schema.parse(await readJson(c));
-    const abort = new AbortController();
     let events: AsyncGenerator<import('./reply.js').ChatEvent>;
     try {
       events = await chat.accept({
@@ -60,17 +59,17 @@ export function chatRoutes(deps: {
         locale: body.locale,
         conversationId: body.conversationId,
         correlationId: c.get('requestId'),
-        signal: abort.signal,
       });
     } catch (error) {
       if (error instanceof ConversationNotFoundError)
         throw httpError(404, 'conversation_not_found', error.message);
       throw error;
     }
+    // A dropped connection (a phone changing networks, a closed tab) does not cancel the reply: it runs to its end
+    // (the agents' deadlines bound it) and is stored, so the widget finds it in the history when it reconnects.
     return streamSSE(c, async (stream) => {
-      stream.onAbort(() => abort.abort());
       for await (const e of events) {
-        await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+        if (!stream.aborted) await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
       }
     });
   });

@@ -1,7 +1,8 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicFetch } from '../../orchestrator/testing/harness.js';
 import {
   ARTIFACTS,
   HAS_CHROMIUM,
@@ -132,6 +133,45 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget, hard cases', () => {
     await expect
       .poll(() => page.locator('atende-chat .notice').textContent())
       .toContain('Resposta recuperada');
+    await context.close();
+  }, 60_000);
+
+  it('recovers a reply the agent was still writing when the connection dropped', async () => {
+    const { context } = await newContext(browser);
+    const page = await context.newPage();
+    await openWidget(page);
+    // The page's request goes out from here; the connection to the orchestrator is cut after the first words, while
+    // the echo agent (a word every 20 ms) still has about five seconds of reply to write.
+    const upstream = publicFetch(await readFile(join(stack.certsDir, 'ca.pem'), 'utf8'));
+    await page.route('**/api/chat/messages', async (route) => {
+      const request = route.request();
+      const abort = new AbortController();
+      const response = await upstream.fetch(request.url(), {
+        method: 'POST',
+        headers: request.headers(),
+        body: request.postData() ?? '',
+        signal: abort.signal,
+      });
+      let body = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        body += decoder.decode(chunk, { stream: true });
+        if (body.includes('event: delta')) break;
+      }
+      abort.abort();
+      await route.fulfill({
+        status: response.status,
+        headers: { 'content-type': 'text/event-stream' },
+        body: body.slice(0, body.lastIndexOf('\n\n') + 2),
+      });
+    });
+    const words = `repeat after me ${Array.from({ length: 250 }, (_, i) => `w${i}`).join(' ')}`;
+    await ask(page, words);
+    await expect.poll(() => lastAnswer(page).textContent(), { timeout: 30_000 }).toBe(words);
+    await expect
+      .poll(() => page.locator('atende-chat .notice').textContent())
+      .toContain('Resposta recuperada');
+    await upstream.close();
     await context.close();
   }, 60_000);
 });

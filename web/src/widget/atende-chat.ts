@@ -300,8 +300,11 @@ export class AtendeChat extends LitElement {
     const t = this.#t;
     this.#notice = { kind: 'info', text: t.dropped };
     this.#update();
-    for (const wait of [500, 1000, 2000]) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+    // The orchestrator finishes a reply whose stream dropped and stores it; wait while it is still being answered
+    // (agents' deadlines end it within about half a minute), and give up sooner if the history cannot be reached.
+    let offline = 0;
+    for (let attempt = 0; attempt < 25 && offline < 3; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 2000)));
       try {
         const history = await this.#api.history();
         const last = history.at(-1);
@@ -312,8 +315,9 @@ export class AtendeChat extends LitElement {
           return;
         }
         if (last?.author === 'agent' && last.status === 'failed') break;
+        offline = 0;
       } catch {
-        // still offline: try again
+        offline += 1;
       }
     }
     reply.status = 'failed';
