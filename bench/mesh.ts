@@ -5,7 +5,8 @@ import { freePort, publicFetch } from '../orchestrator/testing/harness.js';
 import { type BenchProcess, startProcess } from './processes.js';
 
 export const AGENTS = ['assistant', 'sentiment', 'orders', 'promotions'] as const;
-export const DEMO_PASSWORD = 'bench-demo-password';
+// The default demo password, so the kept chat log opens on the dashboard with the README's demo accounts.
+export const DEMO_PASSWORD = 'atende-demo-2026';
 
 /** The whole mesh as separate processes: the orchestrator (PGlite under `dataDir`) and the four agents. */
 export interface Mesh {

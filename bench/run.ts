@@ -17,7 +17,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
 const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c').split(','));
-const RATES = quick ? [2, 8] : [2, 5, 10, 20, 30, 45, 60];
+const RATES = quick ? [2, 8] : [2, 5, 10, 20, 30, 45, 60, 75, 90];
 const STEP_SEC = quick ? 6 : 10;
 const P95_GOAL_MS = 500;
 const ABANDON_GOAL = 0.02;
@@ -90,7 +90,9 @@ if (only.has('a')) {
 }
 
 if (only.has('b') || only.has('c')) {
-  const dataDir = join(work, 'data');
+  // The simulation's chat log is kept (git-ignored) so the dashboard can show it afterwards.
+  const dataDir = join(import.meta.dirname, 'results', 'data');
+  await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   console.log('starting the mesh …');
   const mesh = await startMesh({ certsDir, dataDir });
@@ -271,6 +273,12 @@ if (profile) {
   results.profile = profiles;
 }
 
+if (only.has('c')) {
+  say(
+    "The simulation's chat log stays in `bench/results/data`: `DATA_DIR=bench/results/data npm start`, sign in as `admin@atende.dev` and open `/dashboard` to see these runs there.",
+  );
+  say();
+}
 say(`Total run time: ${f0((Date.now() - started) / 1000)} s.`);
 const dir = join(import.meta.dirname, 'results');
 await mkdir(dir, { recursive: true });
