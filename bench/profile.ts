@@ -4,7 +4,9 @@ import { join } from 'node:path';
 /** Where a function's self time is spent, by the file it comes from. */
 const AREAS: Array<[RegExp, string]> = [
   [/node_modules\/jose\//, 'token signing/verification (jose)'],
-  [/node_modules\/(@electric-sql\/pglite|pg|pg-protocol|pg-types)\//, 'database (PGlite/pg)'],
+  // PGlite is the only WebAssembly in the mesh: its compiled functions are the embedded database at work.
+  [/node_modules\/(@electric-sql\/pglite|pg|pg-protocol|pg-types)\/|^wasm:\/\//, 'database (PGlite/pg)'],
+  [/^node:internal\/modules\/|node:internal\/process\/|^node:module/, 'start-up (module loading)'],
   [/node_modules\/@a2a-js\/sdk\//, 'A2A SDK'],
   [/agents\/assistant\/|node_modules\/@orama\//, 'retrieval (assistant)'],
   [/agents\/sentiment\//, 'sentiment classifier'],

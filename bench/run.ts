@@ -245,7 +245,8 @@ if (profile) {
   const pids = new Map([mesh.orchestrator, ...mesh.agents].map((p) => [String(p.pid), p.name]));
   let step: StepResult;
   try {
-    step = await runStep({ mesh, rate: quick ? 5 : 10, durationSec: quick ? 6 : 12 });
+    // A busy, longer step, so each process's start-up (module loading, JIT) weighs little per message.
+    step = await runStep({ mesh, rate: quick ? 5 : 30, durationSec: quick ? 6 : 20 });
   } finally {
     await mesh.stop();
   }
@@ -258,7 +259,9 @@ if (profile) {
   );
   say();
   for (const p of profiles) {
-    const name = pids.get(/\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(p.file)?.[1] ?? '') ?? p.file;
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the process's own; others are tsx's loader.
+    const [, pid, thread] = /\.(\d+)\.(\d+)\.\d+\.cpuprofile$/.exec(p.file) ?? [];
+    const name = `${pids.get(pid ?? '') ?? p.file}${thread && thread !== '0' ? ' (loader thread)' : ''}`;
     say(`### ${name}: ${f2(p.totalMs / step.messages)} ms CPU per message (profiled)`);
     say();
     table(

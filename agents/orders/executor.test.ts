@@ -231,10 +231,11 @@ describe('orders executor', () => {
     const executor = createOrdersExecutor({ connector: slow, logger, now });
     const state = new Map<string, unknown>([['claims', claims(DEMO_CUSTOMER_ID, 'customer')]]);
     const taskId = randomUUID();
+    const contextId = randomUUID();
     const context = new RequestContext(
       { tenant: '', message: message('status'), configuration: undefined, metadata: undefined },
       taskId,
-      randomUUID(),
+      contextId,
       new ServerCallContext({ state }),
     );
     const bus = new DefaultExecutionEventBus();
@@ -248,5 +249,6 @@ describe('orders executor', () => {
     expect(events.map((e) => e.kind)).toEqual(['task', 'statusUpdate']);
     const last = events.at(-1);
     expect(last?.kind === 'statusUpdate' && last.data.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    expect(last?.kind === 'statusUpdate' && last.data.contextId).toBe(contextId);
   });
 });

@@ -41,7 +41,8 @@ function chunked(sentences: string[], separator = ' '): string[] {
  */
 export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecutor {
   const { connector, logger, now = () => new Date(), listLimit = 5 } = options;
-  const running = new Map<string, AbortController>();
+  // Tasks in progress: how to stop each one, and its context (a CANCELED status names it too).
+  const running = new Map<string, { abort: AbortController; contextId: string }>();
 
   async function answer(customerId: string, text: string, locale: Locale): Promise<Answer> {
     const t = TEXTS[locale];
@@ -79,7 +80,7 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
   return {
     async execute(context, bus) {
       const abort = new AbortController();
-      running.set(context.taskId, abort);
+      running.set(context.taskId, { abort, contextId: context.contextId });
       const reply = createTaskReply({ context, bus, now, signal: abort.signal });
       try {
         const caller = callerOf(context);
@@ -115,9 +116,10 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
       }
     },
     async cancelTask(taskId, bus) {
-      running.get(taskId)?.abort();
+      const task = running.get(taskId);
+      task?.abort.abort();
       running.delete(taskId);
-      publishCanceled({ taskId, bus, now });
+      publishCanceled({ taskId, contextId: task?.contextId ?? '', bus, now });
     },
   };
 }

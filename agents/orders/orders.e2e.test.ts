@@ -1,109 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { AgentCard, TaskState } from '@a2a-js/sdk';
-import { type Client, ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
-import { createLocalJWKSet } from 'jose';
+import { TaskState } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceTokenMinter, type ServiceTokenMinter } from '../../orchestrator/mesh/service-tokens.js';
-import { createSigningKeys } from '../../orchestrator/mesh/signing-keys.js';
-import {
-  createAgentApp,
-  createLogger,
-  createMtlsFetch,
-  createTokenVerifier,
-  loadAgentCard,
-  type MtlsFetch,
-  type RunningServer,
-  startAgentServer,
-} from '../runtime/index.js';
-import { createTestPki, userMessage } from '../runtime/testing/fixtures.js';
+import { createLogger } from '../runtime/index.js';
+import { serveAgent } from '../runtime/testing/served-agent.js';
 import { createDemoConnector, DEMO_CUSTOMER_ID, DEMO_PREMIUM_ID } from './demo-connector.js';
 import { createOrdersExecutor } from './executor.js';
 
 // The orders agent as it runs: its real card, on a real mTLS socket, called with the real SDK client and tokens
 // minted like the orchestrator mints them.
-const ISSUER = 'atende-orchestrator';
-const CARD_PATH = fileURLToPath(new URL('../../agent-cards/orders.json', import.meta.url));
-let server: RunningServer;
-let mesh: MtlsFetch;
-let client: Client;
-let minter: ServiceTokenMinter;
-let rpcUrl: string;
+let agent: Awaited<ReturnType<typeof serveAgent>>;
 
 beforeAll(async () => {
-  const pki = await createTestPki();
-  const keys = await createSigningKeys();
-  minter = createServiceTokenMinter({ keys, issuer: ISSUER, ttlSec: 60 });
   const logger = createLogger({ name: 'orders', level: 'silent' });
-  const tls = await pki.tls('testagent');
-  const executor = createOrdersExecutor({
-    connector: createDemoConnector({ now: () => new Date() }),
-    logger,
+  agent = await serveAgent({
+    cardName: 'orders',
+    executor: createOrdersExecutor({ connector: createDemoConnector({ now: () => new Date() }), logger }),
   });
-  const build = (card: AgentCard, audience: string) =>
-    createAgentApp({
-      card,
-      executor,
-      logger,
-      verifier: createTokenVerifier({ keys: createLocalJWKSet(keys.jwks), issuer: ISSUER, audience }),
-    });
-  // Port 0 first to learn a free port, then the card and the audience name it.
-  const probeCard = await loadAgentCard({ path: CARD_PATH, interfaceUrl: 'https://localhost:1/a2a' });
-  const probe = await startAgentServer({ app: build(probeCard, 'x'), tls, port: 0, host: '127.0.0.1' });
-  const port = probe.port;
-  await probe.close();
-  rpcUrl = `https://localhost:${port}/a2a`;
-  const card = await loadAgentCard({ path: CARD_PATH, interfaceUrl: rpcUrl });
-  server = await startAgentServer({ app: build(card, rpcUrl), tls, port, host: '127.0.0.1' });
-  mesh = createMtlsFetch({ tls: await pki.tls('orchestrator') });
-  const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: mesh.fetch })] });
-  const published = await mesh.fetch(`https://localhost:${port}/.well-known/agent-card.json`);
-  client = await factory.createFromAgentCard(AgentCard.fromJSON(await published.json()));
 });
 
 afterAll(async () => {
-  await mesh?.close();
-  await server?.close();
+  await agent?.close();
 });
 
-async function stream(text: string, subject: string, role: string) {
-  const token = await minter.mint({
-    audience: rpcUrl,
-    subject,
-    role,
-    skill: 'order-status',
-    scopes: ['orders:read'],
-    correlationId: randomUUID(),
-  });
-  const events = [];
-  for await (const e of client.sendMessageStream(
-    {
-      tenant: '',
-      message: userMessage(text, { metadata: { locale: 'pt-BR', skill: 'order-status' } }),
-      configuration: undefined,
-      metadata: { skill: 'order-status' },
-    },
-    { serviceParameters: { Authorization: `Bearer ${token}` } },
-  )) {
-    events.push(e);
-  }
-  const parts = events.flatMap((e) =>
-    e.payload?.$case === 'artifactUpdate' ? (e.payload.value.artifact?.parts ?? []) : [],
-  );
-  const last = events.at(-1)?.payload;
-  return {
-    raw: JSON.stringify(events),
-    text: parts.map((p) => (p.content?.$case === 'text' ? p.content.value : '')).join(''),
-    data: parts.flatMap((p) => (p.content?.$case === 'data' ? [p.content.value as any] : [])),
-    state: last?.$case === 'statusUpdate' ? last.value.status?.state : undefined,
-  };
-}
+const stream = (text: string, subject: string, role: string) =>
+  agent.ask(text, { subject, role, skill: 'order-status', scopes: ['orders:read'] });
 
 describe('orders agent end to end', () => {
   it('publishes its card with the order-status skill behind orders:read', async () => {
-    const response = await mesh.fetch(rpcUrl.replace('/a2a', '/.well-known/agent-card.json'));
+    const response = await agent.mesh.fetch(agent.rpcUrl.replace('/a2a', '/.well-known/agent-card.json'));
     const card = (await response.json()) as any;
-    expect(card.supportedInterfaces[0].url).toBe(rpcUrl);
+    expect(card.supportedInterfaces[0].url).toBe(agent.rpcUrl);
     expect(card.skills[0].id).toBe('order-status');
     expect(card.skills[0].securityRequirements[0].schemes.serviceToken.list).toEqual(['orders:read']);
   });

@@ -24,12 +24,13 @@ export interface PromotionsExecutorOptions {
  */
 export function createPromotionsExecutor(options: PromotionsExecutorOptions): AgentExecutor {
   const { catalogue, logger, now = () => new Date() } = options;
-  const running = new Map<string, AbortController>();
+  // Tasks in progress: how to stop each one, and its context (a CANCELED status names it too).
+  const running = new Map<string, { abort: AbortController; contextId: string }>();
 
   return {
     async execute(context, bus) {
       const abort = new AbortController();
-      running.set(context.taskId, abort);
+      running.set(context.taskId, { abort, contextId: context.contextId });
       const reply = createTaskReply({ context, bus, now, signal: abort.signal });
       try {
         const caller = callerOf(context);
@@ -72,9 +73,10 @@ export function createPromotionsExecutor(options: PromotionsExecutorOptions): Ag
       }
     },
     async cancelTask(taskId, bus) {
-      running.get(taskId)?.abort();
+      const task = running.get(taskId);
+      task?.abort.abort();
       running.delete(taskId);
-      publishCanceled({ taskId, bus, now });
+      publishCanceled({ taskId, contextId: task?.contextId ?? '', bus, now });
     },
   };
 }

@@ -117,12 +117,17 @@ export function createTaskReply(options: {
   };
 }
 
-/** Publishes the CANCELED status of `taskId`. */
-export function publishCanceled(options: { taskId: string; bus: ExecutionEventBus; now: () => Date }): void {
+/** Publishes the CANCELED status of `taskId` in its context. */
+export function publishCanceled(options: {
+  taskId: string;
+  contextId: string;
+  bus: ExecutionEventBus;
+  now: () => Date;
+}): void {
   options.bus.publish(
     AgentEvent.statusUpdate({
       taskId: options.taskId,
-      contextId: '',
+      contextId: options.contextId,
       status: {
         state: TaskState.TASK_STATE_CANCELED,
         message: undefined,

@@ -106,6 +106,10 @@ describe('createSentimentExecutor', () => {
     expect(canceled?.kind === 'statusUpdate' && canceled.data.status?.state).toBe(
       TaskState.TASK_STATE_CANCELED,
     );
+    const started = events[0];
+    expect(canceled?.kind === 'statusUpdate' && canceled.data.contextId).toBe(
+      started?.kind === 'task' ? started.data.contextId : 'no task',
+    );
     expect(events.map((e) => e.kind)).toEqual(['task']);
   });
 });

@@ -26,6 +26,8 @@ export function createSentimentExecutor(options: {
   logger?: Logger;
 }): AgentExecutor {
   const canceled = new Set<string>();
+  // The context of each task in progress, so a CANCELED status names it.
+  const contexts = new Map<string, string>();
   return {
     async execute(ctx, bus) {
       const message = ctx.userMessage;
@@ -35,6 +37,7 @@ export function createSentimentExecutor(options: {
         .slice(0, MAX_TEXT);
       const locale = localeHint(message.metadata) ?? localeHint(ctx.request.metadata);
       const base = { taskId: ctx.taskId, contextId: ctx.contextId, metadata: undefined };
+      contexts.set(ctx.taskId, ctx.contextId);
       bus.publish(
         AgentEvent.task({
           id: ctx.taskId,
@@ -45,7 +48,9 @@ export function createSentimentExecutor(options: {
           metadata: undefined,
         }),
       );
-      const result = await options.classifier.classify(text, locale ? { locale } : {});
+      const result = await options.classifier
+        .classify(text, locale ? { locale } : {})
+        .finally(() => contexts.delete(ctx.taskId));
       if (canceled.delete(ctx.taskId)) return;
       const annotation: SentimentAnnotation = { kind: 'sentiment', ...result };
       options.logger?.debug(
@@ -86,7 +91,7 @@ export function createSentimentExecutor(options: {
       bus.publish(
         AgentEvent.statusUpdate({
           taskId,
-          contextId: '',
+          contextId: contexts.get(taskId) ?? '',
           status: { state: TaskState.TASK_STATE_CANCELED, message: undefined, timestamp: now() },
           metadata: undefined,
         }),

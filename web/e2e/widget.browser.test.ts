@@ -191,6 +191,14 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
     const { context } = await newContext(browser, { locale: 'en-US' });
     const page = await context.newPage();
     await page.goto(`${stack.url}/`);
+    // An English browser on a page that names no language still gets the shop's pt-BR.
+    await page.evaluate(() => {
+      document.documentElement.removeAttribute('lang');
+      (document.querySelector('atende-chat') as any)?.requestUpdate();
+    });
+    await expect
+      .poll(() => page.locator('atende-chat button.launcher').getAttribute('aria-label'))
+      .toBe('Abrir o chat de atendimento');
     await page.evaluate(() => document.querySelector('atende-chat')?.setAttribute('lang', 'en'));
     await page.getByRole('button', { name: 'Open the customer service chat' }).click();
     await ask(page, 'Can I pay with Pix?');

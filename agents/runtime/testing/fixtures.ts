@@ -93,10 +93,12 @@ export function echoExecutor(
   options: { delayMs?: number; onCrash?: () => void; hang?: boolean } = {},
 ): AgentExecutor {
   const running = new Map<string, AbortController>();
+  const contexts = new Map<string, string>();
   return {
     async execute(ctx, bus: ExecutionEventBus) {
       const abort = new AbortController();
       running.set(ctx.taskId, abort);
+      contexts.set(ctx.taskId, ctx.contextId);
       const words = ctx.userMessage.parts.flatMap((p) =>
         p.content?.$case === 'text' ? p.content.value.split(' ') : [],
       );
@@ -157,7 +159,7 @@ export function echoExecutor(
       bus.publish(
         AgentEvent.statusUpdate({
           taskId,
-          contextId: '',
+          contextId: contexts.get(taskId) ?? '',
           status: {
             state: TaskState.TASK_STATE_CANCELED,
             message: undefined,

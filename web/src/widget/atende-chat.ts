@@ -99,8 +99,9 @@ export class AtendeChat extends LitElement {
     this.lang = '';
   }
 
+  /** pt-BR unless the element or the shop's page says English (`lang="en"`): the shop, not the browser, decides. */
   get #locale(): Locale {
-    return pickLocale(this.lang || document.documentElement.lang || navigator.language);
+    return pickLocale(this.lang || document.documentElement.lang);
   }
 
   get #t(): Strings {

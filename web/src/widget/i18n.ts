@@ -109,7 +109,7 @@ export function strings(locale: Locale) {
 /** Strings of one locale. */
 export type Strings = typeof pt;
 
-/** The locale for a `lang` attribute or browser language: English for `en*`, pt-BR otherwise. */
+/** The locale for a `lang` attribute: English for `en*`, pt-BR otherwise (and when there is none). */
 export function pickLocale(lang: string | null | undefined): Locale {
   return lang?.toLowerCase().startsWith('en') ? 'en' : 'pt-BR';
 }
