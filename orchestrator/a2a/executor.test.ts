@@ -42,6 +42,7 @@ function scriptedChat(script: (request: ReplyRequest) => AsyncGenerator<ChatEven
   const requests: ReplyRequest[] = [];
   const known = new Set<string>();
   const chat: ChatService = {
+    cancel: () => undefined,
     async accept(request) {
       requests.push(request);
       if (request.conversationId && !known.has(request.conversationId)) throw new ConversationNotFoundError();

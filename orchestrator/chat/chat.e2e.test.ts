@@ -163,6 +163,43 @@ describe('chat through the mesh', () => {
     expect(messages[1]).toMatchObject({ author: 'agent', status: 'answered', text: words });
   });
 
+  it('stops the reply in progress when the shopper closes the chat', async () => {
+    const token = await guest();
+    const abort = new AbortController();
+    const response = await web.fetch(`${orchestrator.url}/api/chat/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ text: 'hang repeat after me', locale: 'en' }),
+      signal: abort.signal,
+    });
+    let buffer = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      if (buffer.includes('event: conversation')) break;
+    }
+    const conversationId = JSON.parse(
+      /event: conversation\ndata: (.*)/.exec(buffer)?.[1] ?? '{}',
+    ).conversationId;
+    const closed = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/close`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(closed.status).toBe(200);
+    abort.abort();
+    // The agent would hang until the 30 s task deadline; the close stops it at once.
+    let messages: any[] = [];
+    for (let i = 0; i < 50; i++) {
+      const history = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/messages`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      messages = ((await history.json()) as any).messages;
+      if (messages[1]?.status !== 'streaming') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(messages[1]).toMatchObject({ author: 'agent', status: 'failed' });
+  });
+
   it('an agent killed mid-stream yields a polite error event, and the shopper message stays stored', async () => {
     agent?.kill('SIGKILL');
     await startEchoAgent(150);

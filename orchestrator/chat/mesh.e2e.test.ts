@@ -161,6 +161,29 @@ describe('the seed’s agents, routed by their cards', () => {
     expect(textOf(theirs)).toMatch(/não encontrei/i);
   });
 
+  it('answers a message that asks two things with two agents in parallel, merged into one reply', async () => {
+    const question = 'Onde está meu pedido? E tem algum cupom de desconto?';
+    const premium = await ask(await tokenFor('premium@atende.dev'), question);
+    expect(premium.at(-1)?.event).toBe('done');
+    expect(annotations(premium, 'offer').length).toBeGreaterThan(0);
+    expect(annotations(premium, 'order').length).toBeGreaterThan(0);
+    // Text deltas in order: all of the first agent's text, then the second's, never interleaved.
+    const agents = premium.filter((e) => e.event === 'delta').map((e) => e.data.agent);
+    const firstAgent = agents[0];
+    const switchAt = agents.findIndex((a) => a !== firstAgent);
+    expect(switchAt).toBeGreaterThan(0);
+    expect(agents.slice(switchAt).every((a) => a === agents[switchAt])).toBe(true);
+    expect(textOf(premium)).toMatch(/\n\n/);
+
+    // A customer may see orders but not premium offers: the order part is answered, the offers part refused.
+    const customer = await ask(await tokenFor('customer@atende.dev'), question);
+    expect(customer.at(-1)?.event).toBe('done');
+    expect(annotations(customer, 'order').length).toBeGreaterThan(0);
+    expect(annotations(customer, 'offer')).toHaveLength(0);
+    expect(annotations(customer, 'not_available')).toHaveLength(1);
+    expect(textOf(customer)).toMatch(/não está disponível para a sua conta/);
+  });
+
   it('routes to a new agent by the examples on its card, with no orchestrator change', async () => {
     const events = await ask(await tokenFor(), 'repeat after me: olá malha');
     const deltas = events.filter((e) => e.event === 'delta');

@@ -17,6 +17,11 @@ const TEXTS = {
     'pt-BR': 'Esse recurso não está disponível para a sua conta. Posso ajudar com outra coisa?',
     en: 'That feature is not available for your account. Can I help with something else?',
   },
+  partlyUnavailable: {
+    'pt-BR':
+      'Não consegui consultar a outra parte da sua pergunta agora; pode perguntar de novo em instantes?',
+    en: 'I could not look up the other part of your question right now; could you ask again in a moment?',
+  },
   failed: {
     'pt-BR': ' Desculpe, tive um problema ao terminar esta resposta. Pode perguntar de novo?',
     en: ' Sorry, something went wrong while finishing this answer. Could you ask again?',

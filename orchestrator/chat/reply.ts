@@ -40,6 +40,11 @@ export interface ReplyRequest {
 export interface ChatService {
   /** Checks the conversation and stores the shopper's message; the returned stream dispatches and answers. */
   accept(request: ReplyRequest): Promise<AsyncGenerator<ChatEvent>>;
+  /**
+   * Stops the replies in progress in a conversation (its shopper closed the chat). A dropped connection does not
+   * stop a reply: it is finished and stored for the shopper to find in the history.
+   */
+  cancel(conversationId: string): void;
 }
 
 export interface ChatServiceOptions {
@@ -60,10 +65,11 @@ export interface ChatServiceOptions {
 }
 
 /** One side of a merged reply: a tagged update from one task, or its end. */
+type Source = 'answer' | 'second' | 'side';
 type Tagged =
-  | { source: 'answer' | 'side'; target: SkillTarget; update: TaskUpdate }
-  | { source: 'answer' | 'side'; target: SkillTarget; end: 'ok' }
-  | { source: 'answer' | 'side'; target: SkillTarget; end: AgentCallError; hadText: boolean };
+  | { source: Source; target: SkillTarget; update: TaskUpdate }
+  | { source: Source; target: SkillTarget; end: 'ok' }
+  | { source: Source; target: SkillTarget; end: AgentCallError; hadText: boolean };
 
 /** Creates the chat service over its dependencies. */
 export function createChatService(options: ChatServiceOptions): ChatService {
@@ -81,7 +87,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   const toneBudgetMs = options.toneBudgetMs ?? 150;
   const sideGraceMs = options.sideGraceMs ?? 250;
 
+  // Replies in progress, by conversation, so closing the chat can stop them (on this replica).
+  const inFlight = new Map<string, Set<AbortController>>();
+
   return {
+    cancel(conversationId) {
+      for (const stop of inFlight.get(conversationId) ?? []) stop.abort();
+    },
     async accept(request) {
       const startedAt = now();
       const { shopper, locale, correlationId } = request;
@@ -104,18 +116,39 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         });
       metrics?.observeChatMessage({ role: shopper.role });
       const { conversation, shopperMessage, reply } = exchange;
-      return run({ request, conversationId: conversation.id, shopperMessage, reply, startedAt });
+      const stop = new AbortController();
+      const running = inFlight.get(conversation.id) ?? new Set();
+      inFlight.set(conversation.id, running.add(stop));
+      const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
+      const events = run({
+        request,
+        signal,
+        conversationId: conversation.id,
+        shopperMessage,
+        reply,
+        startedAt,
+      });
+      return (async function* () {
+        try {
+          yield* events;
+        } finally {
+          running.delete(stop);
+          if (!running.size) inFlight.delete(conversation.id);
+        }
+      })();
     },
   };
 
   async function* run(ctx: {
     request: ReplyRequest;
+    /** Aborted when the shopper goes away (A2A cancel) or closes the chat. */
+    signal: AbortSignal;
     conversationId: string;
     shopperMessage: StoredMessage;
     reply: StoredMessage;
     startedAt: number;
   }): AsyncGenerator<ChatEvent> {
-    const { request, conversationId, reply, startedAt } = ctx;
+    const { request, signal, conversationId, reply, startedAt } = ctx;
     const { shopper, locale, correlationId } = request;
     yield { event: 'conversation', data: { conversationId, messageId: ctx.shopperMessage.id } };
 
@@ -133,8 +166,20 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return;
     }
 
-    const answer = plan.answer;
+    let answer = plan.answer;
+    const usable = (target: SkillTarget | undefined) =>
+      target &&
+      target.agent.state === 'up' &&
+      grantScopes(scopePolicy, shopper.role, requiredScopes(target)).granted
+        ? target
+        : undefined;
+    // A second answering skill, when the message also asks what only another agent knows: it runs in parallel and
+    // its text follows the first answer's; only if its agent is up and the role may use it.
+    let second = usable(plan.second);
     const grant = grantScopes(scopePolicy, shopper.role, requiredScopes(answer));
+    // When the role may not use the first skill, a message that also asked something it may use still gets that
+    // answer, with the refusal beside it.
+    let refused: { text: string; annotation: { agent: string; kind: string; data: unknown } } | undefined;
     if (!grant.granted) {
       // Least privilege: the role may not hold this skill's scopes, so no token is minted and no task is sent.
       await audit?.record({
@@ -150,6 +195,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         kind: guest ? 'sign_in_required' : 'not_available',
         data: { skill: answer.skill.id },
       };
+      refused = { text, annotation: refusal };
+    }
+    if (refused && second) {
+      answer = second;
+      second = undefined;
+    } else if (refused) {
+      const { text, annotation: refusal } = refused;
       await chatLog.closeExchange({
         replyId: reply.id,
         text,
@@ -182,15 +234,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       return;
     }
 
-    // Skills that run on every message (sentiment) start at once; their tone may reach the answer within a budget.
-    // They may outlive the answer only by `sideGraceMs`: a slow side task never holds back the reply's end.
+    // Skills that run on every message (sentiment) start at once; their tone may reach the answers within a budget.
+    // They may outlive the answers only by `sideGraceMs`: a slow side task never holds back the reply's end.
     const sides = plan.always.filter(
       (t) => t.agent.state === 'up' && grantScopes(scopePolicy, shopper.role, requiredScopes(t)).granted,
     );
     const sideAbort = new AbortController();
-    const sideSignal = request.signal
-      ? AbortSignal.any([request.signal, sideAbort.signal])
-      : sideAbort.signal;
+    const sideSignal = AbortSignal.any([signal, sideAbort.signal]);
     let sideTimer: NodeJS.Timeout | undefined;
     let resolveTone: (tone: string | undefined) => void = () => undefined;
     const tone = new Promise<string | undefined>((resolve) => {
@@ -206,7 +256,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       subject: shopper.subject,
       role: shopper.role,
       correlationId,
-      signal: request.signal,
+      signal,
     };
     const sideStreams = sides.map((target) =>
       track('side', target, () =>
@@ -219,18 +269,27 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         }),
       ),
     );
-    const answerStream = track('answer', answer, async function* () {
-      const shopperTone = await tone;
-      yield* dispatcher.stream({
-        ...base,
-        target: answer,
-        text: request.text,
-        scopes: grant.scopes,
-        metadata: shopperTone ? { tone: shopperTone } : undefined,
+    const answering = (source: 'answer' | 'second', target: SkillTarget) =>
+      track(source, target, async function* () {
+        const shopperTone = await tone;
+        yield* dispatcher.stream({
+          ...base,
+          target,
+          text: request.text,
+          scopes: requiredScopes(target),
+          metadata: shopperTone ? { tone: shopperTone } : undefined,
+        });
       });
-    });
+    const answerStreams = [answering('answer', answer), ...(second ? [answering('second', second)] : [])];
 
     const answerName = answer.agent.card.name;
+    const agentNames = [answerName, ...(second ? [second.agent.card.name] : [])];
+    // The second answer's text waits until the first has ended, so the reply reads as one text in order.
+    let secondText = '';
+    let secondShown = false;
+    let answerEnded = false;
+    let openAnswers = answerStreams.length;
+    let secondFailure: AgentCallError | undefined;
     let text = '';
     let firstTokenMs: number | null = null;
     // When the first text was shown; written with the reply's end, never in its own round trip.
@@ -243,18 +302,35 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     // If whoever reads this stream stops early, the reply and its tasks are still closed in the chat log.
     let closed = false;
     try {
-      for await (const item of mergeAsync([answerStream, ...sideStreams])) {
+      /** Shows `chunk` as the next part of the reply's text, noting when the first words were shown. */
+      const show = (agent: string, chunk: string): ChatEvent => {
+        if (firstTokenMs === null) {
+          firstTokenMs = now() - startedAt;
+          metrics?.observeFirstDelta(firstTokenMs);
+          firstTokenAt = new Date(now());
+        }
+        text += chunk;
+        return { event: 'delta', data: { agent, text: chunk } };
+      };
+      const secondName = second?.agent.card.name ?? '';
+      if (refused) {
+        shown.push(refused.annotation);
+        yield { event: 'annotation', data: refused.annotation };
+      }
+      /** The second answer's text begins on its own paragraph after the first answer's. */
+      const secondChunk = (chunk: string) => (text && !text.endsWith('\n') ? `\n\n${chunk}` : chunk);
+      for await (const item of mergeAsync([...answerStreams, ...sideStreams])) {
         const agent = item.target.agent.card.name;
         if ('update' in item) {
           const { update } = item;
           if (update.kind === 'text' && item.source === 'answer') {
-            if (firstTokenMs === null) {
-              firstTokenMs = now() - startedAt;
-              metrics?.observeFirstDelta(firstTokenMs);
-              firstTokenAt = new Date(now());
+            yield show(agent, update.text);
+          } else if (update.kind === 'text' && item.source === 'second') {
+            if (!answerEnded) secondText += update.text;
+            else {
+              yield show(agent, secondShown ? update.text : secondChunk(update.text));
+              secondShown = true;
             }
-            text += update.text;
-            yield { event: 'delta', data: { agent, text: update.text } };
           } else if (update.kind === 'data') {
             for (const annotation of annotationsFrom(update.data)) {
               if (
@@ -263,7 +339,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
               ) {
                 resolveTone((annotation.data as { label: string }).label);
               }
-              if (annotation.kind === 'citations') citations = annotation.data as unknown[];
+              if (annotation.kind === 'citations')
+                citations = [...citations, ...(annotation.data as unknown[])];
               if (annotation.kind === 'handoff') {
                 handoffReason = (annotation.data as { reason?: string }).reason ?? 'handoff';
               }
@@ -272,12 +349,21 @@ export function createChatService(options: ChatServiceOptions): ChatService {
               yield { event: 'annotation', data: { agent, ...annotation } };
             }
           }
-        } else if (item.source === 'answer' && sides.length) {
-          sideTimer = setTimeout(() => sideAbort.abort(), sideGraceMs);
         }
         if (!('end' in item)) continue;
+        if (item.source === 'answer') {
+          answerEnded = true;
+          if (secondText) {
+            yield show(secondName, secondChunk(secondText));
+            secondShown = true;
+          }
+        }
+        if (item.source !== 'side' && --openAnswers === 0 && sides.length) {
+          sideTimer = setTimeout(() => sideAbort.abort(), sideGraceMs);
+        }
         if (item.end !== 'ok') {
           if (item.source === 'side') resolveTone(undefined);
+          else if (item.source === 'second') secondFailure = item.end;
           else {
             failure = item.end;
             answerHadText = item.hadText;
@@ -287,12 +373,23 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         }
       }
 
+      if (second && secondFailure?.outcome === 'unavailable') {
+        directory.markDown(second.agent.baseUrl, secondFailure.message);
+      }
       if (!failure) {
+        // The first answer stands; the part only the second agent could answer is missing, and the shopper is told.
+        const note =
+          secondFailure && secondFailure.outcome !== 'canceled'
+            ? politeText('partlyUnavailable', locale)
+            : '';
+        for (const line of [note, refused?.text ?? '']) {
+          if (line) yield show('orchestrator', text ? `\n\n${line}` : line);
+        }
         closed = true;
         await chatLog.closeExchange({
           replyId: reply.id,
           text,
-          agents: [answerName],
+          agents: agentNames,
           citations,
           handoffReason,
           annotations: shown,
@@ -310,7 +407,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         replyId: reply.id,
         text: text + apology,
         errorCode: `agent_${failure.outcome}`,
-        agents: [answerName],
+        agents: agentNames,
         annotations: shown,
         firstTokenAt,
         tasks,
@@ -326,7 +423,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
             replyId: reply.id,
             text,
             errorCode: 'stream_abandoned',
-            agents: [answerName],
+            agents: agentNames,
             annotations: shown,
             firstTokenAt,
             tasks,
@@ -339,7 +436,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
 
     /** Runs one task's stream, records it in `tasks` for the chat log, and turns its failure into a tagged end. */
     async function* track(
-      source: 'answer' | 'side',
+      source: Source,
       target: SkillTarget,
       stream: () => AsyncIterable<TaskUpdate>,
     ): AsyncGenerator<Tagged> {

@@ -104,6 +104,7 @@ export function chatRoutes(deps: {
       throw httpError(404, 'conversation_not_found', 'conversation not found');
     }
     await chatLog.closeConversation(id, 'closed_by_shopper');
+    chat.cancel(id);
     return c.json({ conversationId: id, closed: true });
   });
 

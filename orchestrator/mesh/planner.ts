@@ -1,12 +1,16 @@
 import type { SkillTarget } from './agent-directory.js';
-import { chooseSkill } from './router.js';
+import { chooseSecondSkill, chooseSkill } from './router.js';
 
 /** Tag of skills that run on every message beside the answer (e.g. sentiment). */
 export const ALWAYS_TAG = 'always';
 
-/** What to run for one shopper message: the skill that answers, and the skills that run on every message. */
+/**
+ * What to run for one shopper message: the skill that answers, a second one when the message also asks something
+ * only another agent knows, and the skills that run on every message.
+ */
 export interface ReplyPlan {
   answer?: SkillTarget;
+  second?: SkillTarget;
   always: SkillTarget[];
 }
 
@@ -28,11 +32,13 @@ export function planReply(
     });
     if (regular.length) answering.push({ ...agent, card: { ...agent.card, skills: regular } });
   }
+  // The router sees filtered copies of the cards; hand back each agent as the directory knows it.
+  const known = (chosen: SkillTarget | undefined) =>
+    chosen && {
+      agent: agents.find((a) => a.baseUrl === chosen.agent.baseUrl) ?? chosen.agent,
+      skill: chosen.skill,
+    };
   const chosen = chooseSkill(answering, text, options);
-  // chooseSkill saw a filtered copy of the card; hand back the agent as the directory knows it.
-  const answer = chosen && {
-    agent: agents.find((a) => a.baseUrl === chosen.agent.baseUrl) ?? chosen.agent,
-    skill: chosen.skill,
-  };
-  return { answer, always };
+  const second = chosen && chooseSecondSkill(answering, text, chosen, options);
+  return { answer: known(chosen), second: known(second), always };
 }

@@ -42,6 +42,28 @@ describe('routing by the words of the cards', () => {
     expect(skillFor(text)).toBe(skill);
   });
 
+  it.each([
+    ['Onde está meu pedido? E tem algum cupom de desconto?', 'premium-offers', 'order-status'],
+    ['Where is my order, and do you have any coupons?', 'order-status', 'premium-offers'],
+    ['Meu pedido não chegou, quero devolver', 'order-status', 'faq-answer'],
+  ])('%s → %s and %s, side by side', (text, first, second) => {
+    const plan = planReply(mesh, text, options);
+    expect([plan.answer?.skill.id, plan.second?.skill.id]).toEqual([first, second]);
+  });
+
+  it('asks one agent when the message asks one thing, even in words other cards know', () => {
+    for (const text of [
+      'Qual o prazo de entrega?',
+      'Como cancelar meu pedido?',
+      'Onde está meu pedido?',
+      'Tem algum cupom de desconto para mim?',
+      'Quanto custa o frete?',
+      'Meu pedido está atrasado, o que faço?',
+    ]) {
+      expect(planReply(mesh, text, options).second, text).toBeUndefined();
+    }
+  });
+
   it('falls back to the FAQ skill when nothing matches, and never to a skill that runs on every message', () => {
     expect(skillFor('bom dia')).toBe('faq-answer');
     expect(skillFor('xyzzy plugh')).toBe('faq-answer');
@@ -74,7 +96,11 @@ describe('routing by the words of the cards', () => {
 describe('terms', () => {
   it('folds accents, drops stop words and meets plurals with their singulars', () => {
     expect(terms('Onde estão os meus pedidos?')).toEqual(['pedido']);
-    expect(terms('cupons e promoções')).toEqual(['cupom', 'promocao']);
+    expect(terms('cupons e promoções')).toEqual(['cupon', 'promocao']);
+    expect(new Set(['cupom', 'cupons', 'coupon', 'coupons'].flatMap(terms))).toEqual(
+      new Set(['cupon', 'coupon']),
+    );
+    expect(terms('itens')).toEqual(terms('item'));
     expect(terms('Where are my orders')).toEqual(['order']);
   });
 });

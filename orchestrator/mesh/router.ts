@@ -22,15 +22,18 @@ const fold = (s: string) =>
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase();
 
-/** A light stem for pt-BR and English plurals, so "pedidos" meets "pedido" and "cupons" meets "cupom". */
+/**
+ * A light stem for pt-BR and English plurals, so "pedidos" meets "pedido", "promoções" meets "promoção", and "cupons",
+ * "cupom", "coupons" and "coupon" meet (a final nasal m is written n).
+ */
 function stem(word: string): string {
   if (word.length <= 3) return word;
-  if (word.endsWith('oes') || word.endsWith('aes')) return `${word.slice(0, -3)}ao`;
-  if (word.endsWith('ns')) return `${word.slice(0, -2)}m`;
-  if (word.endsWith('eis')) return `${word.slice(0, -3)}el`;
-  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
-  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us')) return word.slice(0, -1);
-  return word;
+  let w = word;
+  if (w.endsWith('oes') || w.endsWith('aes')) w = `${w.slice(0, -3)}ao`;
+  else if (w.endsWith('eis')) w = `${w.slice(0, -3)}el`;
+  else if (w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us')) w = w.slice(0, -1);
+  return w.endsWith('m') ? `${w.slice(0, -1)}n` : w;
 }
 
 /** The words of a text that can say what it is about: folded, stemmed, without stop words. */
@@ -64,7 +67,12 @@ export interface ScoredSkill {
   target: SkillTarget;
   score: number;
   fallback: boolean;
+  /** The weight each message word adds to `score`. */
+  matched: Map<string, number>;
 }
+
+/** How much a second skill must match on words the first skill's card does not know to answer beside it. */
+export const SECOND_SKILL_MIN_SCORE = 1.5;
 
 /**
  * Scores every skill by the words the message shares with its card, each word weighted by where the card says it
@@ -90,11 +98,15 @@ export function scoreSkills(
   }
   const scored = skills.map(({ target, words, fallback }) => {
     let score = 0;
+    const matched = new Map<string, number>();
     for (const term of message) {
       const weight = words.get(term);
-      if (weight) score += weight * Math.log(1 + skills.length / (knownBy.get(term) ?? 1));
+      if (!weight) continue;
+      const added = weight * Math.log(1 + skills.length / (knownBy.get(term) ?? 1));
+      matched.set(term, added);
+      score += added;
     }
-    return { target, score, fallback };
+    return { target, score, fallback, matched };
   });
   return scored.sort((a, b) => b.score - a.score || Number(b.fallback) - Number(a.fallback));
 }
@@ -112,4 +124,26 @@ export function chooseSkill(
   const best = scored[0];
   if (best && best.score > 0) return best.target;
   return scored.find((s) => s.fallback)?.target;
+}
+
+/**
+ * Picks a second skill for a message that asks two things ("onde está meu pedido? e tem cupom?"): the best skill of
+ * another agent whose match on words the first skill's card does not know reaches `SECOND_SKILL_MIN_SCORE`.
+ */
+export function chooseSecondSkill(
+  agents: SkillTarget['agent'][],
+  text: string,
+  first: SkillTarget,
+  options: { fallbackTags: string[] },
+): SkillTarget | undefined {
+  const firstWords = vocabulary(first.skill);
+  let best: { target: SkillTarget; score: number } | undefined;
+  for (const candidate of scoreSkills(agents, text, options)) {
+    if (candidate.target.agent.baseUrl === first.agent.baseUrl) continue;
+    let own = 0;
+    for (const [term, added] of candidate.matched) if (!firstWords.has(term)) own += added;
+    if (own >= SECOND_SKILL_MIN_SCORE && (!best || own > best.score))
+      best = { target: candidate.target, score: own };
+  }
+  return best?.target;
 }
