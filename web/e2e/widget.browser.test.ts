@@ -160,6 +160,14 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
     await offer.waitFor({ timeout: 15_000 });
     expect(await offer.locator('.code').textContent()).toMatch(/^[A-Z0-9]+$/);
     await page.screenshot({ path: join(ARTIFACTS, 'widget-offer.png') });
+
+    // Two questions in one message: two agents answer in parallel, in one reply with both kinds of card.
+    await ask(page, 'Onde está meu pedido? E tem algum cupom?');
+    const reply = page.locator('atende-chat .msg.agent.done').last();
+    await reply.locator('.card.order').first().waitFor({ timeout: 15_000 });
+    expect(await reply.locator('.card.offer').count()).toBeGreaterThan(0);
+    expect(await reply.locator('.bubble').textContent()).toMatch(/ofertas[\s\S]*pedido #\d+/);
+    await page.screenshot({ path: join(ARTIFACTS, 'widget-two-agents.png') });
     await context.close();
   }, 60_000);
 
