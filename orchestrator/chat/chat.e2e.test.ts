@@ -49,6 +49,39 @@ async function chat(token: string, body: Record<string, unknown>) {
   });
 }
 
+/** Sends `text` and reads the stream until the first `event`; `drop` then cuts the connection. */
+async function askUntil(token: string, text: string, event: 'conversation' | 'delta') {
+  const abort = new AbortController();
+  const response = await web.fetch(`${orchestrator.url}/api/chat/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ text, locale: 'en' }),
+    signal: abort.signal,
+  });
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    if (buffer.includes(`event: ${event}`)) break;
+  }
+  const data = /event: conversation\ndata: (.*)/.exec(buffer)?.[1] ?? '{}';
+  return { conversationId: JSON.parse(data).conversationId as string, drop: () => abort.abort() };
+}
+
+/** The stored reply of a one-message conversation, once it is no longer being written (5 s at most). */
+async function settledReply(token: string, conversationId: string) {
+  let messages: any[] = [];
+  for (let i = 0; i < 50; i++) {
+    const history = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/messages`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    messages = ((await history.json()) as any).messages;
+    if (messages[1]?.status !== 'streaming') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return messages[1];
+}
+
 beforeAll(async () => {
   pki = await createTestPki();
   agentPort = await freePort();
@@ -133,71 +166,27 @@ describe('chat through the mesh', () => {
     await waitForAgentState('up');
     const token = await guest();
     const words = 'repeat after me one two three four five six seven eight nine ten eleven twelve';
-    const abort = new AbortController();
-    const response = await web.fetch(`${orchestrator.url}/api/chat/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ text: words, locale: 'en' }),
-      signal: abort.signal,
-    });
-    let buffer = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      if (buffer.includes('event: delta')) break;
-    }
-    const conversationId = JSON.parse(
-      /event: conversation\ndata: (.*)/.exec(buffer)?.[1] ?? '{}',
-    ).conversationId;
-    abort.abort();
+    const { conversationId, drop } = await askUntil(token, words, 'delta');
+    drop();
     // The agent is still answering (a word every 100 ms); the reply is finished and stored all the same.
-    let messages: any[] = [];
-    for (let i = 0; i < 60; i++) {
-      const history = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/messages`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      messages = ((await history.json()) as any).messages;
-      if (messages[1]?.status !== 'streaming') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(messages[1]).toMatchObject({ author: 'agent', status: 'answered', text: words });
+    expect(await settledReply(token, conversationId)).toMatchObject({
+      author: 'agent',
+      status: 'answered',
+      text: words,
+    });
   });
 
   it('stops the reply in progress when the shopper closes the chat', async () => {
     const token = await guest();
-    const abort = new AbortController();
-    const response = await web.fetch(`${orchestrator.url}/api/chat/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ text: 'hang repeat after me', locale: 'en' }),
-      signal: abort.signal,
-    });
-    let buffer = '';
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      if (buffer.includes('event: conversation')) break;
-    }
-    const conversationId = JSON.parse(
-      /event: conversation\ndata: (.*)/.exec(buffer)?.[1] ?? '{}',
-    ).conversationId;
+    const { conversationId, drop } = await askUntil(token, 'hang repeat after me', 'conversation');
     const closed = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/close`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
     });
     expect(closed.status).toBe(200);
-    abort.abort();
+    drop();
     // The agent would hang until the 30 s task deadline; the close stops it at once.
-    let messages: any[] = [];
-    for (let i = 0; i < 50; i++) {
-      const history = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/messages`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      messages = ((await history.json()) as any).messages;
-      if (messages[1]?.status !== 'streaming') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(messages[1]).toMatchObject({ author: 'agent', status: 'failed' });
+    expect(await settledReply(token, conversationId)).toMatchObject({ author: 'agent', status: 'failed' });
   });
 
   it('an agent killed mid-stream yields a polite error event, and the shopper message stays stored', async () => {
