@@ -4,36 +4,12 @@ import { createMtlsFetch } from '../agents/runtime/mtls-fetch.js';
 import { loadTlsMaterial } from '../certs/certs.js';
 import { createAccessTokens } from '../orchestrator/auth/access-tokens.js';
 import { createServiceTokenMinter } from '../orchestrator/mesh/service-tokens.js';
+import { readEvents } from '../orchestrator/testing/harness.js';
 import { DEMO_PASSWORD, type Mesh } from './mesh.js';
 import { cpuMs, quantile } from './processes.js';
 import { SHOPPER_QUESTIONS } from './questions.js';
 
 const ISSUER = 'atende-orchestrator';
-
-/** Reads a `text/event-stream` body, calling `onEvent` as each event arrives (so callers can time and abort). */
-async function readEvents(
-  response: Response,
-  onEvent: (event: string, data: any) => boolean | undefined,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut = buffer.indexOf('\n\n');
-    while (cut !== -1) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-      }
-      if (data.length && onEvent(event, JSON.parse(data.join('\n'))) === false) return;
-      cut = buffer.indexOf('\n\n');
-    }
-  }
-}
 
 /** Tokens the simulated shoppers use: guests minted like `POST /api/auth/guest`, demo customers signed in once. */
 async function shopperTokens(mesh: Mesh) {

@@ -1,7 +1,7 @@
 import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { callerOf, type Logger } from '../runtime/index.js';
 import { type Locale, localeOf } from '../runtime/locale.js';
-import { createTaskReply, publishCanceled } from '../runtime/task-reply.js';
+import { createRunningTasks, createTaskReply } from '../runtime/task-reply.js';
 import { describeOrder, describeOrderLine, TEXTS, toOrderView } from './answer.js';
 import type { OrderConnector } from './connector.js';
 import { parseOrderIntent } from './intent.js';
@@ -41,8 +41,7 @@ function chunked(sentences: string[], separator = ' '): string[] {
  */
 export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecutor {
   const { connector, logger, now = () => new Date(), listLimit = 5 } = options;
-  // Tasks in progress: how to stop each one, and its context (a CANCELED status names it too).
-  const running = new Map<string, { abort: AbortController; contextId: string }>();
+  const running = createRunningTasks(now);
 
   async function answer(customerId: string, text: string, locale: Locale): Promise<Answer> {
     const t = TEXTS[locale];
@@ -79,9 +78,7 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
 
   return {
     async execute(context, bus) {
-      const abort = new AbortController();
-      running.set(context.taskId, { abort, contextId: context.contextId });
-      const reply = createTaskReply({ context, bus, now, signal: abort.signal });
+      const reply = createTaskReply({ context, bus, now, signal: running.start(context) });
       try {
         const caller = callerOf(context);
         const locale = localeOf(context.userMessage);
@@ -112,14 +109,11 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
         }
         reply.complete();
       } finally {
-        running.delete(context.taskId);
+        running.finish(context.taskId);
       }
     },
     async cancelTask(taskId, bus) {
-      const task = running.get(taskId);
-      task?.abort.abort();
-      running.delete(taskId);
-      publishCanceled({ taskId, contextId: task?.contextId ?? '', bus, now });
+      running.cancel(taskId, bus);
     },
   };
 }

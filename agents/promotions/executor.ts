@@ -1,7 +1,7 @@
 import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { callerOf, type Logger } from '../runtime/index.js';
 import { localeOf } from '../runtime/locale.js';
-import { createTaskReply, publishCanceled } from '../runtime/task-reply.js';
+import { createRunningTasks, createTaskReply } from '../runtime/task-reply.js';
 import { describeOffer, TEXTS, toOfferView } from './answer.js';
 import type { OfferCatalogue } from './catalogue.js';
 import { currentOffers, type Offer } from './offer.js';
@@ -24,14 +24,11 @@ export interface PromotionsExecutorOptions {
  */
 export function createPromotionsExecutor(options: PromotionsExecutorOptions): AgentExecutor {
   const { catalogue, logger, now = () => new Date() } = options;
-  // Tasks in progress: how to stop each one, and its context (a CANCELED status names it too).
-  const running = new Map<string, { abort: AbortController; contextId: string }>();
+  const running = createRunningTasks(now);
 
   return {
     async execute(context, bus) {
-      const abort = new AbortController();
-      running.set(context.taskId, { abort, contextId: context.contextId });
-      const reply = createTaskReply({ context, bus, now, signal: abort.signal });
+      const reply = createTaskReply({ context, bus, now, signal: running.start(context) });
       try {
         const caller = callerOf(context);
         const locale = localeOf(context.userMessage);
@@ -69,14 +66,11 @@ export function createPromotionsExecutor(options: PromotionsExecutorOptions): Ag
         reply.data(offers.map((offer) => ({ kind: 'offer', offer: toOfferView(offer, locale) })));
         reply.complete();
       } finally {
-        running.delete(context.taskId);
+        running.finish(context.taskId);
       }
     },
     async cancelTask(taskId, bus) {
-      const task = running.get(taskId);
-      task?.abort.abort();
-      running.delete(taskId);
-      publishCanceled({ taskId, contextId: task?.contextId ?? '', bus, now });
+      running.cancel(taskId, bus);
     },
   };
 }

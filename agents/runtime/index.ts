@@ -33,5 +33,5 @@ export {
   type TokenRefusal,
   type TokenVerifier,
 } from './service-token.js';
-export { createTaskReply, publishCanceled, type TaskReply } from './task-reply.js';
+export { createRunningTasks, createTaskReply, publishCanceled, type TaskReply } from './task-reply.js';
 export { BoundedTaskStore, type BoundedTaskStoreOptions } from './task-store.js';

@@ -137,3 +137,27 @@ export function publishCanceled(options: {
     }),
   );
 }
+
+/**
+ * The tasks an executor is working on: `start` gives each a signal that `cancel` aborts, and `cancel` publishes the
+ * CANCELED status in the task's own context.
+ */
+export function createRunningTasks(now: () => Date) {
+  const running = new Map<string, { abort: AbortController; contextId: string }>();
+  return {
+    start(context: { taskId: string; contextId: string }): AbortSignal {
+      const abort = new AbortController();
+      running.set(context.taskId, { abort, contextId: context.contextId });
+      return abort.signal;
+    },
+    finish(taskId: string): void {
+      running.delete(taskId);
+    },
+    cancel(taskId: string, bus: ExecutionEventBus): void {
+      const task = running.get(taskId);
+      task?.abort.abort();
+      running.delete(taskId);
+      publishCanceled({ taskId, contextId: task?.contextId ?? '', bus, now });
+    },
+  };
+}

@@ -94,9 +94,11 @@ export function publicFetch(ca: string): { fetch: typeof fetch; close(): Promise
   };
 }
 
-/** Reads a whole `text/event-stream` response into events, stamping each with its arrival time. */
-export async function readSse(response: Response): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
+/** Reads a `text/event-stream` body, calling `onEvent` as each event arrives; `false` from it stops reading. */
+export async function readEvents(
+  response: Response,
+  onEvent: (event: string, data: any) => boolean | undefined,
+): Promise<void> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -111,9 +113,18 @@ export async function readSse(response: Response): Promise<SseEvent[]> {
         if (line.startsWith('event:')) event = line.slice(6).trim();
         else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
       }
-      if (data.length) events.push({ event, data: JSON.parse(data.join('\n')), at: performance.now() });
+      if (data.length && onEvent(event, JSON.parse(data.join('\n'))) === false) return;
       cut = buffer.indexOf('\n\n');
     }
   }
+}
+
+/** Reads a whole `text/event-stream` response into events, stamping each with its arrival time. */
+export async function readSse(response: Response): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  await readEvents(response, (event, data) => {
+    events.push({ event, data, at: performance.now() });
+    return undefined;
+  });
   return events;
 }
