@@ -15,6 +15,7 @@ import { createLoginGuard } from './auth/login-guard.js';
 import { createChatService } from './chat/reply.js';
 import type { Config } from './config.js';
 import { createLimiterFactory, type LimiterBackend } from './edge/limiter-store.js';
+import { createPinnedLookup } from './inspector/index.js';
 import { createAgentDirectory } from './mesh/agent-directory.js';
 import { createDispatcher } from './mesh/dispatch.js';
 import { createCachingMinter, createServiceTokenMinter } from './mesh/service-tokens.js';
@@ -105,6 +106,14 @@ export async function startOrchestrator(
       logger.error({ err: error }, 'web pages unavailable: the build is missing and cannot be made'),
     );
     const a2aCard = await loadOrchestratorCard({ publicUrl: config.publicUrl });
+    // The inspector has its own connections, whose name resolution refuses internal addresses as they are made.
+    const inspectorHosts = config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host);
+    const inspectorMesh = createMtlsFetch({
+      tls,
+      connections: 8,
+      lookup: createPinnedLookup({ allowedHosts: inspectorHosts }),
+    });
+    cleanups.push(() => inspectorMesh.close());
     const app = await createApp({
       keys,
       accessTokens,
@@ -125,10 +134,10 @@ export async function startOrchestrator(
       metricsToken: config.METRICS_TOKEN,
       a2aCard,
       inspector: {
-        fetch: mesh.fetch,
+        fetch: inspectorMesh.fetch,
         minter,
         scopePolicy: config.SCOPE_POLICY,
-        allowedHosts: config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host),
+        allowedHosts: inspectorHosts,
       },
     });
     const running: RunningServer = await listenTls({

@@ -1,5 +1,10 @@
+import type { LookupFunction } from 'node:net';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createUrlGuard, hostsOf, isPrivateAddress } from './url-guard.js';
+import { createMtlsFetch } from '../../agents/runtime/mtls-fetch.js';
+import { startAgentServer } from '../../agents/runtime/server.js';
+import { createTestPki } from '../../agents/runtime/testing/fixtures.js';
+import { createPinnedLookup, createUrlGuard, hostsOf, isPrivateAddress } from './url-guard.js';
 
 const lookup = (table: Record<string, string[]>) => async (host: string) => {
   const found = table[host];
@@ -77,5 +82,66 @@ describe('createUrlGuard', () => {
       'localhost:9101',
       'agents.example.com',
     ]);
+  });
+});
+
+describe('createPinnedLookup', () => {
+  // A resolver that answers the names of this test, as a rebinding DNS server would answer at connect time.
+  const answers: Record<string, string> = {
+    'cards.rebind.test': '127.0.0.1',
+    'cards.public.test': '93.184.216.34',
+    localhost: '127.0.0.1',
+  };
+  const resolve = ((hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    const address = answers[hostname];
+    if (!address) return callback(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
+    const entry = { address, family: 4 };
+    return options.all ? callback(null, [entry]) : callback(null, address, 4);
+  }) as unknown as LookupFunction;
+  const lookupOf = (lookup: LookupFunction, hostname: string) =>
+    new Promise<unknown>((done, fail) =>
+      lookup(hostname, {}, (error, address) => (error ? fail(error) : done(address))),
+    );
+
+  it('refuses an internal address for a host that is not listed exactly, as the connection is made', async () => {
+    const lookup = createPinnedLookup({
+      allowedHosts: ['*.rebind.test', '*.public.test', 'localhost:9101'],
+      resolve,
+    });
+    await expect(lookupOf(lookup, 'cards.rebind.test')).rejects.toThrow(/internal address 127\.0\.0\.1/);
+    await expect(lookupOf(lookup, 'cards.public.test')).resolves.toBe('93.184.216.34');
+    // An exactly listed host is trusted as configured, whatever its port.
+    await expect(lookupOf(lookup, 'localhost')).resolves.toBe('127.0.0.1');
+  });
+
+  it('stops a rebinding name on a real socket, though the check before the request saw a public address', async () => {
+    const pki = await createTestPki();
+    const tls = await pki.tls('testagent');
+    const server = await startAgentServer({
+      app: new Hono().get('*', (c) => c.json({ reached: true })) as never,
+      tls,
+      port: 0,
+      host: '127.0.0.1',
+    });
+    const allowedHosts = [`*.rebind.test:${server.port}`];
+    const guard = createUrlGuard({ allowedHosts, lookup: async () => ['93.184.216.34'] });
+    const url = await guard.check(`https://cards.rebind.test:${server.port}/card.json`);
+    const client = await pki.tls('orchestrator');
+    const pinned = createMtlsFetch({ tls: client, lookup: createPinnedLookup({ allowedHosts, resolve }) });
+    const unpinned = createMtlsFetch({ tls: client, lookup: resolve });
+    try {
+      const refused = await pinned.fetch(url).catch((error: Error) => error.cause as Error);
+      expect(refused).toMatchObject({ code: 'private_address' });
+      // Without the pinned look-up the same request connects to the internal server (whose certificate then does
+      // not name cards.rebind.test): the look-up, not TLS, is what stopped it.
+      const connected = await unpinned
+        .fetch(url)
+        .catch((error: Error) => error.cause as Error & { code: string });
+      expect(connected).toMatchObject({ code: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    } finally {
+      await pinned.close();
+      await unpinned.close();
+      await server.close();
+    }
   });
 });

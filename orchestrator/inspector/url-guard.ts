@@ -1,5 +1,6 @@
+import { lookup as dnsLookupCallback } from 'node:dns';
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /** Why the inspector refused or failed to reach a URL; its message is safe to show to the operator. */
 export class InspectorError extends Error {
@@ -136,6 +137,46 @@ export function createUrlGuard(options: { allowedHosts: string[]; lookup?: Looku
       }
       return url;
     },
+  };
+}
+
+/**
+ * Name resolution for the inspector's connections, applied as each one is made: a host not listed exactly may only
+ * connect to public addresses. The guard's `check` looks a wildcard host up before the request; this closes the gap
+ * between that look-up and the connection (DNS rebinding: a name that answers a public address to the check and an
+ * internal one to the connection).
+ */
+export function createPinnedLookup(options: {
+  allowedHosts: string[];
+  resolve?: LookupFunction;
+}): LookupFunction {
+  const resolve = options.resolve ?? (dnsLookupCallback as unknown as LookupFunction);
+  const exact = new Set(
+    options.allowedHosts
+      .map((h) => h.trim().toLowerCase())
+      .filter((h) => h && !h.startsWith('*.'))
+      .map((h) =>
+        normalizeHost(h)
+          .replace(/:\d+$/, '')
+          .replace(/^\[|\]$/g, ''),
+      ),
+  );
+  return (hostname, lookupOptions, callback) => {
+    resolve(hostname, { ...lookupOptions, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      const list = (addresses as unknown as Array<{ address: string; family: number }>) ?? [];
+      const internal = list.find((a) => isPrivateAddress(a.address));
+      if (!exact.has(hostname.toLowerCase()) && (internal || !list.length)) {
+        const refused = new InspectorError(
+          'private_address',
+          `${hostname} resolved to the internal address ${internal?.address ?? '(none)'} when connecting`,
+        );
+        return callback(refused, '', 0);
+      }
+      if (lookupOptions.all) return (callback as (e: null, a: typeof list) => void)(null, list);
+      const first = list[0] as { address: string; family: number };
+      callback(null, first.address, first.family);
+    });
   };
 }
 
