@@ -20,6 +20,11 @@ import { ensureWebBuild } from '../../orchestrator/web/build.js';
 /** Where Debian installs Chromium; the browser tests skip when it is absent. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM) {
+  console.warn(
+    `browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+  );
+}
 
 /** The demo accounts' password in tests (the orchestrator's DEMO_PASSWORD). */
 export const DEMO_PASSWORD = 'atende-demo-2026';
