@@ -68,6 +68,8 @@ describe('side tasks', () => {
     // Without the grace period the reply would wait for the side task's 5 s first-event deadline or its 30 s
     // task deadline; it ends within the tone budget plus the grace period (and a generous margin for CI).
     expect(elapsed).toBeLessThan(3_000);
+    // The first words wait for the shopper's tone only within its budget (150 ms), never for the side task itself.
+    expect(events.at(-1)?.data.firstTokenMs).toBeLessThan(1_000);
 
     // The side task is recorded as canceled with the reply; the reply itself is complete.
     const history = await web.fetch(
