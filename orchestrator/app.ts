@@ -114,6 +114,24 @@ export async function createApp(deps: AppDeps) {
       'request',
     );
   });
+  // Security headers on every answer, refusals included.
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+      referrerPolicy: 'no-referrer',
+    }),
+  );
   // A refused access token (bad signature, expired, forged claims) and a role refused by a staff-only route are
   // security events, wherever they happen.
   app.use(async function auditRefusedTokens(c, next) {
@@ -168,23 +186,6 @@ export async function createApp(deps: AppDeps) {
         'ratelimit-policy',
       ],
       maxAge: 600,
-    }),
-  );
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        objectSrc: ["'none'"],
-      },
-      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
-      referrerPolicy: 'no-referrer',
     }),
   );
   app.use(

@@ -69,14 +69,20 @@ export function createAccountStore(options: {
 }): AccountStore {
   const { sql, refreshTtlMs = 30 * 24 * 3600_000, now = () => new Date() } = options;
 
-  async function insertToken(tx: SqlClient, userId: string, familyId: string): Promise<string> {
+  /** A new token of a family; a rotated one keeps the family's expiry, so a sign-in lasts `refreshTtlMs` at most. */
+  async function insertToken(
+    tx: SqlClient,
+    userId: string,
+    familyId: string,
+    expiresAt?: Date,
+  ): Promise<string> {
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
     const at = now();
     await tx.query(
       `insert into refresh_tokens (id, family_id, user_id, token_hash, created_at, expires_at)
        values ($1, $2, $3, $4, $5, $6)`,
-      [id, familyId, userId, sha256(secret), at, new Date(at.getTime() + refreshTtlMs)],
+      [id, familyId, userId, sha256(secret), at, expiresAt ?? new Date(at.getTime() + refreshTtlMs)],
     );
     return `${id}.${secret}`;
   }
@@ -160,7 +166,7 @@ export function createAccountStore(options: {
           [row.user_id],
         );
         if (!accountRows[0]) return { status: 'invalid' } as const;
-        const refreshToken = await insertToken(tx, row.user_id, row.family_id);
+        const refreshToken = await insertToken(tx, row.user_id, row.family_id, new Date(row.expires_at));
         return {
           status: 'rotated',
           account: toAccount(accountRows[0]),

@@ -6,6 +6,7 @@ export type AuditEvent =
   | 'login_succeeded'
   | 'login_failed'
   | 'login_locked'
+  | 'login_address_limited'
   | 'refresh_reuse_detected'
   | 'logout'
   | 'password_rehashed'

@@ -1,7 +1,8 @@
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createSigningKeys } from '../mesh/signing-keys.js';
 import { makeApp, TEST_PASSWORD } from '../testing/app.js';
+import { createAccountStore } from './accounts.js';
 import { hashPassword, needsRehash } from './passwords.js';
 
 type TestApp = Awaited<ReturnType<typeof makeApp>>;
@@ -130,11 +131,14 @@ describe('login and brute force', () => {
     expect(ratio).toBeLessThan(2);
   });
 
-  it('limits failures per IP across many accounts', async () => {
+  it('limits failures per IP across many accounts, and audits the address once', async () => {
     for (let i = 0; i < 20; i++) await login(`user${i}@example.com`, 'wrong password!', '192.0.2.9');
     const next = await login('customer@atende.dev', TEST_PASSWORD, '192.0.2.9');
     expect(next.status).toBe(429);
     expect(next.headers.get('retry-after')).toBeTruthy();
+    // The failure that spent the address's allowance is audited, once.
+    const limited = await t.audit.recent({ event: 'login_address_limited' });
+    expect(limited.map((e) => e.ip)).toEqual(['192.0.2.9']);
     // Another address is not affected.
     expect((await login('customer@atende.dev', TEST_PASSWORD, '192.0.2.10')).status).toBe(200);
   });
@@ -183,6 +187,29 @@ describe('refresh tokens', () => {
     const session = (await (await login('customer@atende.dev', TEST_PASSWORD)).json()) as any;
     expect((await t.post('/api/auth/logout', { refreshToken: session.refreshToken })).status).toBe(204);
     expect((await t.post('/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
+  });
+
+  it('ends a sign-in 30 days after it began, however often its tokens were rotated', async () => {
+    let clock = new Date('2026-01-01T00:00:00Z');
+    const accounts = createAccountStore({ sql: t.sql, now: () => clock });
+    const account = await accounts.findByEmail('customer@atende.dev');
+    let { refreshToken } = await accounts.issueRefreshToken(account?.id as string);
+    for (const day of [10, 20, 29]) {
+      clock = new Date(Date.UTC(2026, 0, 1 + day));
+      const outcome = await accounts.rotateRefreshToken(refreshToken);
+      expect(outcome.status, `day ${day}`).toBe('rotated');
+      if (outcome.status === 'rotated') refreshToken = outcome.refreshToken;
+    }
+    clock = new Date(Date.UTC(2026, 0, 31, 0, 0, 1));
+    expect((await accounts.rotateRefreshToken(refreshToken)).status).toBe('invalid');
+  });
+
+  it('gives access tokens a 15-minute life', async () => {
+    const response = await login('customer@atende.dev', TEST_PASSWORD);
+    const body = (await response.json()) as any;
+    expect(body.expiresIn).toBe(900);
+    const claims = decodeJwt(body.accessToken);
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(900);
   });
 
   it('refuses a made-up refresh token', async () => {

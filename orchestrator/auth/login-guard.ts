@@ -15,6 +15,8 @@ export interface LoginGuard {
   succeeded(input: { email: string; ip: string }): Promise<void>;
   /** Whether the account is now locked (its failures reached the limit). */
   isLocked(email: string): Promise<boolean>;
+  /** Whether the address is now limited (its failures reached the per-IP limit). */
+  isAddressLimited(ip: string): Promise<boolean>;
 }
 
 /** Limits: 5 failures per account and 20 per IP in 15 minutes, each then blocked for 15 minutes. */
@@ -63,6 +65,10 @@ export async function createLoginGuard(options: {
     },
     async succeeded({ email, ip }) {
       await Promise.all([byAccount.delete(key(email)), byIp.reward(ip, 1)]);
+    },
+    async isAddressLimited(ip) {
+      const res = await byIp.get(ip);
+      return (res?.consumedPoints ?? 0) >= perIp;
     },
     async isLocked(email) {
       const res = await byAccount.get(key(email));

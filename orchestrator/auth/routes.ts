@@ -125,7 +125,10 @@ export function authRoutes(deps: {
     // Always verify a hash, so an unknown email takes as long as a wrong password.
     const ok = await verifyPassword(account?.passwordHash ?? (await dummyPasswordHash()), input.password);
     if (!account || !ok) {
-      const lockedNow = await guard.isLocked(input.email);
+      const [lockedNow, addressLimited] = await Promise.all([
+        guard.isLocked(input.email),
+        guard.isAddressLimited(ip),
+      ]);
       await audit.record({
         event: lockedNow ? 'login_locked' : 'login_failed',
         subject: account?.id,
@@ -133,6 +136,8 @@ export function authRoutes(deps: {
         requestId,
         details: { email: input.email },
       });
+      // The failure that spends the address's allowance is recorded once, like a lockout.
+      if (addressLimited) await audit.record({ event: 'login_address_limited', ip, requestId });
       throw httpError(401, 'invalid_credentials', 'email or password is wrong');
     }
     await guard.succeeded({ email: input.email, ip });

@@ -27,6 +27,9 @@ describe('security headers and CORS', () => {
     expect(foreign.status).toBe(403);
     expect(((await foreign.json()) as any).code).toBe('origin_not_allowed');
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    // The refusal itself carries the security headers.
+    expect(foreign.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(foreign.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
     const preflight = await t.request('/api/chat/messages', {
       method: 'OPTIONS',
       headers: { origin: TEST_ORIGIN, 'access-control-request-method': 'POST' },
