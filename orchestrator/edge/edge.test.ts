@@ -2,6 +2,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testCard } from '../../agents/runtime/testing/fixtures.js';
+import { createAuditLog } from '../auth/audit-log.js';
+import type { SqlClient } from '../store/index.js';
+import { postgresTestDatabase } from '../store/test-support.js';
 import { makeApp, TEST_ORIGIN } from '../testing/app.js';
 
 async function guestToken(t: Awaited<ReturnType<typeof makeApp>>, ip?: string) {
@@ -235,15 +238,28 @@ describe('least privilege in the mesh', () => {
 });
 
 describe('audit log', () => {
+  async function refusesChanges(sql: SqlClient) {
+    const audit = createAuditLog({ sql });
+    await audit.record({ event: 'login_failed', subject: 'x' });
+    await expect(sql.query('delete from audit_log')).rejects.toThrow(/append-only/);
+    await expect(sql.query("update audit_log set event = 'login_succeeded'")).rejects.toThrow(/append-only/);
+    await expect(sql.query('truncate audit_log')).rejects.toThrow(/append-only/);
+    expect((await audit.recent()).length).toBe(1);
+  }
+
   it('is append-only: the database refuses UPDATE, DELETE and TRUNCATE', async () => {
     const t = await makeApp();
-    await t.audit.record({ event: 'login_failed', subject: 'x' });
-    await expect(t.sql.query('delete from audit_log')).rejects.toThrow(/append-only/);
-    await expect(t.sql.query("update audit_log set event = 'login_succeeded'")).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(t.sql.query('truncate audit_log')).rejects.toThrow(/append-only/);
-    expect((await t.audit.recent()).length).toBe(1);
+    await refusesChanges(t.sql);
+  });
+
+  const postgresUrl = process.env.TEST_DATABASE_URL;
+  it.skipIf(!postgresUrl)('is append-only on PostgreSQL too', async () => {
+    const db = await postgresTestDatabase(postgresUrl as string);
+    try {
+      await refusesChanges(db.sql);
+    } finally {
+      await db.dispose();
+    }
   });
 });
 
