@@ -259,6 +259,15 @@ export async function createApp(deps: AppDeps) {
       logger,
       tasksPerMinute: deps.chatMessagesPerMinute,
       maxMessageChars: deps.maxMessageChars,
+      onTokenRefused: async (c, reason) => {
+        const ip = clientIp(c);
+        await auditCapped(tokenRefusals, ip, {
+          event: 'token_refused',
+          ip,
+          requestId: c.get('requestId' as never),
+          details: { reason, path: c.req.path },
+        });
+      },
     }),
   );
   app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, audit, ...deps.inspector }));

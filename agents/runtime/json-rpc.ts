@@ -55,6 +55,8 @@ export interface JsonRpcRouteOptions {
   logger: Logger;
   /** The request's correlation id; defaults to the caller's `X-Request-Id` header (else the token's `cid`). */
   correlationIdOf?: (c: Context<AgentEnv>) => string | undefined;
+  /** Told of each refused token after it is logged (the orchestrator's own A2A agent audits them). */
+  onRefused?: (c: Context<AgentEnv>, error: ServiceTokenError) => Promise<void>;
 }
 
 /**
@@ -124,6 +126,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
         { event: 'token_refused', reason: error.reason, method, correlationId, peer: c.get('peer') },
         'service token refused',
       );
+      await options.onRefused?.(c, error);
       const code =
         error.status === 403
           ? AUTH_ERROR_CODE.FORBIDDEN

@@ -87,7 +87,8 @@ export function createSentimentExecutor(options: {
       );
     },
     async cancelTask(taskId, bus) {
-      canceled.add(taskId);
+      // Only a task still being classified can be canceled; the set never keeps ids of tasks that are over.
+      if (contexts.has(taskId)) canceled.add(taskId);
       bus.publish(
         AgentEvent.statusUpdate({
           taskId,

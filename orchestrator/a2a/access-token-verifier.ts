@@ -32,7 +32,7 @@ export function createAccessTokenVerifier(options: {
         shopper = await accessTokens.verify(authorization);
       } catch (error) {
         if (!(error instanceof HTTPException)) throw error;
-        throw new ServiceTokenError('malformed_token', error.message);
+        throw Object.assign(new ServiceTokenError('malformed_token', error.message), { cause: error });
       }
       const iat = Math.floor(Date.now() / 1000);
       return {

@@ -1,13 +1,13 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { DefaultRequestHandler } from '@a2a-js/sdk/server';
 import type { HttpBindings } from '@hono/node-server';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { agentCardToJson } from '../../agents/runtime/card.js';
 import { createJsonRpcHandler } from '../../agents/runtime/json-rpc.js';
 import type { Logger } from '../../agents/runtime/logger.js';
 import { BoundedTaskStore } from '../../agents/runtime/task-store.js';
-import type { AccessTokens } from '../auth/access-tokens.js';
+import { type AccessTokens, RefusedTokenError } from '../auth/access-tokens.js';
 import type { ChatService } from '../chat/reply.js';
 import { CHAT_LIMITS } from '../edge/chat-rate-limit.js';
 import type { LimiterFactory } from '../edge/limiter-store.js';
@@ -28,6 +28,8 @@ export interface A2aRoutesOptions {
   tasksPerMinute?: number;
   maxMessageChars?: number;
   maxBodyBytes?: number;
+  /** Told of each presented access token that was refused (the app audits them). */
+  onTokenRefused?: (c: Context, reason: string) => Promise<void>;
 }
 
 /**
@@ -68,6 +70,10 @@ export async function a2aRoutes(options: A2aRoutesOptions): Promise<Hono<A2aEnv>
       requestHandler,
       verifier: createAccessTokenVerifier({ accessTokens }),
       logger,
+      onRefused: async (c, error) => {
+        const refused = error.cause instanceof RefusedTokenError ? error.cause.reason : error.reason;
+        if (error.reason !== 'missing_token') await options.onTokenRefused?.(c, refused);
+      },
       // The edge's request id (the caller's X-Request-Id when it looks like one) names the task in every log.
       correlationIdOf: (c) =>
         (c.get('requestId' as never) as string | undefined) ?? c.req.header('x-request-id'),

@@ -143,6 +143,16 @@ describe('login and brute force', () => {
     expect((await login('customer@atende.dev', TEST_PASSWORD, '192.0.2.10')).status).toBe(200);
   });
 
+  it('audits the address once when it is spent on one locked account (credential stuffing)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++)
+      statuses.push((await login('customer@atende.dev', `guess ${i}!!`, '192.0.2.77')).status);
+    expect(statuses.slice(0, 4).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(5).every((s) => s === 429)).toBe(true);
+    const limited = await t.audit.recent({ event: 'login_address_limited' });
+    expect(limited.map((e) => e.ip)).toEqual(['192.0.2.77']);
+  });
+
   it('re-hashes a password made with old parameters on login', async () => {
     const old = await hashPassword(TEST_PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 1 });
     const account = await t.accounts.findByEmail('premium@atende.dev');

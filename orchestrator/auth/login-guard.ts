@@ -1,8 +1,13 @@
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { LimiterFactory } from '../edge/limiter-store.js';
 
-/** Decision before a login attempt: go ahead, or wait `retryAfterSec`. */
-export type GuardDecision = { allowed: true } | { allowed: false; retryAfterSec: number };
+/**
+ * Decision before a login attempt: go ahead, or wait `retryAfterSec`. `addressLimitReached` is set on the one
+ * attempt that spent the address's last point (a security event, recorded once).
+ */
+export type GuardDecision = ({ allowed: true } | { allowed: false; retryAfterSec: number }) & {
+  addressLimitReached: boolean;
+};
 
 /** Brute-force protection for logins: per-account lockout and a per-IP limit on failures. */
 export interface LoginGuard {
@@ -15,8 +20,6 @@ export interface LoginGuard {
   succeeded(input: { email: string; ip: string }): Promise<void>;
   /** Whether the account is now locked (its failures reached the limit). */
   isLocked(email: string): Promise<boolean>;
-  /** Whether the address is now limited (its failures reached the per-IP limit). */
-  isAddressLimited(ip: string): Promise<boolean>;
 }
 
 /** Limits: 5 failures per account and 20 per IP in 15 minutes, each then blocked for 15 minutes. */
@@ -46,29 +49,30 @@ export async function createLoginGuard(options: {
   });
   const key = (email: string) => email.trim().toLowerCase();
 
-  /** Consumes one point; the wait in seconds when the limit is spent, else 0. */
-  async function take(limiter: RateLimiterAbstract, k: string): Promise<number> {
+  /** Consumes one point: the wait in seconds when the limit is spent (else 0), and the points now consumed. */
+  async function take(limiter: RateLimiterAbstract, k: string): Promise<{ wait: number; consumed: number }> {
     try {
-      await limiter.consume(k);
-      return 0;
+      const res = await limiter.consume(k);
+      return { wait: 0, consumed: res.consumedPoints };
     } catch (error) {
       if (error instanceof Error) throw error;
-      return Math.max(1, Math.ceil((error as RateLimiterRes).msBeforeNext / 1000));
+      const res = error as RateLimiterRes;
+      return { wait: Math.max(1, Math.ceil(res.msBeforeNext / 1000)), consumed: res.consumedPoints };
     }
   }
 
   return {
     async attempt({ email, ip }) {
       const [account, address] = await Promise.all([take(byAccount, key(email)), take(byIp, ip)]);
-      const retryAfterSec = Math.max(account, address);
-      return retryAfterSec > 0 ? { allowed: false, retryAfterSec } : { allowed: true };
+      const retryAfterSec = Math.max(account.wait, address.wait);
+      // Points are counted atomically, so exactly one attempt sees the last one go.
+      const addressLimitReached = address.wait === 0 && address.consumed === perIp;
+      return retryAfterSec > 0
+        ? { allowed: false, retryAfterSec, addressLimitReached }
+        : { allowed: true, addressLimitReached };
     },
     async succeeded({ email, ip }) {
       await Promise.all([byAccount.delete(key(email)), byIp.reward(ip, 1)]);
-    },
-    async isAddressLimited(ip) {
-      const res = await byIp.get(ip);
-      return (res?.consumedPoints ?? 0) >= perIp;
     },
     async isLocked(email) {
       const res = await byAccount.get(key(email));

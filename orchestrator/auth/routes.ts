@@ -111,6 +111,8 @@ export function authRoutes(deps: {
     const ip = clientIp(c);
     const requestId = c.get('requestId');
     const decision = await guard.attempt({ email: input.email, ip });
+    // The attempt that spends the address's allowance is recorded once, whatever becomes of it.
+    if (decision.addressLimitReached) await audit.record({ event: 'login_address_limited', ip, requestId });
     if (!decision.allowed) {
       // The lockout itself was audited when it happened; refused attempts while locked are not, so a flood
       // of them cannot fill the append-only log.
@@ -125,10 +127,7 @@ export function authRoutes(deps: {
     // Always verify a hash, so an unknown email takes as long as a wrong password.
     const ok = await verifyPassword(account?.passwordHash ?? (await dummyPasswordHash()), input.password);
     if (!account || !ok) {
-      const [lockedNow, addressLimited] = await Promise.all([
-        guard.isLocked(input.email),
-        guard.isAddressLimited(ip),
-      ]);
+      const lockedNow = await guard.isLocked(input.email);
       await audit.record({
         event: lockedNow ? 'login_locked' : 'login_failed',
         subject: account?.id,
@@ -136,8 +135,6 @@ export function authRoutes(deps: {
         requestId,
         details: { email: input.email },
       });
-      // The failure that spends the address's allowance is recorded once, like a lockout.
-      if (addressLimited) await audit.record({ event: 'login_address_limited', ip, requestId });
       throw httpError(401, 'invalid_credentials', 'email or password is wrong');
     }
     await guard.succeeded({ email: input.email, ip });

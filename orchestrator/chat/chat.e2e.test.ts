@@ -60,12 +60,21 @@ async function askUntil(token: string, text: string, event: 'conversation' | 'de
   });
   let buffer = '';
   const decoder = new TextDecoder();
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    if (buffer.includes(`event: ${event}`)) break;
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  while (!buffer.includes(`event: ${event}`)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
   }
   const data = /event: conversation\ndata: (.*)/.exec(buffer)?.[1] ?? '{}';
-  return { conversationId: JSON.parse(data).conversationId as string, drop: () => abort.abort() };
+  /** Reads the rest of the stream, to its end. */
+  const rest = async () => {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      buffer += decoder.decode(next.value, { stream: true });
+    }
+    return buffer;
+  };
+  return { conversationId: JSON.parse(data).conversationId as string, drop: () => abort.abort(), rest };
 }
 
 /** The stored reply of a one-message conversation, once it is no longer being written (5 s at most). */
@@ -178,13 +187,14 @@ describe('chat through the mesh', () => {
 
   it('stops the reply in progress when the shopper closes the chat', async () => {
     const token = await guest();
-    const { conversationId, drop } = await askUntil(token, 'hang repeat after me', 'conversation');
+    const { conversationId, rest } = await askUntil(token, 'hang repeat after me', 'conversation');
     const closed = await web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/close`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
     });
     expect(closed.status).toBe(200);
-    drop();
+    // The stream ends at once, with an event that says the reply was stopped.
+    expect(await rest()).toMatch(/event: error\ndata: \{"code":"agent_canceled"/);
     // The agent would hang until the 30 s task deadline; the close stops it at once.
     expect(await settledReply(token, conversationId)).toMatchObject({ author: 'agent', status: 'failed' });
   });

@@ -17,6 +17,10 @@ const TEXTS = {
     'pt-BR': 'Esse recurso não está disponível para a sua conta. Posso ajudar com outra coisa?',
     en: 'That feature is not available for your account. Can I help with something else?',
   },
+  canceled: {
+    'pt-BR': 'A resposta foi interrompida.',
+    en: 'The reply was stopped.',
+  },
   partlyUnavailable: {
     'pt-BR':
       'Não consegui consultar a outra parte da sua pergunta agora; pode perguntar de novo em instantes?',

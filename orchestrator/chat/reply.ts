@@ -400,21 +400,39 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         return;
       }
       if (failure.outcome === 'unavailable') directory.markDown(answer.agent.baseUrl, failure.message);
+      const code = `agent_${failure.outcome}`;
+      if (failure.outcome === 'canceled') {
+        // Stopped on purpose (the chat was closed, or an A2A caller canceled): nothing to apologise for, but the
+        // stream still ends with an event that says so.
+        closed = true;
+        await chatLog.closeExchange({
+          replyId: reply.id,
+          text,
+          errorCode: code,
+          agents: agentNames,
+          annotations: shown,
+          firstTokenAt,
+          tasks,
+        });
+        yield { event: 'error', data: { code, message: politeText('canceled', locale) } };
+        return;
+      }
       const kind = failure.outcome === 'timeout' ? 'timeout' : answerHadText ? 'failed' : 'unavailable';
       const apology = politeText(kind, locale);
+      // A refusal that stood beside this answer is still said.
+      const closing = refused ? `${apology}\n\n${refused.text}` : apology;
       closed = true;
       await chatLog.closeExchange({
         replyId: reply.id,
-        text: text + apology,
-        errorCode: `agent_${failure.outcome}`,
+        text: text + closing,
+        errorCode: code,
         agents: agentNames,
         annotations: shown,
         firstTokenAt,
         tasks,
       });
-      if (failure.outcome === 'canceled') return;
-      yield { event: 'delta', data: { agent: 'orchestrator', text: apology } };
-      yield { event: 'error', data: { code: `agent_${failure.outcome}`, message: apology.trim() } };
+      yield { event: 'delta', data: { agent: 'orchestrator', text: closing } };
+      yield { event: 'error', data: { code, message: apology.trim() } };
     } finally {
       clearTimeout(sideTimer);
       if (!closed) {

@@ -44,6 +44,32 @@ describe('security events in the audit log', () => {
     expect(await t.audit.recent({ event: 'token_refused' })).toHaveLength(1);
   });
 
+  it('records a refused token at the shop’s own A2A agent too, but not a missing one', async () => {
+    const t = await makeApp();
+    const rpc = (authorization?: string) =>
+      t.request('/a2a', {
+        method: 'POST',
+        ip: '198.51.100.9',
+        headers: {
+          'content-type': 'application/json',
+          'A2A-Version': '1.0',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'SendMessage',
+          params: { message: { messageId: 'm1', role: 'ROLE_USER', parts: [{ text: 'oi' }] } },
+        }),
+      });
+    expect((await rpc()).status).toBe(401);
+    expect((await rpc(`Bearer ${await forgedToken()}`)).status).toBe(401);
+    const entries = await t.audit.recent({ event: 'token_refused' });
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ ip: '198.51.100.9', details: { path: '/a2a' } });
+    expect(String(entries[0]?.details.reason)).toMatch(/signature/);
+  });
+
   it('caps refused tokens at 30 a minute per address, so a flood cannot fill the append-only log', async () => {
     const t = await makeApp();
     const token = await forgedToken();

@@ -62,6 +62,23 @@ describe('dispatcher resilience', () => {
     expect(calls).toBe(before);
   });
 
+  it('sends nothing for a request already canceled before its task could start', async () => {
+    let calls = 0;
+    // Like a real fetch, it refuses at once a signal that is already aborted.
+    const hang = ((_url: string, init?: RequestInit) => {
+      calls++;
+      if (init?.signal?.aborted) return Promise.reject(new DOMException('aborted', 'AbortError'));
+      return new Promise((_, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))),
+      );
+    }) as typeof fetch;
+    const { dispatcher, request } = await setup(hang);
+    const stop = new AbortController();
+    stop.abort();
+    expect(await outcomeOf(dispatcher.stream({ ...request, signal: stop.signal }))).toBe('canceled');
+    expect(calls).toBeLessThanOrEqual(1);
+  });
+
   it('times out an agent that never sends a first event', async () => {
     const hang = ((_url: string, init?: RequestInit) =>
       new Promise((_, reject) =>

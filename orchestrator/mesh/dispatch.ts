@@ -135,6 +135,8 @@ export function createDispatcher(options: {
       let timedOut = false;
       const onOuterAbort = () => abort.abort();
       request.signal?.addEventListener('abort', onOuterAbort, { once: true });
+      // Aborted while the token was minted or the client made: a listener added now would never fire.
+      if (request.signal?.aborted) abort.abort();
       const timer = setTimeout(() => {
         timedOut = true;
         abort.abort();

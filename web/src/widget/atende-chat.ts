@@ -307,7 +307,10 @@ export class AtendeChat extends LitElement {
     for (let attempt = 0; attempt < 25 && offline < 3; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 2000)));
       try {
+        // Gone from the page, or the conversation was left (signed out or in): nothing more to recover.
+        if (!this.isConnected) return;
         const history = await this.#api.history();
+        if (!history.length) break;
         const last = history.at(-1);
         if (last?.author === 'agent' && last.status === 'answered') {
           this.#messages = history.filter((m) => m.author !== 'system').map(fromHistory);
