@@ -5,7 +5,7 @@ import { testCard } from '../../agents/runtime/testing/fixtures.js';
 import { createAuditLog } from '../auth/audit-log.js';
 import type { SqlClient } from '../store/index.js';
 import { postgresTestDatabase } from '../store/test-support.js';
-import { makeApp, TEST_ORIGIN } from '../testing/app.js';
+import { makeApp, TEST_ORIGIN, TEST_PASSWORD } from '../testing/app.js';
 
 async function guestToken(t: Awaited<ReturnType<typeof makeApp>>, ip?: string) {
   return ((await (await t.post('/api/auth/guest', {}, { ip })).json()) as any).accessToken as string;
@@ -234,6 +234,56 @@ describe('least privilege in the mesh', () => {
     expect(text).toMatch(/sign_in_required/);
     expect(text).not.toMatch(/event: error/);
     expect((await t.audit.recent({ event: 'role_refused' })).length).toBe(1);
+  });
+});
+
+describe('a refusal beside an answer', () => {
+  it('is still said when the answer it stood beside fails', async () => {
+    const card = (name: string, id: string, scope: string, tags: string[], examples: string[]) =>
+      testCard(`https://${id}.test/a2a`, {
+        name,
+        skills: [
+          {
+            id,
+            name,
+            description: name,
+            tags,
+            examples,
+            securityRequirements: [{ schemes: { serviceToken: { list: [scope] } } }],
+          },
+        ],
+      });
+    const t = await makeApp({
+      cards: [
+        {
+          baseUrl: 'https://offers.test',
+          card: card(
+            'Offers',
+            'offers',
+            'promotions:read',
+            ['cupom', 'desconto'],
+            ['Tem cupom de desconto?'],
+          ),
+        },
+        {
+          baseUrl: 'https://orders.test',
+          card: card('Orders', 'orders', 'orders:read', ['pedido', 'rastreio'], ['Onde está meu pedido?']),
+        },
+      ],
+    });
+    const login = await t.post('/api/auth/login', { email: 'customer@atende.dev', password: TEST_PASSWORD });
+    const { accessToken } = (await login.json()) as any;
+    // A customer may not see offers, so the order part answers alone; here the orders agent cannot be reached.
+    const response = await t.post(
+      '/api/chat/messages',
+      { text: 'Tem algum cupom de desconto? E onde está meu pedido?' },
+      { token: accessToken },
+    );
+    const text = await response.text();
+    expect(text).toMatch(/"kind":"not_available"/);
+    expect(text).toMatch(/Desculpe/);
+    expect(text).toMatch(/não está disponível para a sua conta/);
+    expect(text).toMatch(/event: error/);
   });
 });
 
