@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Message, Role, TaskState } from '@a2a-js/sdk';
+import { TaskState } from '@a2a-js/sdk';
 import {
   type AgentExecutionEvent,
   DefaultExecutionEventBus,
@@ -8,6 +8,7 @@ import {
 } from '@a2a-js/sdk/server';
 import { describe, expect, it } from 'vitest';
 import { createLogger, type ServiceTokenClaims } from '../runtime/index.js';
+import { userMessage } from '../runtime/testing/fixtures.js';
 import type { OrderConnector } from './connector.js';
 import { createDemoConnector, DEMO_CUSTOMER_ID, DEMO_PREMIUM_ID } from './demo-connector.js';
 import { createOrdersExecutor } from './executor.js';
@@ -33,20 +34,8 @@ function claims(sub: string, role: string): ServiceTokenClaims {
   };
 }
 
-function message(text: string, locale?: string): Message {
-  return {
-    messageId: randomUUID(),
-    contextId: '',
-    taskId: '',
-    role: Role.ROLE_USER,
-    parts: [
-      { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: 'text/plain' },
-    ],
-    metadata: locale ? { locale } : undefined,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
+const message = (text: string, locale?: string) =>
+  userMessage(text, { metadata: locale ? { locale } : undefined });
 
 /** Runs the executor in-process for one message from `sub`, returning what it published. */
 async function ask(options: {

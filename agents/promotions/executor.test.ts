@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Message, Role, TaskState } from '@a2a-js/sdk';
+import { TaskState } from '@a2a-js/sdk';
 import {
   type AgentExecutionEvent,
   DefaultExecutionEventBus,
@@ -8,6 +8,7 @@ import {
 } from '@a2a-js/sdk/server';
 import { describe, expect, it } from 'vitest';
 import { createLogger, type ServiceTokenClaims } from '../runtime/index.js';
+import { userMessage } from '../runtime/testing/fixtures.js';
 import { createDemoCatalogue, createStaticCatalogue, type OfferCatalogue } from './catalogue.js';
 import { createPromotionsExecutor } from './executor.js';
 
@@ -32,20 +33,8 @@ function claims(role: string, scopes = ['promotions:read']): ServiceTokenClaims 
   };
 }
 
-function message(text: string, locale?: string): Message {
-  return {
-    messageId: randomUUID(),
-    contextId: '',
-    taskId: '',
-    role: Role.ROLE_USER,
-    parts: [
-      { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: 'text/plain' },
-    ],
-    metadata: locale ? { locale } : undefined,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
+const message = (text: string, locale?: string) =>
+  userMessage(text, { metadata: locale ? { locale } : undefined });
 
 async function ask(options: {
   role?: string;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Message, Role, TaskState } from '@a2a-js/sdk';
+import { type Message, TaskState } from '@a2a-js/sdk';
 import {
   type AgentExecutionEvent,
   DefaultExecutionEventBus,
@@ -7,24 +7,12 @@ import {
   ServerCallContext,
 } from '@a2a-js/sdk/server';
 import { describe, expect, it } from 'vitest';
+import { userMessage as messageOf } from '../runtime/testing/fixtures.js';
 import { createSentimentExecutor } from './executor.js';
 import { createLexiconClassifier } from './lexicon.js';
 import type { SentimentClassifier } from './sentiment.js';
 
-function userMessage(text: string, metadata?: Record<string, unknown>): Message {
-  return {
-    messageId: randomUUID(),
-    contextId: '',
-    taskId: '',
-    role: Role.ROLE_USER,
-    parts: [
-      { content: { $case: 'text', value: text }, metadata: undefined, filename: '', mediaType: 'text/plain' },
-    ],
-    metadata,
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
+const userMessage = (text: string, metadata?: Record<string, unknown>) => messageOf(text, { metadata });
 
 function run(executor: ReturnType<typeof createSentimentExecutor>, message: Message, taskId = randomUUID()) {
   const bus = new DefaultExecutionEventBus();
