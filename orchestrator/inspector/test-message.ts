@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { A2A_VERSION_HEADER, AgentCard, Role, SendMessageRequest } from '@a2a-js/sdk';
 import { decodeJwt } from 'jose';
 import { requiredScopeSets } from '../../agents/runtime/card.js';
+import { takeSseEvents } from '../../agents/runtime/sse.js';
 import type { Shopper } from '../auth/access-tokens.js';
 import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
@@ -171,22 +172,11 @@ export async function* sendTestMessage(options: {
         };
         return;
       }
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-      let cut = buffer.indexOf('\n\n');
-      while (cut !== -1) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        let event = 'message';
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event:')) event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-        }
-        if (data.length) {
-          count++;
-          yield { type: 'event', ms: ms(), event, data: parseJson(data.join('\n')) };
-        }
-        cut = buffer.indexOf('\n\n');
+      const taken = takeSseEvents(buffer + decoder.decode(value, { stream: true }));
+      buffer = taken.rest;
+      for (const { event, data } of taken.events) {
+        count++;
+        yield { type: 'event', ms: ms(), event, data: parseJson(data) };
       }
     }
     yield { type: 'end', ms: ms(), events: count };

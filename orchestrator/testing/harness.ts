@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { takeSseEvents } from '../../agents/runtime/sse.js';
 import type { TestPki } from '../../agents/runtime/testing/fixtures.js';
 import { loadConfig } from '../config.js';
 import { type Orchestrator, startOrchestrator } from '../server.js';
@@ -102,20 +103,9 @@ export async function readEvents(
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let cut = buffer.indexOf('\n\n');
-    while (cut !== -1) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
-      }
-      if (data.length && onEvent(event, JSON.parse(data.join('\n'))) === false) return;
-      cut = buffer.indexOf('\n\n');
-    }
+    const taken = takeSseEvents(buffer + decoder.decode(chunk, { stream: true }));
+    buffer = taken.rest;
+    for (const { event, data } of taken.events) if (onEvent(event, JSON.parse(data)) === false) return;
   }
 }
 
