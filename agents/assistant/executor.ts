@@ -7,6 +7,7 @@ import {
   type RequestContext,
 } from '@a2a-js/sdk/server';
 import { z } from 'zod';
+import { publishCanceled } from '../runtime/task-reply.js';
 import {
   type Citation,
   type ComposedAnswer,
@@ -208,18 +209,7 @@ export function createAssistantExecutor({
     const execution = running.get(taskId);
     execution?.controller.abort();
     running.delete(taskId);
-    eventBus.publish(
-      AgentEvent.statusUpdate({
-        taskId,
-        contextId: execution?.contextId ?? '',
-        status: {
-          state: TaskState.TASK_STATE_CANCELED,
-          message: undefined,
-          timestamp: new Date().toISOString(),
-        },
-        metadata: {},
-      }),
-    );
+    publishCanceled({ taskId, contextId: execution?.contextId ?? '', bus: eventBus, now: () => new Date() });
     logger.info({ taskId, wasRunning: Boolean(execution) }, 'task canceled');
   }
 

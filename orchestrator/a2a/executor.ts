@@ -9,6 +9,7 @@ import {
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { ServiceTokenClaims } from '../../agents/runtime/service-token.js';
+import { publishCanceled } from '../../agents/runtime/task-reply.js';
 import { ROLES, type Shopper } from '../auth/access-tokens.js';
 import type { Locale } from '../chat/messages.js';
 import { type ChatEvent, type ChatService, ConversationNotFoundError } from '../chat/reply.js';
@@ -194,14 +195,7 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
     const execution = running.get(taskId);
     execution?.controller.abort();
     running.delete(taskId);
-    bus.publish(
-      AgentEvent.statusUpdate({
-        taskId,
-        contextId: execution?.contextId ?? '',
-        status: { state: TaskState.TASK_STATE_CANCELED, message: undefined, timestamp: now().toISOString() },
-        metadata: {},
-      }),
-    );
+    publishCanceled({ taskId, contextId: execution?.contextId ?? '', bus, now });
     logger.info({ taskId, wasRunning: Boolean(execution) }, 'a2a task canceled');
   }
 
