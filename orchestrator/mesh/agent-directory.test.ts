@@ -1,8 +1,10 @@
+import { Writable } from 'node:stream';
 import { AgentCard } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../agents/runtime/logger.js';
 import { testCard } from '../../agents/runtime/testing/fixtures.js';
 import { createAgentDirectory } from './agent-directory.js';
+import { DEFAULT_SCOPE_POLICY } from './scope-policy.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const serving = (cards: Record<string, unknown>) =>
@@ -25,6 +27,28 @@ describe('agent directory', () => {
     await directory.refresh();
     expect(directory.list().map((e) => e.state)).toEqual(['up', 'down', 'invalid']);
     expect(directory.available().map((a) => a.baseUrl)).toEqual(['https://a.test']);
+  });
+
+  it('warns when a card’s skill needs a scope that the scope policy grants no role', async () => {
+    const lines: string[] = [];
+    const directory = createAgentDirectory({
+      baseUrls: ['https://a.test'],
+      fetch: serving({ 'https://a.test': AgentCard.toJSON(testCard('https://a.test/a2a')) }),
+      logger: createLogger({
+        name: 'test',
+        destination: new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(chunk.toString());
+            done();
+          },
+        }),
+      }),
+      scopePolicy: DEFAULT_SCOPE_POLICY,
+    });
+    await directory.refresh();
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.level === 40);
+    expect(warning).toMatchObject({ agent: 'https://a.test', skill: 'echo', scopes: ['test:echo'] });
+    expect(directory.list()[0]?.state).toBe('up');
   });
 
   it('refuses a card whose JSON-RPC interface is served elsewhere (it would become the token audience)', async () => {
