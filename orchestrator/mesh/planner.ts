@@ -1,5 +1,5 @@
 import type { SkillTarget } from './agent-directory.js';
-import { chooseSecondSkill, chooseSkill } from './router.js';
+import { chooseSkills } from './router.js';
 
 /** Tag of skills that run on every message beside the answer (e.g. sentiment). */
 export const ALWAYS_TAG = 'always';
@@ -38,7 +38,6 @@ export function planReply(
       agent: agents.find((a) => a.baseUrl === chosen.agent.baseUrl) ?? chosen.agent,
       skill: chosen.skill,
     };
-  const chosen = chooseSkill(answering, text, options);
-  const second = chosen && chooseSecondSkill(answering, text, chosen, options);
-  return { answer: known(chosen), second: known(second), always };
+  const { first, second } = chooseSkills(answering, text, options);
+  return { answer: known(first), second: known(second), always };
 }

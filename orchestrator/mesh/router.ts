@@ -51,7 +51,12 @@ const TAG_WEIGHT = 2;
 const EXAMPLE_WEIGHT = 1.5;
 const PROSE_WEIGHT = 0.5;
 
+// A card's words are read once per card object (the directory replaces a card when it re-reads it), not per message.
+const vocabularies = new WeakMap<SkillTarget['skill'], Map<string, number>>();
+
 function vocabulary(skill: SkillTarget['skill']): Map<string, number> {
+  const known = vocabularies.get(skill);
+  if (known) return known;
   const weights = new Map<string, number>();
   const add = (text: string, weight: number) => {
     for (const term of terms(text)) weights.set(term, Math.max(weights.get(term) ?? 0, weight));
@@ -59,6 +64,7 @@ function vocabulary(skill: SkillTarget['skill']): Map<string, number> {
   add(`${skill.name} ${skill.description}`, PROSE_WEIGHT);
   for (const example of skill.examples) add(example, EXAMPLE_WEIGHT);
   for (const tag of skill.tags) add(tag, TAG_WEIGHT);
+  vocabularies.set(skill, weights);
   return weights;
 }
 
@@ -120,30 +126,37 @@ export function chooseSkill(
   text: string,
   options: { fallbackTags: string[] },
 ): SkillTarget | undefined {
-  const scored = scoreSkills(agents, text, options);
+  return firstOf(scoreSkills(agents, text, options));
+}
+
+/** The best of skills already scored, or the fallback when none matched. */
+function firstOf(scored: ScoredSkill[]): SkillTarget | undefined {
   const best = scored[0];
   if (best && best.score > 0) return best.target;
   return scored.find((s) => s.fallback)?.target;
 }
 
 /**
- * Picks a second skill for a message that asks two things ("onde está meu pedido? e tem cupom?"): the best skill of
- * another agent whose match on words the first skill's card does not know reaches `SECOND_SKILL_MIN_SCORE`.
+ * Picks the skills that answer a message from one scoring: the first (see {@link chooseSkill}) and, for a message
+ * that asks two things ("onde está meu pedido? e tem cupom?"), a second — the best skill of another agent whose
+ * match on words the first skill's card does not know reaches `SECOND_SKILL_MIN_SCORE`.
  */
-export function chooseSecondSkill(
+export function chooseSkills(
   agents: SkillTarget['agent'][],
   text: string,
-  first: SkillTarget,
   options: { fallbackTags: string[] },
-): SkillTarget | undefined {
+): { first?: SkillTarget; second?: SkillTarget } {
+  const scored = scoreSkills(agents, text, options);
+  const first = firstOf(scored);
+  if (!first) return {};
   const firstWords = vocabulary(first.skill);
   let best: { target: SkillTarget; score: number } | undefined;
-  for (const candidate of scoreSkills(agents, text, options)) {
+  for (const candidate of scored) {
     if (candidate.target.agent.baseUrl === first.agent.baseUrl) continue;
     let own = 0;
     for (const [term, added] of candidate.matched) if (!firstWords.has(term)) own += added;
     if (own >= SECOND_SKILL_MIN_SCORE && (!best || own > best.score))
       best = { target: candidate.target, score: own };
   }
-  return best?.target;
+  return { first, second: best?.target };
 }
