@@ -16,7 +16,7 @@ import {
   type ChatService,
   ConversationNotFoundError,
   type ReplyRequest,
-} from '../chat/reply.js';
+} from '../chat/index.js';
 import { createSupportExecutor } from './executor.js';
 
 const logger = createLogger({ name: 'a2a-test', level: 'silent' });
@@ -42,7 +42,7 @@ function scriptedChat(script: (request: ReplyRequest) => AsyncGenerator<ChatEven
   const requests: ReplyRequest[] = [];
   const known = new Set<string>();
   const chat: ChatService = {
-    cancel: () => undefined,
+    drain: async () => undefined,
     async accept(request) {
       requests.push(request);
       if (request.conversationId && !known.has(request.conversationId)) throw new ConversationNotFoundError();
@@ -140,7 +140,10 @@ describe('support executor', () => {
   it('publishes annotations as data parts with their kind, a list under the kind’s name', async () => {
     const { chat } = scriptedChat(async function* () {
       yield { event: 'conversation', data: { conversationId: randomUUID(), messageId: randomUUID() } };
-      yield { event: 'annotation', data: { agent: 'a', kind: 'citations', data: [{ id: 'delivery-time' }] } };
+      yield {
+        event: 'annotation',
+        data: { agent: 'a', kind: 'citations', data: [{ id: 'delivery-time', title: 'Prazo' }] },
+      };
       yield {
         event: 'annotation',
         data: { agent: 'a', kind: 'handoff', data: { reason: 'low_confidence' } },
@@ -157,7 +160,7 @@ describe('support executor', () => {
         : [],
     );
     expect(data).toEqual([
-      { kind: 'citations', citations: [{ id: 'delivery-time' }] },
+      { kind: 'citations', citations: [{ id: 'delivery-time', title: 'Prazo' }] },
       { kind: 'handoff', reason: 'low_confidence' },
     ]);
   });

@@ -11,8 +11,8 @@ import type { Logger } from '../../agents/runtime/logger.js';
 import type { ServiceTokenClaims } from '../../agents/runtime/service-token.js';
 import { publishCanceled } from '../../agents/runtime/task-reply.js';
 import { ROLES, type Shopper } from '../auth/access-tokens.js';
+import { type ChatEvent, type ChatService, ConversationNotFoundError } from '../chat/index.js';
 import type { Locale } from '../chat/messages.js';
-import { type ChatEvent, type ChatService, ConversationNotFoundError } from '../chat/reply.js';
 
 /** Artifact id of the streamed answer text. */
 export const ANSWER_ARTIFACT_ID = 'answer';

@@ -8,7 +8,7 @@ import { createJsonRpcHandler } from '../../agents/runtime/json-rpc.js';
 import type { Logger } from '../../agents/runtime/logger.js';
 import { BoundedTaskStore } from '../../agents/runtime/task-store.js';
 import { type AccessTokens, RefusedTokenError } from '../auth/access-tokens.js';
-import type { ChatService } from '../chat/reply.js';
+import type { ChatService } from '../chat/index.js';
 import { CHAT_LIMITS } from '../edge/chat-rate-limit.js';
 import type { LimiterFactory } from '../edge/limiter-store.js';
 import { createAccessTokenVerifier } from './access-token-verifier.js';

@@ -1,5 +1,4 @@
 import type { Logger } from '../../agents/runtime/logger.js';
-import type { Shopper } from '../auth/access-tokens.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { AgentDirectory, SkillTarget } from '../mesh/agent-directory.js';
 import { AgentCallError, type Dispatcher, requiredScopes, type TaskUpdate } from '../mesh/dispatch.js';
@@ -8,44 +7,26 @@ import { planReply } from '../mesh/planner.js';
 import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import { type ChatLog, ChatLogError, type RecordAgentTaskInput, type StoredMessage } from '../store/index.js';
-import { type Locale, politeText } from './messages.js';
+import { politeText } from './messages.js';
+import {
+  type ChatService as BaseChatService,
+  ConversationNotFoundError,
+  type ReplyRequest,
+} from './service.js';
 
-/** Events of a streamed chat reply, as sent to the page over SSE. */
-export type ChatEvent =
+/** The chat service, and a stop for the replies in progress in one conversation (on this replica only). */
+export interface ChatService extends BaseChatService {
+  cancel(conversationId: string): void;
+}
+export { ConversationNotFoundError };
+
+/** Events of a streamed chat reply, as built here (annotations not yet checked against the contract). */
+type ChatEvent =
   | { event: 'conversation'; data: { conversationId: string; messageId: string } }
   | { event: 'delta'; data: { agent: string; text: string } }
   | { event: 'annotation'; data: { agent: string; kind: string; data: unknown } }
   | { event: 'done'; data: { messageId: string; firstTokenMs: number | null } }
   | { event: 'error'; data: { code: string; message: string } };
-
-/** Raised for a conversation the shopper may not use; crosses the wire as 404. */
-export class ConversationNotFoundError extends Error {
-  constructor() {
-    super('conversation not found');
-    this.name = 'ConversationNotFoundError';
-  }
-}
-
-export interface ReplyRequest {
-  shopper: Shopper;
-  text: string;
-  locale: Locale;
-  conversationId?: string;
-  correlationId: string;
-  /** Aborted when the shopper goes away. */
-  signal?: AbortSignal;
-}
-
-/** Answers shopper messages through the mesh, logging everything first-response time needs. */
-export interface ChatService {
-  /** Checks the conversation and stores the shopper's message; the returned stream dispatches and answers. */
-  accept(request: ReplyRequest): Promise<AsyncGenerator<ChatEvent>>;
-  /**
-   * Stops the replies in progress in a conversation (its shopper closed the chat). A dropped connection does not
-   * stop a reply: it is finished and stored for the shopper to find in the history.
-   */
-  cancel(conversationId: string): void;
-}
 
 export interface ChatServiceOptions {
   chatLog: ChatLog;
@@ -91,6 +72,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   const inFlight = new Map<string, Set<AbortController>>();
 
   return {
+    async drain() {},
     cancel(conversationId) {
       for (const stop of inFlight.get(conversationId) ?? []) stop.abort();
     },
@@ -130,7 +112,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       });
       return (async function* () {
         try {
-          yield* events;
+          yield* events as AsyncGenerator<never>;
         } finally {
           running.delete(stop);
           if (!running.size) inFlight.delete(conversation.id);

@@ -51,7 +51,7 @@ export function chatRoutes(deps: {
 
   app.post('/chat/messages', shopper, deps.rateLimit, async (c) => {
     const body = schema.parse(await readJson(c));
-    let events: AsyncGenerator<import('./reply.js').ChatEvent>;
+    let events: AsyncGenerator<import('./contract.js').ChatEvent>;
     try {
       events = await chat.accept({
         shopper: c.get('shopper'),

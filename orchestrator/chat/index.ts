@@ -1,0 +1,12 @@
+export {
+  type Annotation,
+  type AnnotationKind,
+  type ChatEvent,
+  type ConversationEvent,
+  type ConversationEventKind,
+  type NewConversationEvent,
+  parseAnnotation,
+  type ReplyErrorCode,
+} from './contract.js';
+export { type Locale, politeText } from './messages.js';
+export { type ChatService, ConversationNotFoundError, type ReplyRequest } from './service.js';
