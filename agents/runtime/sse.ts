@@ -1,26 +1,35 @@
-/** One server-sent event: its name (`message` when none is given) and its data lines joined. */
-export interface SseBlock {
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+/** One server-sent event: its name (`message` when none is given), its data lines joined, and its `id:` if any. */
+export interface SseEvent {
   event: string;
   data: string;
+  id?: string;
 }
 
 /**
- * Takes the complete events off the front of a `text/event-stream` buffer (events end with a blank line; `\r\n` is
- * read as `\n`). Returns them, blocks without data left out, and what is left of the buffer for the next chunk.
+ * Reads a `text/event-stream` body into its events as they arrive (events without data are left out, as the spec
+ * says; an unfinished event at the end of the stream is dropped). Stopping early cancels the body.
  */
-export function takeSseEvents(buffer: string): { events: SseBlock[]; rest: string } {
-  let rest = buffer.replace(/\r\n?/g, '\n');
-  const events: SseBlock[] = [];
-  for (let cut = rest.indexOf('\n\n'); cut !== -1; cut = rest.indexOf('\n\n')) {
-    const block = rest.slice(0, cut);
-    rest = rest.slice(cut + 2);
-    let event = 'message';
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event:')) event = line.slice(6).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+export async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let ready: SseEvent[] = [];
+  const parser = createParser({ onEvent: (message) => ready.push(toSseEvent(message)) });
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+      const events = ready;
+      ready = [];
+      yield* events;
     }
-    if (data.length) events.push({ event, data: data.join('\n') });
+  } finally {
+    await reader.cancel().catch(() => undefined);
   }
-  return { events, rest };
+}
+
+function toSseEvent({ event, data, id }: EventSourceMessage): SseEvent {
+  return id === undefined ? { event: event ?? 'message', data } : { event: event ?? 'message', data, id };
 }

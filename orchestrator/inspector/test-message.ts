@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { A2A_VERSION_HEADER, AgentCard, Role, SendMessageRequest } from '@a2a-js/sdk';
 import { decodeJwt } from 'jose';
 import { requiredScopeSets } from '../../agents/runtime/card.js';
-import { takeSseEvents } from '../../agents/runtime/sse.js';
+import { readEventStream } from '../../agents/runtime/sse.js';
 import type { Shopper } from '../auth/access-tokens.js';
 import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
@@ -154,30 +154,30 @@ export async function* sendTestMessage(options: {
     }
     return;
   }
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
   let size = 0;
   let count = 0;
+  // The chunk that passes the limit is not read: the stream ends there and its source is cancelled.
+  const limited = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > limits.maxBytes) controller.terminate();
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limits.maxBytes) {
-        yield {
-          type: 'error',
-          ms: ms(),
-          message: `the stream passed the limit of ${limits.maxBytes} bytes; stopped reading`,
-        };
-        return;
-      }
-      const taken = takeSseEvents(buffer + decoder.decode(value, { stream: true }));
-      buffer = taken.rest;
-      for (const { event, data } of taken.events) {
-        count++;
-        yield { type: 'event', ms: ms(), event, data: parseJson(data) };
-      }
+    for await (const { event, data } of readEventStream(limited)) {
+      count++;
+      yield { type: 'event', ms: ms(), event, data: parseJson(data) };
+    }
+    if (size > limits.maxBytes) {
+      yield {
+        type: 'error',
+        ms: ms(),
+        message: `the stream passed the limit of ${limits.maxBytes} bytes; stopped reading`,
+      };
+      return;
     }
     yield { type: 'end', ms: ms(), events: count };
   } catch (error) {
@@ -188,8 +188,6 @@ export async function* sendTestMessage(options: {
         ? `the stream took longer than ${limits.timeoutMs} ms`
         : `the stream broke off: ${describe(error)}`,
     };
-  } finally {
-    await reader.cancel().catch(() => undefined);
   }
 }
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { takeSseEvents } from '../../agents/runtime/sse.js';
+import { readEventStream } from '../../agents/runtime/sse.js';
 import type { TestPki } from '../../agents/runtime/testing/fixtures.js';
 import { loadConfig } from '../config.js';
 import { type Orchestrator, startOrchestrator } from '../server.js';
@@ -100,13 +100,9 @@ export async function readEvents(
   response: Response,
   onEvent: (event: string, data: any) => boolean | undefined,
 ): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    const taken = takeSseEvents(buffer + decoder.decode(chunk, { stream: true }));
-    buffer = taken.rest;
-    for (const { event, data } of taken.events) if (onEvent(event, JSON.parse(data)) === false) return;
-  }
+  if (!response.body) throw new Error(`the response (${response.status}) has no body`);
+  for await (const { event, data } of readEventStream(response.body))
+    if (onEvent(event, JSON.parse(data)) === false) return;
 }
 
 /** Reads a whole `text/event-stream` response into events, stamping each with its arrival time. */
