@@ -35,4 +35,27 @@ describe('conversation memory', () => {
     expect(memory.recent('b')).toEqual([]);
     expect(memory.recent('a')[0]?.question).toBe('aaaaa');
   });
+
+  it('starts a conversation afresh once all its turns have aged out', () => {
+    let clock = 0;
+    const memory = createConversationMemory({ ttlMs: 1000, now: () => clock });
+    memory.remember('a', { question: 'q1', answer: 'x' });
+    memory.remember('a', { question: 'q2', answer: 'x' });
+    clock = 1000;
+    expect(memory.recent('a').map((t) => t.question)).toEqual(['q1', 'q2']);
+    clock = 2001;
+    memory.remember('a', { question: 'q3', answer: 'x' });
+    expect(memory.recent('a').map((t) => t.question)).toEqual(['q3']);
+    expect(memory.size).toBe(1);
+  });
+
+  it('counts reading a conversation as using it', () => {
+    const memory = createConversationMemory({ maxContexts: 2 });
+    memory.remember('a', { question: 'a', answer: 'x' });
+    memory.remember('b', { question: 'b', answer: 'x' });
+    memory.recent('a');
+    memory.remember('c', { question: 'c', answer: 'x' });
+    expect(memory.recent('b')).toEqual([]);
+    expect(memory.recent('a').map((t) => t.question)).toEqual(['a']);
+  });
 });

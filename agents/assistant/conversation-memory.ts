@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** One answered turn of a conversation, as the assistant remembers it. */
 export interface Turn {
   question: string;
@@ -27,8 +29,14 @@ export function createConversationMemory(
   } = {},
 ): ConversationMemory {
   const { maxContexts = 5_000, maxTurns = 4, maxChars = 500, ttlMs = 30 * 60_000, now = Date.now } = options;
-  // A Map keeps insertion order: re-inserting on use makes the first key the least recently used.
-  const contexts = new Map<string, Turn[]>();
+  // The cache's own ttl drops a conversation whose newest turn has aged out (setting restarts the clock); older
+  // turns of a live conversation are filtered by their own age. ttlResolution 0 reads `now` on every look-up.
+  const contexts = new LRUCache<string, Turn[]>({
+    max: maxContexts,
+    ttl: ttlMs,
+    ttlResolution: 0,
+    perf: { now },
+  });
   const fresh = (turns: Turn[]) => turns.filter((t) => now() - t.at <= ttlMs);
   return {
     recent(key) {
@@ -45,13 +53,7 @@ export function createConversationMemory(
         answer: turn.answer.slice(0, maxChars),
         at: now(),
       });
-      contexts.delete(key);
       contexts.set(key, turns.slice(-maxTurns));
-      while (contexts.size > maxContexts) {
-        const oldest = contexts.keys().next().value;
-        if (oldest === undefined) break;
-        contexts.delete(oldest);
-      }
     },
     get size() {
       return contexts.size;

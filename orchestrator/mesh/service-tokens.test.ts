@@ -55,10 +55,44 @@ describe('service tokens', () => {
     expect(decodeJwt(renewed).exp! * 1000 - clock).toBeGreaterThan(20_000);
   });
 
-  it('keeps at most maxEntries tokens', async () => {
+  it('keeps at most maxEntries tokens, dropping the least recently used', async () => {
     const base = createServiceTokenMinter({ keys: await createSigningKeys(), issuer: 'atende', ttlSec: 60 });
     const minter = createCachingMinter({ minter: base, ttlSec: 60, maxEntries: 3 });
-    for (let i = 0; i < 10; i++) await minter.mint({ ...request, subject: `guest:${i}` });
+    const first = await minter.mint({ ...request, subject: 'guest:0' });
+    for (let i = 1; i < 10; i++) {
+      await minter.mint({ ...request, subject: `guest:${i}` });
+      expect(await minter.mint({ ...request, subject: 'guest:0' })).toBe(first);
+    }
     expect(minter.size).toBe(3);
+  });
+
+  it('does not keep a token whose minting failed', async () => {
+    let calls = 0;
+    const minter = createCachingMinter({
+      minter: {
+        mint: async () => {
+          calls++;
+          if (calls === 1) throw new Error('key store down');
+          return `token-${calls}`;
+        },
+      },
+      ttlSec: 60,
+    });
+    await expect(minter.mint(request)).rejects.toThrow('key store down');
+    expect(minter.size).toBe(0);
+    expect(await minter.mint(request)).toBe('token-2');
+    expect(await minter.mint(request)).toBe('token-2');
+  });
+
+  it('mints every time when the margin leaves no time to reuse a token in', async () => {
+    let calls = 0;
+    const minter = createCachingMinter({
+      minter: { mint: async () => `token-${++calls}` },
+      ttlSec: 10,
+      reuseMarginSec: 10,
+    });
+    expect(await minter.mint(request)).toBe('token-1');
+    expect(await minter.mint(request)).toBe('token-2');
+    expect(minter.size).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { SigningKeys } from './signing-keys.js';
 
 /** What a service token is for: one shopper, one agent (audience), one skill and its scopes. */
@@ -61,7 +62,16 @@ export function createCachingMinter(options: {
 }): ServiceTokenMinter & { readonly size: number } {
   const { minter, ttlSec, maxEntries = 10_000, now = Date.now } = options;
   const reuseMarginSec = options.reuseMarginSec ?? Math.min(20, Math.floor(ttlSec / 3));
-  const cache = new Map<string, { token: Promise<string>; reuseUntil: number }>();
+  const reuseMs = (ttlSec - reuseMarginSec) * 1000;
+  // No window to reuse a token in (lru-cache would read a ttl of 0 as "forever"): every task gets its own.
+  if (reuseMs <= 0) return { mint: (request) => minter.mint(request), size: 0 };
+  // ttlResolution 0: read the clock on every look-up, so an injected `now` is never seen late.
+  const cache = new LRUCache<string, Promise<string>>({
+    max: maxEntries,
+    ttl: reuseMs,
+    ttlResolution: 0,
+    perf: { now },
+  });
   return {
     get size() {
       return cache.size;
@@ -75,16 +85,12 @@ export function createCachingMinter(options: {
         [...request.scopes].sort().join(' '),
       ].join('\n');
       const hit = cache.get(key);
-      if (hit && hit.reuseUntil > now()) return hit.token;
+      if (hit) return hit;
       const token = minter.mint(request);
-      cache.delete(key);
-      cache.set(key, { token, reuseUntil: now() + (ttlSec - reuseMarginSec) * 1000 });
-      token.catch(() => cache.delete(key));
-      while (cache.size > maxEntries) {
-        const oldest = cache.keys().next().value;
-        if (oldest === undefined) break;
-        cache.delete(oldest);
-      }
+      cache.set(key, token);
+      token.catch(() => {
+        if (cache.peek(key) === token) cache.delete(key);
+      });
       return token;
     },
   };
