@@ -122,8 +122,7 @@ export type Config = z.infer<typeof configSchema>;
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
-    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`invalid orchestrator configuration:\n${list}`);
+    throw new Error(`invalid orchestrator configuration:\n${z.prettifyError(result.error)}`);
   }
   return result.data;
 }

@@ -26,8 +26,7 @@ export const assistantConfigSchema = z
 export function loadAssistantConfig(env: Record<string, string | undefined>) {
   const result = assistantConfigSchema.safeParse(env);
   if (!result.success) {
-    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`invalid assistant configuration:\n${list}`);
+    throw new Error(`invalid assistant configuration:\n${z.prettifyError(result.error)}`);
   }
   return result.data;
 }

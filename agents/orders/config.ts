@@ -19,8 +19,7 @@ export function loadOrdersConfig(env: Record<string, string | undefined>): Order
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const result = ordersConfigSchema.safeParse(present);
   if (!result.success) {
-    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`invalid configuration for agent "orders":\n${list}`);
+    throw new Error(`invalid configuration for agent "orders":\n${z.prettifyError(result.error)}`);
   }
   return result.data;
 }

@@ -26,7 +26,7 @@ describe('catalogues', () => {
       path,
       JSON.stringify([{ ...demoOffers(NOW)[0], discount: { type: 'percent', value: 150 } }]),
     );
-    await expect(loadOffersFile(path)).rejects.toThrow(/0\.discount\.value/);
+    await expect(loadOffersFile(path)).rejects.toThrow(/\[0\]\.discount\.value/);
     await expect(loadOffersFile(join(dir, 'missing.json'))).rejects.toThrow(/cannot read the offers file/);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { demoOffers } from './demo-offers.js';
 import { type Offer, offerCatalogueSchema } from './offer.js';
 
@@ -27,8 +28,7 @@ export async function loadOffersFile(path: string): Promise<OfferCatalogue> {
   }
   const result = offerCatalogueSchema.safeParse(json);
   if (!result.success) {
-    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`${path} is not a valid offers file:\n${list}`);
+    throw new Error(`${path} is not a valid offers file:\n${z.prettifyError(result.error)}`);
   }
   return createStaticCatalogue(result.data);
 }

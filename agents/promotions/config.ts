@@ -15,8 +15,7 @@ export function loadPromotionsConfig(env: Record<string, string | undefined>): P
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const result = promotionsConfigSchema.safeParse(present);
   if (!result.success) {
-    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`invalid configuration for agent "promotions":\n${list}`);
+    throw new Error(`invalid configuration for agent "promotions":\n${z.prettifyError(result.error)}`);
   }
   return result.data;
 }

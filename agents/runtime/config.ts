@@ -39,8 +39,7 @@ export function loadAgentConfig(
 ): AgentConfig {
   const result = agentConfigSchema(defaults).safeParse(env);
   if (!result.success) {
-    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`invalid configuration for agent "${defaults.name}":\n${list}`);
+    throw new Error(`invalid configuration for agent "${defaults.name}":\n${z.prettifyError(result.error)}`);
   }
   return result.data;
 }

@@ -27,8 +27,7 @@ export function loadSentimentConfig(env: Record<string, string | undefined>): Se
     OLLAMA_TIMEOUT_MS: env.OLLAMA_TIMEOUT_MS || undefined,
   });
   if (!result.success) {
-    const list = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`invalid configuration for agent "sentiment":\n${list}`);
+    throw new Error(`invalid configuration for agent "sentiment":\n${z.prettifyError(result.error)}`);
   }
   return result.data;
 }
