@@ -37,6 +37,18 @@ describe('parseCsv', () => {
     expect(() => parseCsv('"a"b\n')).toThrow(/after the closing quote/);
   });
 
+  it('names the line where a quote was left open, not the last line', () => {
+    const text = 'id,text\r\n1,"fine ""quoted""\r\ntwo lines"\n2,"never\nclosed\nat all\n';
+    expect(() => parseCsv(text)).toThrow(/^unterminated quoted field \(line 4\)$/);
+    expect(() => parseCsv('id\n1\n2\n3,x"\n')).toThrow(
+      /unexpected quote inside an unquoted field \(line 4\)/,
+    );
+  });
+
+  it('reads a lone CR as a line end, and an empty line in between as one empty field', () => {
+    expect(parseCsv('a\rb\r\n\nc')).toEqual([['a'], ['b'], [''], ['c']]);
+  });
+
   it('round-trips fields written with csvField', () => {
     const values = ['plain', 'with, comma', 'with "quote"', 'multi\nline', ''];
     expect(parseCsv(`${values.map(csvField).join(',')}\n`)).toEqual([values]);

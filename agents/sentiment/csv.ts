@@ -1,3 +1,5 @@
+import { CsvError as ParseError, parse } from 'csv-parse/sync';
+
 /** Error of a malformed CSV document (an unterminated quoted field, a stray quote), with its 1-based line. */
 export class CsvError extends Error {
   constructor(
@@ -9,64 +11,51 @@ export class CsvError extends Error {
   }
 }
 
+/** What csv-parse's error codes mean, in the words of this module's errors. */
+const MESSAGES: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'unterminated quoted field',
+  INVALID_OPENING_QUOTE: 'unexpected quote inside an unquoted field',
+  CSV_INVALID_CLOSING_QUOTE: 'text after the closing quote of a field',
+};
+
 /**
  * Parses an RFC 4180 document into rows of fields: quoted fields may hold commas, doubled quotes and line
- * breaks; CRLF and LF both end records; a leading BOM and a final empty line are ignored.
+ * breaks; CRLF, LF and CR all end records; a leading BOM and a final empty line are ignored; an empty line in
+ * between is a row of one empty field. Throws a `CsvError` on malformed quoting.
  */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let wasQuoted = false;
+  try {
+    return parse(text, { bom: true, relax_column_count: true, record_delimiter: ['\r\n', '\n', '\r'] });
+  } catch (error) {
+    if (!(error instanceof ParseError)) throw error;
+    const message = MESSAGES[error.code] ?? error.message;
+    const line = error.code === 'CSV_QUOTE_NOT_CLOSED' ? openingQuoteLine(text) : Number(error.lines);
+    throw new CsvError(message, line);
+  }
+}
+
+/**
+ * The line of the quote that opened the field still open at the end. csv-parse names the last line instead; the
+ * document's quoting is sound up to there (or it would have failed earlier), so the quotes' parity finds it.
+ */
+function openingQuoteLine(text: string): number {
   let line = 1;
-  let quoteLine = 1;
-  const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const endField = () => {
-    row.push(field);
-    field = '';
-    wasQuoted = false;
-  };
-  const endRow = () => {
-    endField();
-    rows.push(row);
-    row = [];
-  };
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i] as string;
-    if (quoted) {
-      if (c === '"') {
-        if (input[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else {
-          quoted = false;
-        }
-      } else {
-        if (c === '\n') line++;
-        field += c;
-      }
-      continue;
-    }
+  let open = false;
+  let openedOn = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
     if (c === '"') {
-      if (field !== '' || wasQuoted) throw new CsvError('unexpected quote inside an unquoted field', line);
-      quoted = true;
-      wasQuoted = true;
-      quoteLine = line;
-    } else if (c === ',') {
-      endField();
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && input[i + 1] === '\n') i++;
-      endRow();
+      if (open && text[i + 1] === '"')
+        i++; // a doubled quote inside the field
+      else {
+        open = !open;
+        if (open) openedOn = line;
+      }
+    } else if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) {
       line++;
-    } else {
-      if (wasQuoted) throw new CsvError('text after the closing quote of a field', line);
-      field += c;
     }
   }
-  if (quoted) throw new CsvError('unterminated quoted field', quoteLine);
-  if (field !== '' || wasQuoted || row.length > 0) endRow();
-  return rows;
+  return openedOn;
 }
 
 /** Parses a CSV with a header row into records keyed by column name; missing trailing fields become ''. */
