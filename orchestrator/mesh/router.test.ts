@@ -94,13 +94,28 @@ describe('routing by the words of the cards', () => {
 });
 
 describe('terms', () => {
-  it('folds accents, drops stop words and meets plurals with their singulars', () => {
-    expect(terms('Onde estão os meus pedidos?')).toEqual(['pedido']);
-    expect(terms('cupons e promoções')).toEqual(['cupon', 'promocao']);
-    expect(new Set(['cupom', 'cupons', 'coupon', 'coupons'].flatMap(terms))).toEqual(
-      new Set(['cupon', 'coupon']),
-    );
-    expect(terms('itens')).toEqual(terms('item'));
-    expect(terms('Where are my orders')).toEqual(['order']);
+  const meet = (...words: string[]) => new Set(words.flatMap(terms)).size === 1;
+
+  it('folds accents and drops the stop words of both languages and chat words', () => {
+    expect(terms('Onde estão os meus pedidos?')).toEqual(terms('pedido'));
+    expect(terms('Where are my orders')).toEqual(terms('order'));
+    expect(terms('Olá, bom dia! Obrigado, please tell me, eles estiveram aqui')).toEqual([]);
+    expect(terms('Promoções')).toEqual(terms('promocoes'));
+  });
+
+  it('meets plurals with their singulars, in Portuguese and in English', () => {
+    expect(meet('pedido', 'pedidos')).toBe(true);
+    expect(meet('order', 'orders')).toBe(true);
+    expect(meet('entrega', 'entregas')).toBe(true);
+    expect(meet('delivery', 'deliveries')).toBe(true);
+  });
+
+  it('makes the plural folds the stemmers do not: -ões/-ães, -éis and a final nasal m', () => {
+    expect(meet('promoção', 'promoções', 'promocao', 'promocoes')).toBe(true);
+    expect(meet('papel', 'papéis')).toBe(true);
+    expect(meet('item', 'itens')).toBe(true);
+    expect(meet('cupom', 'cupons')).toBe(true);
+    expect(meet('coupon', 'coupons')).toBe(true);
+    expect(terms('cupons e promoções')).toEqual([...terms('cupom'), ...terms('promoção')]);
   });
 });

@@ -1,20 +1,8 @@
+import { stemmer as englishStemmer } from '@orama/stemmers/english';
+import { stemmer as portugueseStemmer } from '@orama/stemmers/portuguese';
+import { stopwords as englishStopWords } from '@orama/stopwords/english';
+import { stopwords as portugueseStopWords } from '@orama/stopwords/portuguese';
 import type { SkillTarget } from './agent-directory.js';
-
-// Words that say nothing about what a shopper wants (pt-BR and English, accents folded).
-const STOP_WORDS = new Set(
-  `a o as os um uma uns umas de do da dos das no na nos nas em por para pra pro com sem sob que se e ou mas
-  ja nao sim eu tu ele ela nos vos eles elas me te lhe meu minha meus minhas teu tua seu sua seus suas nosso nossa
-  este esta esse essa isto isso aquilo aqui ali la voce voces qual quais quando quanto quanta quantos como onde
-  porque por que tem ter tenho temos estou esta estao estava foi ser sou sao era vai vou fazer faco faz pode posso
-  podem consigo quero queria gostaria preciso saber algum alguma alguns algumas todo toda todos todas mais menos
-  muito muita ainda agora hoje favor obrigado obrigada ola oi bom boa dia tarde noite tudo bem
-  the an and or but not yes you your yours my mine our we they them his her its this that these those what which
-  who whom when where why how can could would should will shall may might must have has had do does did am is are
-  was were be been being for from with without about into onto of off out over under there here please thanks
-  thank hello any some all get got want need know tell me much many more less just also today now`
-    .split(/\s+/)
-    .filter(Boolean),
-);
 
 const fold = (s: string) =>
   s
@@ -22,18 +10,36 @@ const fold = (s: string) =>
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase();
 
+// Chat words that the generic stop-word lists keep but that say nothing about what a shopper wants: greetings and
+// thanks, "I want / can / need to know", question and quantity words, "today", "now".
+const CHAT_WORDS = `uns umas pra pro sob sim aqui ali quais quanto quanta quantos onde porque ter ser vai vou fazer faco faz
+  pode posso podem consigo quero queria gostaria preciso saber algum alguma alguns algumas todo toda todos todas menos
+  muita ainda agora hoje favor obrigado obrigada ola bom boa dia tarde noite tudo bem
+  yes mine without onto please thanks thank hello get got want need know tell much many less just also today now`;
+
+// Words that say nothing about what a shopper wants (pt-BR and English, accents folded: shoppers type "nao", "voce").
+const STOP_WORDS = new Set(
+  [...portugueseStopWords, ...englishStopWords, ...CHAT_WORDS.split(/\s+/).filter(Boolean)].map(fold),
+);
+
+// Plural folds the Snowball stemmers do not make, applied first (accents already folded), the first that fits:
+// "promoções" and "promoção" stem to "promoco" and "promoca", "papéis" and "papel" to "pap" and "papel", and a final
+// nasal m is written n before the plural s ("cupom"/"cupons", "item"/"itens"), which neither stemmer joins.
+const PLURAL_FOLDS: ReadonlyArray<[RegExp, string]> = [
+  [/[oa]es$/, 'ao'],
+  [/eis$/, 'el'],
+  [/m$/, 'n'],
+];
+
 /**
- * A light stem for pt-BR and English plurals, so "pedidos" meets "pedido", "promoções" meets "promoção", and "cupons",
- * "cupom", "coupons" and "coupon" meet (a final nasal m is written n).
+ * The stem of a folded word, whatever its language: the plural folds, then the Portuguese and the English Snowball
+ * stemmers in turn (a message's language is not known; each leaves the other language's words nearly whole), so
+ * "pedidos" meets "pedido", "promoções" meets "promoção", "orders" meets "order" and "cupons" meets "cupom".
  */
 function stem(word: string): string {
-  if (word.length <= 3) return word;
-  let w = word;
-  if (w.endsWith('oes') || w.endsWith('aes')) w = `${w.slice(0, -3)}ao`;
-  else if (w.endsWith('eis')) w = `${w.slice(0, -3)}el`;
-  else if (w.endsWith('ies')) w = `${w.slice(0, -3)}y`;
-  else if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us')) w = w.slice(0, -1);
-  return w.endsWith('m') ? `${w.slice(0, -1)}n` : w;
+  const rule = word.length > 3 ? PLURAL_FOLDS.find(([ending]) => ending.test(word)) : undefined;
+  const singular = rule ? word.replace(rule[0], rule[1]) : word;
+  return englishStemmer(portugueseStemmer(singular));
 }
 
 /** The words of a text that can say what it is about: folded, stemmed, without stop words. */
