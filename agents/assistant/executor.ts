@@ -1,13 +1,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { type Message, type Part, type Task, TaskState } from '@a2a-js/sdk';
-import {
-  AgentEvent,
-  type AgentExecutor,
-  type ExecutionEventBus,
-  type RequestContext,
-} from '@a2a-js/sdk/server';
+import { type Message, TaskState } from '@a2a-js/sdk';
+import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import { z } from 'zod';
-import { publishCanceled } from '../runtime/task-reply.js';
+import {
+  type ArtifactLabel,
+  createRunningTasks,
+  createTaskReply,
+  type TextStream,
+} from '../runtime/task-reply.js';
 import {
   type Citation,
   type ComposedAnswer,
@@ -57,6 +57,15 @@ export const ANSWER_ARTIFACT_ID = 'answer';
 /** Artifact id of the {@link AnswerMeta} data part. */
 export const ANSWER_META_ARTIFACT_ID = 'answer-meta';
 
+const ANSWER_ARTIFACT: ArtifactLabel = {
+  id: ANSWER_ARTIFACT_ID,
+  description: "The assistant's answer to the shopper.",
+};
+const ANSWER_META_ARTIFACT: ArtifactLabel = {
+  id: ANSWER_META_ARTIFACT_ID,
+  description: 'Confidence, level and sources of the answer.',
+};
+
 const DEFAULT_MODEL_TIMEOUT_MS = 4000;
 // Entries handed to the model: the top hit and the ones scoring at least half as well, at most three.
 const MAX_SOURCES = 3;
@@ -83,8 +92,8 @@ export function createAssistantExecutor({
   logger = silentLogger,
   memory = createConversationMemory(),
 }: AssistantExecutorOptions): AgentExecutor {
-  // One entry per running execution, so cancelTask can stop it and name its context.
-  const running = new Map<string, { controller: AbortController; contextId: string }>();
+  const now = () => new Date();
+  const running = createRunningTasks(now);
 
   async function execute(requestContext: RequestContext, eventBus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId } = requestContext;
@@ -93,26 +102,13 @@ export function createAssistantExecutor({
     const messageMetadata = userMessage.metadata ?? {};
     const correlationId = messageMetadata.correlationId ?? requestMetadata.correlationId;
     const log = { taskId, contextId, correlationId };
-    const controller = new AbortController();
-    running.get(taskId)?.controller.abort();
-    const execution = { controller, contextId };
-    running.set(taskId, execution);
-    const { signal } = controller;
-    const publish = (event: Parameters<ExecutionEventBus['publish']>[0]) => {
-      if (!signal.aborted) eventBus.publish(event);
-    };
-    const statusUpdate = (state: TaskState, metadata: Record<string, unknown> = {}) =>
-      AgentEvent.statusUpdate({
-        taskId,
-        contextId,
-        status: { state, message: undefined, timestamp: new Date().toISOString() },
-        metadata,
-      });
+    const execution = running.start(requestContext);
+    const { signal } = execution;
+    const reply = createTaskReply({ context: requestContext, bus: eventBus, now, signal });
 
     try {
-      // The SDK requires a task (or message) as the first event of every execution, follow-up turns included.
-      publish(AgentEvent.task(initialTask(requestContext)));
-      publish(statusUpdate(TaskState.TASK_STATE_WORKING));
+      reply.start(TaskState.TASK_STATE_SUBMITTED);
+      reply.working();
 
       const text = textOf(userMessage);
       const locale =
@@ -122,7 +118,7 @@ export function createAssistantExecutor({
       const memoryKey = `${requestContext.context.user?.userName ?? ''}|${contextId}`;
       const history = memory.recent(memoryKey);
       const { hits, retrieval } = await retrieveWithContext({ retriever, text, locale, tone, history });
-      const writer = createAnswerWriter({ publish, taskId, contextId, signal });
+      const writer = createAnswerWriter(reply.stream({ artifact: ANSWER_ARTIFACT }), signal);
       let composedBy: AnswerMeta['composedBy'] = 'retrieval';
       let citations = retrieval.citations;
 
@@ -152,7 +148,7 @@ export function createAssistantExecutor({
       } else {
         await writer.write(retrieval.text);
       }
-      await writer.close();
+      writer.close();
       if (signal.aborted) return;
       memory.remember(memoryKey, { question: text, answer: writer.text() });
 
@@ -163,78 +159,25 @@ export function createAssistantExecutor({
         locale,
         composedBy,
       };
-      publish(
-        AgentEvent.artifactUpdate({
-          taskId,
-          contextId,
-          artifact: {
-            artifactId: ANSWER_META_ARTIFACT_ID,
-            name: ANSWER_META_ARTIFACT_ID,
-            description: 'Confidence, level and sources of the answer.',
-            parts: [
-              {
-                content: { $case: 'data', value: meta },
-                metadata: {},
-                filename: '',
-                mediaType: 'application/json',
-              },
-            ],
-            metadata: {},
-            extensions: [],
-          },
-          append: false,
-          lastChunk: true,
-          metadata: {},
-        }),
-      );
-      publish(
-        statusUpdate(TaskState.TASK_STATE_COMPLETED, {
-          level: meta.level,
-          confidence: meta.confidence,
-          composedBy,
-        }),
-      );
+      reply.data([meta], { artifact: ANSWER_META_ARTIFACT });
+      reply.complete({ level: meta.level, confidence: meta.confidence, composedBy });
       logger.info({ ...log, level: meta.level, confidence: meta.confidence, composedBy }, 'answered');
     } catch (error) {
       if (signal.aborted) return;
       // Internal failures are logged, never sent to the caller.
       logger.error({ ...log, err: error }, 'assistant execution failed');
-      publish(statusUpdate(TaskState.TASK_STATE_FAILED));
+      reply.fail();
     } finally {
-      if (running.get(taskId) === execution) running.delete(taskId);
+      execution.finish();
     }
   }
 
   async function cancelTask(taskId: string, eventBus: ExecutionEventBus): Promise<void> {
-    const execution = running.get(taskId);
-    execution?.controller.abort();
-    running.delete(taskId);
-    publishCanceled({ taskId, contextId: execution?.contextId ?? '', bus: eventBus, now: () => new Date() });
-    logger.info({ taskId, wasRunning: Boolean(execution) }, 'task canceled');
+    const wasRunning = running.cancel(taskId, eventBus);
+    logger.info({ taskId, wasRunning }, 'task canceled');
   }
 
   return { execute, cancelTask };
-}
-
-function initialTask(requestContext: RequestContext): Task {
-  const userMessage = requestContext.userMessage;
-  const existing = requestContext.task;
-  if (existing) {
-    const known = existing.history.some((message) => message.messageId === userMessage.messageId);
-    return { ...existing, history: known ? existing.history : [...existing.history, userMessage] };
-  }
-  return {
-    id: requestContext.taskId,
-    contextId: requestContext.contextId,
-    status: {
-      state: TaskState.TASK_STATE_SUBMITTED,
-      message: undefined,
-      timestamp: new Date().toISOString(),
-    },
-    artifacts: [],
-    history: [userMessage],
-    metadata: {},
-  };
 }
 
 function textOf(message: Message): string {
@@ -250,62 +193,25 @@ function parseTone(value: unknown): Tone | undefined {
   return result.success ? result.data : undefined;
 }
 
-function textPart(text: string): Part {
-  return { content: { $case: 'text', value: text }, metadata: {}, filename: '', mediaType: 'text/plain' };
-}
-
 interface AnswerWriter {
   /** Queues one chunk; it is published when the next one arrives, so the last can carry `lastChunk`. */
   push(chunk: string): void;
   /** Pushes a text as small word groups, yielding to the event loop between them so a cancel can land. */
   write(text: string): Promise<void>;
   /** Publishes the held chunk as the last one. */
-  close(): Promise<void>;
+  close(): void;
   /** Whether any chunk has been pushed. */
   written(): boolean;
   /** Everything pushed so far. */
   text(): string;
 }
 
-function createAnswerWriter({
-  publish,
-  taskId,
-  contextId,
-  signal,
-}: {
-  publish: (event: Parameters<ExecutionEventBus['publish']>[0]) => void;
-  taskId: string;
-  contextId: string;
-  signal: AbortSignal;
-}): AnswerWriter {
-  let pending: string | undefined;
-  let sent = 0;
+function createAnswerWriter(stream: TextStream, signal: AbortSignal): AnswerWriter {
   let written = false;
   let all = '';
-  const send = (chunk: string, lastChunk: boolean) => {
-    publish(
-      AgentEvent.artifactUpdate({
-        taskId,
-        contextId,
-        artifact: {
-          artifactId: ANSWER_ARTIFACT_ID,
-          name: ANSWER_ARTIFACT_ID,
-          description: "The assistant's answer to the shopper.",
-          parts: [textPart(chunk)],
-          metadata: {},
-          extensions: [],
-        },
-        append: sent > 0,
-        lastChunk,
-        metadata: {},
-      }),
-    );
-    sent += 1;
-  };
   return {
     push(chunk) {
-      if (pending !== undefined) send(pending, false);
-      pending = chunk;
+      stream.push(chunk);
       written = true;
       all += chunk;
     },
@@ -316,10 +222,7 @@ function createAnswerWriter({
         await yieldToEventLoop();
       }
     },
-    async close() {
-      if (pending !== undefined) send(pending, true);
-      pending = undefined;
-    },
+    close: () => stream.close(),
     written: () => written,
     text: () => all,
   };

@@ -78,7 +78,8 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
 
   return {
     async execute(context, bus) {
-      const reply = createTaskReply({ context, bus, now, signal: running.start(context) });
+      const execution = running.start(context);
+      const reply = createTaskReply({ context, bus, now, signal: execution.signal });
       try {
         const caller = callerOf(context);
         const locale = localeOf(context.userMessage);
@@ -109,7 +110,7 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
         }
         reply.complete();
       } finally {
-        running.finish(context.taskId);
+        execution.finish();
       }
     },
     async cancelTask(taskId, bus) {

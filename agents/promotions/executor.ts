@@ -28,7 +28,8 @@ export function createPromotionsExecutor(options: PromotionsExecutorOptions): Ag
 
   return {
     async execute(context, bus) {
-      const reply = createTaskReply({ context, bus, now, signal: running.start(context) });
+      const execution = running.start(context);
+      const reply = createTaskReply({ context, bus, now, signal: execution.signal });
       try {
         const caller = callerOf(context);
         const locale = localeOf(context.userMessage);
@@ -66,7 +67,7 @@ export function createPromotionsExecutor(options: PromotionsExecutorOptions): Ag
         reply.data(offers.map((offer) => ({ kind: 'offer', offer: toOfferView(offer, locale) })));
         reply.complete();
       } finally {
-        running.finish(context.taskId);
+        execution.finish();
       }
     },
     async cancelTask(taskId, bus) {

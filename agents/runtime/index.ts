@@ -33,5 +33,14 @@ export {
   type TokenRefusal,
   type TokenVerifier,
 } from './service-token.js';
-export { createRunningTasks, createTaskReply, publishCanceled, type TaskReply } from './task-reply.js';
+export {
+  type ArtifactLabel,
+  createRunningTasks,
+  createTaskReply,
+  type DataValue,
+  type RunningTask,
+  type RunningTasks,
+  type TaskReply,
+  type TextStream,
+} from './task-reply.js';
 export { BoundedTaskStore, type BoundedTaskStoreOptions } from './task-store.js';

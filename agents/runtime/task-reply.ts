@@ -1,28 +1,62 @@
-import { type Part, Role, TaskState } from '@a2a-js/sdk';
+import { randomUUID } from 'node:crypto';
+import { type Message, type Part, Role, type Task, TaskState } from '@a2a-js/sdk';
 import { AgentEvent, type ExecutionEventBus, type RequestContext } from '@a2a-js/sdk/server';
 
-// The events of one short task: a task in WORKING, a streamed text artifact, a data artifact, a final state.
-// Once `signal` aborts (the task was canceled), nothing more is published.
+// The events of one execution of a task: the task first, then artifacts and statuses, a final state last.
+// Once `signal` aborts (the task was canceled, or a newer execution of it started), nothing more is published.
+// Metadata that is not given is left out of the events rather than sent as `{}`.
+
+/** The value of a data part, as the SDK types it. */
+export type DataValue = Extract<NonNullable<Part['content']>, { $case: 'data' }>['value'];
+
+/** Names an artifact: its id, which is also its name, and what it holds. */
+export interface ArtifactLabel {
+  id: string;
+  description?: string;
+}
+
+/** A text artifact published one chunk at a time. */
+export interface TextStream {
+  /** Holds `chunk` back and publishes the one held before it, so that {@link TextStream.close} can mark the last. */
+  push(chunk: string): void;
+  /** Publishes the held chunk, if any, with `lastChunk`. */
+  close(): void;
+}
 
 /** Publishes one task's events on its bus, in the order the SDK requires. */
 export interface TaskReply {
-  /** Publishes the task, WORKING; MUST be called first. */
-  start(): void;
-  /** Streams `chunks` as one text artifact (`answer`), appended chunk by chunk. */
-  text(chunks: string[]): void;
-  /** Publishes each value as a data part of the `data` artifact. */
-  data(values: Record<string, unknown>[]): void;
-  /** Ends the task COMPLETED. */
-  complete(): void;
+  /**
+   * Publishes the task in `state` (WORKING when absent); MUST be called first, on every execution. On a follow-up
+   * turn it is `context.task` with the user's message added to its history.
+   */
+  start(state?: TaskState): void;
+  /** Publishes a WORKING status. */
+  working(): void;
+  /** Publishes `chunks` as the text artifact `artifact` (`answer` when absent), the last chunk with `lastChunk`. */
+  text(chunks: string[], options?: { artifact?: ArtifactLabel }): void;
+  /** Opens a {@link TextStream} onto the text artifact `artifact` (`answer` when absent). */
+  stream(options?: { artifact?: ArtifactLabel }): TextStream;
+  /**
+   * Publishes each value as a data part of `artifact` (`data` when absent); the last carries `lastChunk` unless
+   * `lastChunk` is false (more may follow in a later call).
+   */
+  data(values: DataValue[], options?: { artifact?: ArtifactLabel; lastChunk?: boolean }): void;
+  /** Ends the task COMPLETED, with `metadata` on the status update. */
+  complete(metadata?: Record<string, unknown>): void;
   /** Ends the task REJECTED, with `text` as the status message. */
-  reject(text: string): void;
+  reject(text: string, metadata?: Record<string, unknown>): void;
+  /** Ends the task FAILED, with `text`, when given, as the status message. */
+  fail(text?: string, metadata?: Record<string, unknown>): void;
 }
+
+const ANSWER: ArtifactLabel = { id: 'answer' };
+const DATA: ArtifactLabel = { id: 'data' };
 
 function textPart(value: string): Part {
   return { content: { $case: 'text', value }, metadata: undefined, filename: '', mediaType: 'text/plain' };
 }
 
-function dataPart(value: Record<string, unknown>): Part {
+function dataPart(value: DataValue): Part {
   return {
     content: { $case: 'data', value },
     metadata: undefined,
@@ -31,7 +65,16 @@ function dataPart(value: Record<string, unknown>): Part {
   };
 }
 
-/** Creates the {@link TaskReply} of the task in `context`. */
+/** The task a follow-up turn continues, with `message` added to its history unless it is there already. */
+function continued(task: Task, message: Message): Task {
+  const known = task.history.some((m) => m.messageId === message.messageId);
+  return { ...task, history: known ? task.history : [...task.history, message] };
+}
+
+/**
+ * Creates the {@link TaskReply} of the task in `context`. Each artifact's parts are appended after the ones this
+ * reply already published for the same artifact id.
+ */
 export function createTaskReply(options: {
   context: RequestContext;
   bus: ExecutionEventBus;
@@ -39,38 +82,47 @@ export function createTaskReply(options: {
   signal?: AbortSignal;
 }): TaskReply {
   const { context, bus, now, signal } = options;
-  const base = { taskId: context.taskId, contextId: context.contextId, metadata: undefined };
+  const { taskId, contextId } = context;
   const live = () => !signal?.aborted;
+  // Parts published so far per artifact id: the first one replaces, the rest append.
+  const sent = new Map<string, number>();
 
-  function artifact(artifactId: string, parts: Part[], append: boolean, lastChunk: boolean) {
+  function artifact(label: ArtifactLabel, part: Part, lastChunk: boolean) {
+    if (!live()) return;
+    const count = sent.get(label.id) ?? 0;
+    sent.set(label.id, count + 1);
     bus.publish(
       AgentEvent.artifactUpdate({
-        ...base,
+        taskId,
+        contextId,
         artifact: {
-          artifactId,
-          name: artifactId,
-          description: '',
-          parts,
+          artifactId: label.id,
+          name: label.id,
+          description: label.description ?? '',
+          parts: [part],
           metadata: undefined,
           extensions: [],
         },
-        append,
+        append: count > 0,
         lastChunk,
+        metadata: undefined,
       }),
     );
   }
 
-  function status(state: TaskState, text?: string) {
+  function status(state: TaskState, text?: string, metadata?: Record<string, unknown>) {
+    if (!live()) return;
     bus.publish(
       AgentEvent.statusUpdate({
-        ...base,
+        taskId,
+        contextId,
         status: {
           state,
           message: text
             ? {
-                messageId: `${context.taskId}-status`,
-                contextId: context.contextId,
-                taskId: context.taskId,
+                messageId: randomUUID(),
+                contextId,
+                taskId,
                 role: Role.ROLE_AGENT,
                 parts: [textPart(text)],
                 metadata: undefined,
@@ -80,45 +132,70 @@ export function createTaskReply(options: {
             : undefined,
           timestamp: now().toISOString(),
         },
+        metadata,
       }),
     );
   }
 
+  function stream(label: ArtifactLabel): TextStream {
+    let held: string | undefined;
+    return {
+      push(chunk) {
+        if (held !== undefined) artifact(label, textPart(held), false);
+        held = chunk;
+      },
+      close() {
+        if (held !== undefined) artifact(label, textPart(held), true);
+        held = undefined;
+      },
+    };
+  }
+
   return {
-    start() {
+    start(state = TaskState.TASK_STATE_WORKING) {
       if (!live()) return;
-      bus.publish(
-        AgentEvent.task({
-          id: context.taskId,
-          contextId: context.contextId,
-          status: { state: TaskState.TASK_STATE_WORKING, message: undefined, timestamp: now().toISOString() },
-          artifacts: [],
-          history: [context.userMessage],
-          metadata: undefined,
-        }),
-      );
+      const taskStatus = { state, message: undefined, timestamp: now().toISOString() };
+      const task: Task = context.task
+        ? { ...continued(context.task, context.userMessage), status: taskStatus }
+        : {
+            id: taskId,
+            contextId,
+            status: taskStatus,
+            artifacts: [],
+            history: [context.userMessage],
+            metadata: undefined,
+          };
+      bus.publish(AgentEvent.task(task));
     },
-    text(chunks) {
-      chunks.forEach((chunk, i) => {
-        if (live()) artifact('answer', [textPart(chunk)], i > 0, i === chunks.length - 1);
-      });
+    working() {
+      status(TaskState.TASK_STATE_WORKING);
     },
-    data(values) {
+    text(chunks, { artifact: label = ANSWER } = {}) {
+      const writer = stream(label);
+      for (const chunk of chunks) writer.push(chunk);
+      writer.close();
+    },
+    stream({ artifact: label = ANSWER } = {}) {
+      return stream(label);
+    },
+    data(values, { artifact: label = DATA, lastChunk = true } = {}) {
       values.forEach((value, i) => {
-        if (live()) artifact('data', [dataPart(value)], i > 0, i === values.length - 1);
+        artifact(label, dataPart(value), lastChunk && i === values.length - 1);
       });
     },
-    complete() {
-      if (live()) status(TaskState.TASK_STATE_COMPLETED);
+    complete(metadata) {
+      status(TaskState.TASK_STATE_COMPLETED, undefined, metadata);
     },
-    reject(text) {
-      if (live()) status(TaskState.TASK_STATE_REJECTED, text);
+    reject(text, metadata) {
+      status(TaskState.TASK_STATE_REJECTED, text, metadata);
+    },
+    fail(text, metadata) {
+      status(TaskState.TASK_STATE_FAILED, text, metadata);
     },
   };
 }
 
-/** Publishes the CANCELED status of `taskId` in its context. */
-export function publishCanceled(options: {
+function publishCanceled(options: {
   taskId: string;
   contextId: string;
   bus: ExecutionEventBus;
@@ -138,26 +215,46 @@ export function publishCanceled(options: {
   );
 }
 
-/**
- * The tasks an executor is working on: `start` gives each a signal that `cancel` aborts, and `cancel` publishes the
- * CANCELED status in the task's own context.
- */
-export function createRunningTasks(now: () => Date) {
+/** One execution of a task, as {@link RunningTasks.start} registers it. */
+export interface RunningTask {
+  /** Aborts when the task is canceled or a newer execution of the same task starts. */
+  signal: AbortSignal;
+  /** Forgets this execution (never a newer one of the same task); MUST be called when the execution ends. */
+  finish(): void;
+}
+
+/** The tasks an executor is working on, so that `cancelTask` can stop one and name its context. */
+export interface RunningTasks {
+  /** Registers an execution of `context.taskId`, aborting the one still running for it, if any. */
+  start(context: { taskId: string; contextId: string }): RunningTask;
+  /**
+   * Aborts the task's execution, if any, and publishes CANCELED in its context (an empty one when the task is not
+   * running); returns whether it was running.
+   */
+  cancel(taskId: string, bus: ExecutionEventBus): boolean;
+}
+
+/** Creates an empty {@link RunningTasks}; `now` stamps the CANCELED statuses. */
+export function createRunningTasks(now: () => Date): RunningTasks {
   const running = new Map<string, { abort: AbortController; contextId: string }>();
   return {
-    start(context: { taskId: string; contextId: string }): AbortSignal {
-      const abort = new AbortController();
-      running.set(context.taskId, { abort, contextId: context.contextId });
-      return abort.signal;
+    start({ taskId, contextId }) {
+      running.get(taskId)?.abort.abort();
+      const execution = { abort: new AbortController(), contextId };
+      running.set(taskId, execution);
+      return {
+        signal: execution.abort.signal,
+        finish() {
+          if (running.get(taskId) === execution) running.delete(taskId);
+        },
+      };
     },
-    finish(taskId: string): void {
+    cancel(taskId, bus) {
+      const execution = running.get(taskId);
+      execution?.abort.abort();
       running.delete(taskId);
-    },
-    cancel(taskId: string, bus: ExecutionEventBus): void {
-      const task = running.get(taskId);
-      task?.abort.abort();
-      running.delete(taskId);
-      publishCanceled({ taskId, contextId: task?.contextId ?? '', bus, now });
+      publishCanceled({ taskId, contextId: execution?.contextId ?? '', bus, now });
+      return execution !== undefined;
     },
   };
 }

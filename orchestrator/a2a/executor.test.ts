@@ -52,13 +52,14 @@ function scriptedChat(script: (request: ReplyRequest) => AsyncGenerator<ChatEven
   return { chat, requests, known };
 }
 
-function run(options: { chat: ChatService; contextId?: string; sub?: string }) {
+function run(options: { chat: ChatService; contextId?: string; sub?: string; maxContexts?: number }) {
   const executor = createSupportExecutor({
     chat: options.chat,
     limiter: new RateLimiterMemory({ points: 10, duration: 60 }),
     tasksPerMinute: 10,
     maxMessageChars: 2000,
     logger,
+    maxContexts: options.maxContexts,
   });
   const start = (text: string, contextId = options.contextId ?? randomUUID()) => {
     const context = new RequestContext(
@@ -135,6 +136,28 @@ describe('support executor', () => {
     await second.done;
     expect(requests.map((r) => r.conversationId)).toEqual([contextId, undefined, conversationId]);
     expect(stateOf(second.events.at(-1))).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it('forgets the conversation of the least recently used context beyond maxContexts', async () => {
+    const { chat, requests, known } = scriptedChat(async function* () {
+      const conversationId = randomUUID();
+      known.add(conversationId);
+      yield { event: 'conversation', data: { conversationId, messageId: randomUUID() } };
+      yield { event: 'done', data: { messageId: randomUUID(), firstTokenMs: null } };
+    });
+    const { start } = run({ chat, sub: 'customer-1', maxContexts: 1 });
+    const [first, second] = [randomUUID(), randomUUID()];
+    await start('a', first).done;
+    await start('b', second).done;
+    await start('c', first).done;
+    expect(requests.map((r) => r.conversationId)).toEqual([
+      first,
+      undefined,
+      second,
+      undefined,
+      first,
+      undefined,
+    ]);
   });
 
   it('publishes annotations as data parts with their kind, a list under the kind’s name', async () => {

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type Message, type Part, Role, type Task, TaskState } from '@a2a-js/sdk';
-import {
-  AgentEvent,
-  type AgentExecutor,
-  type ExecutionEventBus,
-  type RequestContext,
-} from '@a2a-js/sdk/server';
+import type { Message } from '@a2a-js/sdk';
+import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
+import { LRUCache } from 'lru-cache';
 import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../../agents/runtime/logger.js';
 import type { ServiceTokenClaims } from '../../agents/runtime/service-token.js';
-import { publishCanceled } from '../../agents/runtime/task-reply.js';
+import { type ArtifactLabel, createRunningTasks, createTaskReply } from '../../agents/runtime/task-reply.js';
 import { ROLES, type Shopper } from '../auth/access-tokens.js';
 import { type ChatEvent, type ChatService, ConversationNotFoundError } from '../chat/index.js';
 import type { Locale } from '../chat/messages.js';
@@ -18,6 +14,12 @@ import type { Locale } from '../chat/messages.js';
 export const ANSWER_ARTIFACT_ID = 'answer';
 /** Artifact id of the annotations (citations, confidence, hand-off, sign-in…), one data part each. */
 export const ANNOTATIONS_ARTIFACT_ID = 'annotations';
+
+const ANSWER_ARTIFACT: ArtifactLabel = { id: ANSWER_ARTIFACT_ID, description: 'The answer to the shopper.' };
+const ANNOTATIONS_ARTIFACT: ArtifactLabel = {
+  id: ANNOTATIONS_ARTIFACT_ID,
+  description: 'Citations, confidence, hand-off and other notes on the answer.',
+};
 
 /** Options of {@link createSupportExecutor}. */
 export interface SupportExecutorOptions {
@@ -28,7 +30,7 @@ export interface SupportExecutorOptions {
   tasksPerMinute: number;
   maxMessageChars: number;
   logger: Logger;
-  /** Conversations remembered per shopper and A2A context (oldest forgotten first). */
+  /** Conversations remembered per shopper and A2A context (least recently used forgotten first). */
   maxContexts?: number;
   now?: () => Date;
 }
@@ -59,47 +61,28 @@ const REFUSALS = {
 export function createSupportExecutor(options: SupportExecutorOptions): AgentExecutor {
   const { chat, limiter, tasksPerMinute, maxMessageChars, logger, maxContexts = 10_000 } = options;
   const now = options.now ?? (() => new Date());
-  const running = new Map<string, { controller: AbortController; contextId: string }>();
+  const running = createRunningTasks(now);
   // A2A context → chat conversation, per shopper: a context the chat log does not know starts a conversation
   // whose id the log chooses, and the context's next tasks continue it.
-  const conversations = new Map<string, string>();
+  const conversations = new LRUCache<string, string>({ max: maxContexts });
 
   async function execute(requestContext: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const { taskId, contextId, userMessage } = requestContext;
     const claims = requestContext.context.state.get('claims') as ServiceTokenClaims | undefined;
     const correlationId = String(requestContext.context.state.get('correlationId') ?? randomUUID());
-    const controller = new AbortController();
-    running.get(taskId)?.controller.abort();
-    const execution = { controller, contextId };
-    running.set(taskId, execution);
-    const { signal } = controller;
+    const execution = running.start(requestContext);
+    const { signal } = execution;
     const log = { taskId, contextId, correlationId };
-    const publish = (event: Parameters<ExecutionEventBus['publish']>[0]) => {
-      if (!signal.aborted) bus.publish(event);
-    };
-    const status = (state: TaskState, text?: string, metadata?: Record<string, unknown>) =>
-      publish(
-        AgentEvent.statusUpdate({
-          taskId,
-          contextId,
-          status: {
-            state,
-            message: text ? statusMessage(taskId, contextId, text) : undefined,
-            timestamp: now().toISOString(),
-          },
-          metadata: metadata ?? {},
-        }),
-      );
+    const reply = createTaskReply({ context: requestContext, bus, now, signal });
 
     try {
-      // The SDK requires a task as the first event of every execution, follow-up turns included.
-      publish(AgentEvent.task(workingTask(requestContext, now())));
+      reply.start();
       const locale = localeOf(userMessage, requestContext.request.metadata);
       const shopper = shopperOf(claims);
       if (!shopper) {
         // The route verifies every caller; reaching here without claims is a wiring fault, never the caller's.
         logger.error(log, 'a2a task without verified claims');
-        status(TaskState.TASK_STATE_FAILED);
+        reply.fail();
         return;
       }
 
@@ -107,7 +90,7 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
       if (limited) {
         const retry = Math.max(1, Math.ceil(limited.msBeforeNext / 1000));
         logger.warn({ ...log, subject: shopper.subject }, 'a2a task rate limited');
-        status(TaskState.TASK_STATE_REJECTED, REFUSALS.rateLimited[locale](tasksPerMinute, retry), {
+        reply.reject(REFUSALS.rateLimited[locale](tasksPerMinute, retry), {
           code: 'rate_limited',
           retryAfterSec: retry,
         });
@@ -117,7 +100,7 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
       const text = textOf(userMessage);
       if (!text || text.length > maxMessageChars) {
         const refusal = text ? REFUSALS.tooLong[locale](maxMessageChars) : REFUSALS.noText[locale]();
-        status(TaskState.TASK_STATE_REJECTED, refusal, { code: 'invalid_message' });
+        reply.reject(refusal, { code: 'invalid_message' });
         return;
       }
 
@@ -131,39 +114,32 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
         events = await chat.accept(request);
       }
 
-      const answer = createChunkWriter({ publish, taskId, contextId });
-      let annotations = 0;
+      const answer = reply.stream({ artifact: ANSWER_ARTIFACT });
       try {
         for await (const event of events) {
           if (signal.aborted) break;
           switch (event.event) {
             case 'conversation':
-              remember(key, event.data.conversationId);
+              conversations.set(key, event.data.conversationId);
               break;
             case 'delta':
               answer.push(event.data.text);
               break;
             case 'annotation':
-              publish(
-                artifactUpdate({
-                  taskId,
-                  contextId,
-                  artifactId: ANNOTATIONS_ARTIFACT_ID,
-                  description: 'Citations, confidence, hand-off and other notes on the answer.',
-                  part: dataPart(annotationData(event.data.kind, event.data.data)),
-                  append: annotations++ > 0,
-                  lastChunk: false,
-                }),
-              );
+              // Published as they come: which annotation is the last one is only known at the end.
+              reply.data([annotationData(event.data.kind, event.data.data)], {
+                artifact: ANNOTATIONS_ARTIFACT,
+                lastChunk: false,
+              });
               break;
             case 'done':
               answer.close();
-              status(TaskState.TASK_STATE_COMPLETED, undefined, { messageId: event.data.messageId });
+              reply.complete({ messageId: event.data.messageId });
               return;
             case 'error':
               answer.close();
               logger.warn({ ...log, code: event.data.code }, 'a2a task failed');
-              status(TaskState.TASK_STATE_FAILED, event.data.message, { code: event.data.code });
+              reply.fail(event.data.message, { code: event.data.code });
               return;
           }
         }
@@ -171,32 +147,20 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
         // Stops the chat stream (it closes its reply in the chat log) when the task ends early.
         await events.return(undefined);
       }
-      if (!signal.aborted) status(TaskState.TASK_STATE_FAILED);
+      reply.fail();
     } catch (error) {
       if (signal.aborted) return;
       // Internal failures are logged with the correlation id, never sent to the caller.
       logger.error({ ...log, err: error }, 'a2a task failed');
-      status(TaskState.TASK_STATE_FAILED);
+      reply.fail();
     } finally {
-      if (running.get(taskId) === execution) running.delete(taskId);
-    }
-  }
-
-  function remember(key: string, conversationId: string) {
-    conversations.delete(key);
-    conversations.set(key, conversationId);
-    if (conversations.size > maxContexts) {
-      const oldest = conversations.keys().next().value;
-      if (oldest !== undefined) conversations.delete(oldest);
+      execution.finish();
     }
   }
 
   async function cancelTask(taskId: string, bus: ExecutionEventBus): Promise<void> {
-    const execution = running.get(taskId);
-    execution?.controller.abort();
-    running.delete(taskId);
-    publishCanceled({ taskId, contextId: execution?.contextId ?? '', bus, now });
-    logger.info({ taskId, wasRunning: Boolean(execution) }, 'a2a task canceled');
+    const wasRunning = running.cancel(taskId, bus);
+    logger.info({ taskId, wasRunning }, 'a2a task canceled');
   }
 
   return { execute, cancelTask };
@@ -240,102 +204,4 @@ function annotationData(kind: string, data: unknown): Record<string, unknown> {
       ? (data as Record<string, unknown>)
       : { [kind]: data };
   return { ...fields, kind };
-}
-
-function workingTask(requestContext: RequestContext, at: Date): Task {
-  const { userMessage, task } = requestContext;
-  const status = { state: TaskState.TASK_STATE_WORKING, message: undefined, timestamp: at.toISOString() };
-  if (task) {
-    const known = task.history.some((m) => m.messageId === userMessage.messageId);
-    return { ...task, status, history: known ? task.history : [...task.history, userMessage] };
-  }
-  return {
-    id: requestContext.taskId,
-    contextId: requestContext.contextId,
-    status,
-    artifacts: [],
-    history: [userMessage],
-    metadata: {},
-  };
-}
-
-function statusMessage(taskId: string, contextId: string, text: string): Message {
-  return {
-    messageId: randomUUID(),
-    contextId,
-    taskId,
-    role: Role.ROLE_AGENT,
-    parts: [textPart(text)],
-    metadata: {},
-    extensions: [],
-    referenceTaskIds: [],
-  };
-}
-
-function textPart(value: string): Part {
-  return { content: { $case: 'text', value }, metadata: {}, filename: '', mediaType: 'text/plain' };
-}
-
-function dataPart(value: Record<string, unknown>): Part {
-  return { content: { $case: 'data', value }, metadata: {}, filename: '', mediaType: 'application/json' };
-}
-
-function artifactUpdate(options: {
-  taskId: string;
-  contextId: string;
-  artifactId: string;
-  description: string;
-  part: Part;
-  append: boolean;
-  lastChunk: boolean;
-}) {
-  return AgentEvent.artifactUpdate({
-    taskId: options.taskId,
-    contextId: options.contextId,
-    artifact: {
-      artifactId: options.artifactId,
-      name: options.artifactId,
-      description: options.description,
-      parts: [options.part],
-      metadata: {},
-      extensions: [],
-    },
-    append: options.append,
-    lastChunk: options.lastChunk,
-    metadata: {},
-  });
-}
-
-/** Streams text deltas as one appended artifact, holding back one chunk so the last can carry `lastChunk`. */
-function createChunkWriter(options: {
-  publish: (event: Parameters<ExecutionEventBus['publish']>[0]) => void;
-  taskId: string;
-  contextId: string;
-}) {
-  let pending: string | undefined;
-  let sent = 0;
-  const send = (chunk: string, lastChunk: boolean) => {
-    options.publish(
-      artifactUpdate({
-        taskId: options.taskId,
-        contextId: options.contextId,
-        artifactId: ANSWER_ARTIFACT_ID,
-        description: 'The answer to the shopper.',
-        part: textPart(chunk),
-        append: sent > 0,
-        lastChunk,
-      }),
-    );
-    sent += 1;
-  };
-  return {
-    push(chunk: string) {
-      if (pending !== undefined) send(pending, false);
-      pending = chunk;
-    },
-    close() {
-      if (pending !== undefined) send(pending, true);
-      pending = undefined;
-    },
-  };
 }
