@@ -1,11 +1,10 @@
 import { Writable } from 'node:stream';
-import { createLocalJWKSet } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { createSigningKeys } from '../../orchestrator/mesh/signing-keys.js';
 import { createLogger } from './logger.js';
 import { createAgentApp } from './server.js';
 import { createTokenVerifier } from './service-token.js';
 import { echoExecutor, testCard } from './testing/fixtures.js';
+import { createTestTokens } from './testing/tokens.js';
 
 describe('refused service tokens are logged', () => {
   it('writes one warning with the reason, the method and the request’s correlation id, never the token', async () => {
@@ -16,13 +15,13 @@ describe('refused service tokens are logged', () => {
         done();
       },
     });
-    const keys = await createSigningKeys();
+    const tokens = await createTestTokens();
     const card = testCard('https://agent.test/a2a');
     const app = createAgentApp({
       card,
       executor: echoExecutor(),
       verifier: createTokenVerifier({
-        keys: createLocalJWKSet(keys.jwks),
+        keys: tokens.keys,
         issuer: 'atende',
         audience: 'https://agent.test/a2a',
       }),

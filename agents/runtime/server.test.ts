@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentCard, TaskState } from '@a2a-js/sdk';
 import { type Client, ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
-import { createLocalJWKSet, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceTokenMinter, type ServiceTokenMinter } from '../../orchestrator/mesh/service-tokens.js';
-import { createSigningKeys, type SigningKeys } from '../../orchestrator/mesh/signing-keys.js';
 import { createLogger } from './logger.js';
 import { createMtlsFetch, type MtlsFetch } from './mtls-fetch.js';
 import { createAgentApp, type RunningServer, startAgentServer } from './server.js';
 import { createTokenVerifier } from './service-token.js';
 import { createTestPki, echoExecutor, type TestPki, testCard, userMessage } from './testing/fixtures.js';
+import { createTestTokens, type TestTokenRequest, type TestTokens } from './testing/tokens.js';
 
 const ISSUER = 'atende-orchestrator';
 let pki: TestPki;
-let keys: SigningKeys;
-let minter: ServiceTokenMinter;
+let tokens: TestTokens;
 let server: RunningServer;
 let card: AgentCard;
 let baseUrl: string;
@@ -23,16 +21,19 @@ let rpcUrl: string;
 let mesh: MtlsFetch;
 let client: Client;
 
-async function token(overrides: Partial<Parameters<ServiceTokenMinter['mint']>[0]> = {}) {
-  return minter.mint({
-    audience: rpcUrl,
-    subject: 'customer-1',
-    role: 'customer',
-    skill: 'echo',
-    scopes: ['test:echo'],
-    correlationId: randomUUID(),
-    ...overrides,
-  });
+async function token(overrides: Partial<TestTokenRequest> = {}, options?: { now?: number; ttlSec?: number }) {
+  return tokens.mintToken(
+    {
+      audience: rpcUrl,
+      subject: 'customer-1',
+      role: 'customer',
+      skill: 'echo',
+      scopes: ['test:echo'],
+      correlationId: randomUUID(),
+      ...overrides,
+    },
+    options,
+  );
 }
 
 function rpcBody(method: string, params: unknown) {
@@ -59,13 +60,12 @@ function send(text: string) {
 
 beforeAll(async () => {
   pki = await createTestPki();
-  keys = await createSigningKeys();
-  minter = createServiceTokenMinter({ keys, issuer: ISSUER, ttlSec: 60 });
+  tokens = await createTestTokens({ issuer: ISSUER });
   const logger = createLogger({ name: 'test-agent', level: 'silent' });
   // Port 0 first to learn a free port, then the card names it.
   const placeholder = testCard('https://localhost:1/a2a');
   const verifierFor = (audience: string) =>
-    createTokenVerifier({ keys: createLocalJWKSet(keys.jwks), issuer: ISSUER, audience });
+    createTokenVerifier({ keys: tokens.keys, issuer: ISSUER, audience });
   const probe = await startAgentServer({
     app: createAgentApp({ card: placeholder, executor: echoExecutor(), verifier: verifierFor('x'), logger }),
     tls: await pki.tls('testagent'),
@@ -136,19 +136,20 @@ describe('service tokens', () => {
     expect(body.error.code).toBe(-32010);
   });
 
-  it('refuses a token signed by another key', async () => {
-    const other = await createSigningKeys();
-    const forged = await createServiceTokenMinter({ keys: other, issuer: ISSUER, ttlSec: 60 }).mint({
-      audience: rpcUrl,
-      subject: 'customer-1',
-      role: 'customer',
-      skill: 'echo',
-      scopes: ['test:echo'],
-      correlationId: 'c1',
-    });
-    const { status, body } = await rawCall(`Bearer ${forged}`);
-    expect(status).toBe(401);
-    expect(body.error.message).toMatch(/not signed by the orchestrator/);
+  it('refuses a token signed by another key, whether it names an unknown key or the real key’s id', async () => {
+    for (const kid of [undefined, tokens.kid]) {
+      const other = await createTestTokens({ issuer: ISSUER, kid });
+      const forged = await other.mintToken({
+        audience: rpcUrl,
+        subject: 'customer-1',
+        role: 'customer',
+        skill: 'echo',
+        scopes: ['test:echo'],
+      });
+      const { status, body } = await rawCall(`Bearer ${forged}`);
+      expect(status, `kid ${kid}`).toBe(401);
+      expect(body.error.message).toMatch(/not signed by the orchestrator/);
+    }
   });
 
   it('refuses an unsigned token (alg none)', async () => {
@@ -179,20 +180,7 @@ describe('service tokens', () => {
   });
 
   it('refuses an expired token', async () => {
-    const past = createServiceTokenMinter({
-      keys,
-      issuer: ISSUER,
-      ttlSec: 10,
-      now: () => Date.now() - 120_000,
-    });
-    const expired = await past.mint({
-      audience: rpcUrl,
-      subject: 'customer-1',
-      role: 'customer',
-      skill: 'echo',
-      scopes: ['test:echo'],
-      correlationId: 'c1',
-    });
+    const expired = await token({}, { now: Date.now() - 120_000, ttlSec: 10 });
     const { status, body } = await rawCall(`Bearer ${expired}`);
     expect(status).toBe(401);
     expect(body.error.message).toMatch(/expired/);
@@ -211,7 +199,7 @@ describe('service tokens', () => {
   });
 
   it('refuses a token signed with HS256 using the public key as secret', async () => {
-    const secret = new TextEncoder().encode(JSON.stringify(keys.jwks.keys[0]));
+    const secret = new TextEncoder().encode(JSON.stringify(tokens.jwks.keys[0]));
     const hs = await new SignJWT({ role: 'customer', scope: 'test:echo', skill: 'echo', cid: 'c' })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)

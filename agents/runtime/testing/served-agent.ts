@@ -3,15 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { AgentCard, type StreamResponse, type TaskState } from '@a2a-js/sdk';
 import { ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
 import type { AgentExecutor } from '@a2a-js/sdk/server';
-import { createLocalJWKSet } from 'jose';
-import { createServiceTokenMinter } from '../../../orchestrator/mesh/service-tokens.js';
-import { createSigningKeys } from '../../../orchestrator/mesh/signing-keys.js';
 import { loadAgentCard } from '../card.js';
 import { createLogger } from '../logger.js';
 import { createMtlsFetch } from '../mtls-fetch.js';
 import { createAgentApp, startAgentServer } from '../server.js';
 import { createTokenVerifier } from '../service-token.js';
 import { createTestPki, userMessage } from './fixtures.js';
+import { createTestTokens } from './tokens.js';
 
 const ISSUER = 'atende-orchestrator';
 
@@ -39,8 +37,7 @@ export interface Caller {
  */
 export async function serveAgent(options: { cardName: string; executor: AgentExecutor }) {
   const pki = await createTestPki();
-  const keys = await createSigningKeys();
-  const minter = createServiceTokenMinter({ keys, issuer: ISSUER, ttlSec: 60 });
+  const tokens = await createTestTokens({ issuer: ISSUER });
   const logger = createLogger({ name: options.cardName, level: 'silent' });
   const tls = await pki.tls('testagent');
   const cardPath = fileURLToPath(new URL(`../../../agent-cards/${options.cardName}.json`, import.meta.url));
@@ -49,7 +46,7 @@ export async function serveAgent(options: { cardName: string; executor: AgentExe
       card,
       executor: options.executor,
       logger,
-      verifier: createTokenVerifier({ keys: createLocalJWKSet(keys.jwks), issuer: ISSUER, audience }),
+      verifier: createTokenVerifier({ keys: tokens.keys, issuer: ISSUER, audience }),
     });
   // Port 0 first to learn a free port, then the card and the audience name it.
   const probeCard = await loadAgentCard({ path: cardPath, interfaceUrl: 'https://localhost:1/a2a' });
@@ -65,7 +62,7 @@ export async function serveAgent(options: { cardName: string; executor: AgentExe
   const client = await factory.createFromAgentCard(AgentCard.fromJSON(await published.json()));
 
   function token(caller: Omit<Caller, 'locale'>) {
-    return minter.mint({
+    return tokens.mintToken({
       audience: rpcUrl,
       subject: caller.subject,
       role: caller.role,
