@@ -1,32 +1,50 @@
+import { join } from 'node:path';
 import type { AgentCard } from '@a2a-js/sdk';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Logger } from '../agents/runtime/logger.js';
-import { a2aRoutes } from './a2a/index.js';
-import { type AccessTokens, RefusedTokenError } from './auth/access-tokens.js';
-import type { AccountStore } from './auth/accounts.js';
-import type { AuditLog } from './auth/audit-log.js';
-import type { LoginGuard } from './auth/login-guard.js';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createLogger, type Logger } from '../agents/runtime/logger.js';
+import { createMtlsFetch } from '../agents/runtime/mtls-fetch.js';
+import { loadTlsMaterial, type TlsMaterial } from '../certs/certs.js';
+import { a2aRoutes, loadOrchestratorCard } from './a2a/index.js';
+import { type AccessTokens, createAccessTokens, RefusedTokenError } from './auth/access-tokens.js';
+import { type AccountStore, createAccountStore } from './auth/accounts.js';
+import { type AuditLog, createAuditLog } from './auth/audit-log.js';
+import { demoAccounts, seedDemoAccounts } from './auth/demo-accounts.js';
+import { createLoginGuard, type LoginGuard } from './auth/login-guard.js';
 import { authRoutes } from './auth/routes.js';
-import type { ChatService } from './chat/reply.js';
+import { type ChatService, createChatService } from './chat/reply.js';
 import { chatRoutes } from './chat/routes.js';
+import type { Config } from './config.js';
 import { chatRateLimit } from './edge/chat-rate-limit.js';
 import { clientIp } from './edge/client-ip.js';
-import type { LimiterFactory } from './edge/limiter-store.js';
+import { createLimiterFactory, type LimiterBackend, type LimiterFactory } from './edge/limiter-store.js';
 import { handleError, httpError, RoleRefusedError } from './errors.js';
-import { inspectorRoutes } from './inspector/index.js';
-import type { AgentDirectory } from './mesh/agent-directory.js';
+import { createPinnedLookup, inspectorRoutes } from './inspector/index.js';
+import { type AgentDirectory, createAgentDirectory } from './mesh/agent-directory.js';
+import { createDispatcher, type Dispatcher } from './mesh/dispatch.js';
 import type { ScopePolicy } from './mesh/scope-policy.js';
-import type { ServiceTokenMinter } from './mesh/service-tokens.js';
-import type { SigningKeys } from './mesh/signing-keys.js';
-import { type MetricsQueries, type MetricsRegistry, metricsRoutes } from './metrics/index.js';
-import type { ChatLog } from './store/index.js';
+import {
+  createCachingMinter,
+  createServiceTokenMinter,
+  type ServiceTokenMinter,
+} from './mesh/service-tokens.js';
+import { loadOrCreateSigningKeys, type SigningKeys } from './mesh/signing-keys.js';
+import {
+  createMetricsQueries,
+  createMetricsRegistry,
+  type MetricsQueries,
+  type MetricsRegistry,
+  metricsRoutes,
+} from './metrics/index.js';
+import { type ChatLog, createChatLog, openStore, type SqlClient } from './store/index.js';
 import { webRoutes } from './web/index.js';
 
-/** Everything the orchestrator's HTTP app needs, built by `main.ts` (or by tests). */
+/** Everything the orchestrator's HTTP app needs, built by {@link createOrchestrator}. */
 export interface AppDeps {
   keys: SigningKeys;
   accessTokens: AccessTokens;
@@ -286,4 +304,206 @@ export async function createApp(deps: AppDeps) {
   );
   app.onError(handleError(logger));
   return app;
+}
+
+/** The orchestrator's Hono app. */
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+/**
+ * Parts {@link createOrchestrator} builds from the configuration unless given here. An override is owned by its
+ * caller: `close()` leaves it open.
+ */
+export interface OrchestratorOverrides {
+  logger?: Logger;
+  /** An open, migrated database, instead of the one the configuration names (PostgreSQL or PGlite). */
+  sql?: SqlClient;
+  keys?: SigningKeys;
+  limiterBackend?: LimiterBackend;
+  /** The orchestrator's client certificate for the mesh; read from `CERTS_DIR` only when a mesh fetch is built. */
+  tls?: TlsMaterial;
+  /** How the directory and the dispatcher reach agents; an mTLS fetch by default. */
+  meshFetch?: typeof fetch;
+  /** The agents; by default discovered from `AGENT_URLS` (the caller starts discovery). */
+  directory?: AgentDirectory;
+  /** How the inspector reaches cards; by default its own mTLS pool that refuses internal addresses. */
+  inspectorFetch?: typeof fetch;
+  metrics?: MetricsRegistry;
+}
+
+/** What the app is built from, plus the parts behind them that callers reach into. */
+export interface OrchestratorDeps extends AppDeps {
+  sql: SqlClient;
+  dispatcher: Dispatcher;
+  minter: ServiceTokenMinter;
+}
+
+/** An assembled orchestrator: its app (not listening), its parts, and one close for all it opened. */
+export interface AssembledOrchestrator {
+  app: App;
+  deps: OrchestratorDeps;
+  /** Waits for replies in progress, stops discovery and closes what was opened here (not the overrides). */
+  close(): Promise<void>;
+}
+
+/**
+ * Assembles the orchestrator from its parsed configuration: the one place every dependency is built, used by
+ * `server.ts` (and so `main.ts`, the end-to-end tests and the bench) and by the in-process tests' `makeApp`.
+ * Opens the store, seeds the demo accounts when configured, reads keys and certificates; does not listen, build
+ * the web pages or start discovery.
+ */
+export async function createOrchestrator(
+  config: Config,
+  overrides: OrchestratorOverrides = {},
+): Promise<AssembledOrchestrator> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const logger = overrides.logger ?? createLogger({ name: 'orchestrator', level: config.LOG_LEVEL });
+    const keys =
+      overrides.keys ??
+      (await loadOrCreateSigningKeys(join(config.DATA_DIR, 'keys', 'service-signing.jwk.json')));
+    const sql = overrides.sql ?? (await openConfiguredStore(config, cleanups));
+    const chatLog = createChatLog({ sql });
+    const audit = createAuditLog({ sql });
+    const accounts = createAccountStore({ sql });
+    if (config.seedDemoAccounts) {
+      const created = await seedDemoAccounts(accounts, demoAccounts(config.DEMO_PASSWORD));
+      if (created.length) logger.info({ created }, 'demo accounts created');
+    }
+    const limiters = createLimiterFactory(overrides.limiterBackend ?? limiterBackend(config, cleanups));
+    const guard = await createLoginGuard({ limiters });
+
+    let tls = overrides.tls;
+    const clientTls = async () => {
+      tls ??= await loadTlsMaterial(config.CERTS_DIR, 'orchestrator');
+      return tls;
+    };
+    let meshFetch = overrides.meshFetch;
+    if (!meshFetch) {
+      const mesh = createMtlsFetch({ tls: await clientTls() });
+      cleanups.push(() => mesh.close());
+      meshFetch = mesh.fetch;
+    }
+    const directory =
+      overrides.directory ??
+      createAgentDirectory({
+        baseUrls: config.AGENT_URLS,
+        fetch: meshFetch,
+        logger,
+        scopePolicy: config.SCOPE_POLICY,
+      });
+    cleanups.push(async () => directory.stop());
+    const minter = createCachingMinter({
+      minter: createServiceTokenMinter({
+        keys,
+        issuer: config.TOKEN_ISSUER,
+        ttlSec: config.SERVICE_TOKEN_TTL_SEC,
+      }),
+      ttlSec: config.SERVICE_TOKEN_TTL_SEC,
+    });
+    const dispatcher = createDispatcher({
+      fetch: meshFetch,
+      minter,
+      logger,
+      firstEventTimeoutMs: config.AGENT_FIRST_EVENT_TIMEOUT_MS,
+      taskTimeoutMs: config.AGENT_TASK_TIMEOUT_MS,
+    });
+    const accessTokens = createAccessTokens({
+      keys,
+      issuer: config.TOKEN_ISSUER,
+      guestTtlSec: config.GUEST_TOKEN_TTL_SEC,
+      accessTtlSec: config.ACCESS_TOKEN_TTL_SEC,
+    });
+    const metrics = overrides.metrics ?? createMetricsRegistry();
+
+    // The chat service: built here and nowhere else.
+    const chat = createChatService({
+      chatLog,
+      directory,
+      dispatcher,
+      logger,
+      audit,
+      metrics,
+      scopePolicy: config.SCOPE_POLICY,
+    });
+    cleanups.push(() => chat.drain());
+
+    // The inspector has its own connections, whose name resolution refuses internal addresses as they are made.
+    const inspectorHosts = config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host);
+    let inspectorFetch = overrides.inspectorFetch;
+    if (!inspectorFetch) {
+      const inspectorMesh = createMtlsFetch({
+        tls: await clientTls(),
+        connections: 8,
+        lookup: createPinnedLookup({ allowedHosts: inspectorHosts }),
+      });
+      cleanups.push(() => inspectorMesh.close());
+      inspectorFetch = inspectorMesh.fetch;
+    }
+
+    const deps: OrchestratorDeps = {
+      keys,
+      accessTokens,
+      chat,
+      chatLog,
+      directory,
+      logger,
+      webDir: config.WEB_DIR,
+      maxMessageChars: config.MAX_MESSAGE_CHARS,
+      accounts,
+      audit,
+      guard,
+      limiters,
+      allowedOrigins: [config.publicUrl, ...(config.WEB_ORIGIN ? [config.WEB_ORIGIN] : [])],
+      chatMessagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
+      metrics,
+      metricsQueries: createMetricsQueries({ sql }),
+      metricsToken: config.METRICS_TOKEN,
+      a2aCard: await loadOrchestratorCard({ publicUrl: config.publicUrl }),
+      inspector: {
+        fetch: inspectorFetch,
+        minter,
+        scopePolicy: config.SCOPE_POLICY,
+        allowedHosts: inspectorHosts,
+      },
+      sql,
+      dispatcher,
+      minter,
+    };
+    return { app: await createApp(deps), deps, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Opens the configured store (PostgreSQL at `DATABASE_URL`, else PGlite under `DATA_DIR`), closed on `close()`. */
+async function openConfiguredStore(
+  config: Config,
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<SqlClient> {
+  const store = await openStore({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: join(config.DATA_DIR, 'pglite'),
+  });
+  cleanups.push(() => store.close());
+  return store.sql;
+}
+
+/** The rate limiters' shared store from `RATE_LIMIT_STORE`; its connection is closed on `close()`. */
+function limiterBackend(config: Config, cleanups: Array<() => Promise<unknown>>): LimiterBackend {
+  if (config.RATE_LIMIT_STORE === 'redis' && config.REDIS_URL) {
+    const client = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined); // reconnects by itself; the limiter falls back meanwhile
+    cleanups.push(async () => client.disconnect());
+    return { kind: 'redis', client };
+  }
+  if (config.RATE_LIMIT_STORE === 'postgres' && config.DATABASE_URL) {
+    const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
+    cleanups.push(() => pool.end());
+    return { kind: 'postgres', pool };
+  }
+  return { kind: 'memory' };
 }

@@ -1,21 +1,13 @@
 import type { AgentCard } from '@a2a-js/sdk';
 import { createLogger } from '../../agents/runtime/logger.js';
-import { loadOrchestratorCard } from '../a2a/index.js';
-import { createApp } from '../app.js';
-import { createAccessTokens } from '../auth/access-tokens.js';
-import { createAccountStore } from '../auth/accounts.js';
-import { createAuditLog } from '../auth/audit-log.js';
-import { demoAccounts, seedDemoAccounts } from '../auth/demo-accounts.js';
-import { createLoginGuard } from '../auth/login-guard.js';
-import { createChatService } from '../chat/reply.js';
-import { createLimiterFactory, type LimiterBackend } from '../edge/limiter-store.js';
+import { createOrchestrator } from '../app.js';
+import { loadConfig } from '../config.js';
+import type { LimiterBackend } from '../edge/limiter-store.js';
 import { createStaticAgentDirectory } from '../mesh/agent-directory.js';
-import { createDispatcher } from '../mesh/dispatch.js';
 import { DEFAULT_SCOPE_POLICY, type ScopePolicy } from '../mesh/scope-policy.js';
-import { createServiceTokenMinter } from '../mesh/service-tokens.js';
 import { createSigningKeys, type SigningKeys } from '../mesh/signing-keys.js';
-import { createMetricsQueries, createMetricsRegistry } from '../metrics/index.js';
-import { createChatLog, createPgliteClient, migrate, type SqlClient } from '../store/index.js';
+import { createMetricsRegistry } from '../metrics/index.js';
+import { createPgliteClient, migrate, type SqlClient } from '../store/index.js';
 
 /** Demo password used by in-process tests. */
 export const TEST_PASSWORD = 'correct horse battery';
@@ -27,7 +19,13 @@ export const TEST_SCOPE_POLICY: ScopePolicy = {
   'test:echo': ['guest', 'customer', 'premium', 'operator', 'admin'],
 };
 
-/** Builds the whole orchestrator app in-process (PGlite in memory, no network) with overridable parts. */
+/** A `fetch` for the parts of in-process tests that must not reach the network. */
+const noNetwork = (() => Promise.reject(new Error('no network in in-process tests'))) as typeof fetch;
+
+/**
+ * Builds the whole orchestrator app in-process through `createOrchestrator`, as production does, from a test
+ * configuration, with PGlite in memory, a fixed directory of `cards` and no network unless `meshFetch` is given.
+ */
 export async function makeApp(
   overrides: {
     backend?: LimiterBackend;
@@ -39,61 +37,35 @@ export async function makeApp(
     meshFetch?: typeof fetch;
   } = {},
 ) {
+  const cards = overrides.cards ?? [];
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PUBLIC_URL: TEST_ORIGIN,
+    WEB_DIR: 'web',
+    AGENT_URLS: cards.map((c) => c.baseUrl).join(','),
+    SCOPE_POLICY: JSON.stringify(TEST_SCOPE_POLICY),
+    DEMO_PASSWORD: TEST_PASSWORD,
+    GUEST_TOKEN_TTL_SEC: '3600',
+    AGENT_FIRST_EVENT_TIMEOUT_MS: '1000',
+    AGENT_TASK_TIMEOUT_MS: '2000',
+    MAX_MESSAGE_CHARS: '2000',
+    LOG_LEVEL: 'silent',
+    ...(overrides.chatMessagesPerMinute
+      ? { CHAT_MESSAGES_PER_MINUTE: String(overrides.chatMessagesPerMinute) }
+      : {}),
+  });
   const logger = createLogger({ name: 'test', level: 'silent' });
-  const keys = overrides.keys ?? (await createSigningKeys());
   const sql = overrides.sql ?? (await createPgliteClient());
   if (!overrides.sql) await migrate({ sql });
-  const chatLog = createChatLog({ sql });
-  const audit = createAuditLog({ sql });
-  const accounts = createAccountStore({ sql });
-  await seedDemoAccounts(accounts, demoAccounts(TEST_PASSWORD));
-  const limiters = createLimiterFactory(overrides.backend ?? { kind: 'memory' });
-  const guard = await createLoginGuard({ limiters });
-  const directory = createStaticAgentDirectory(overrides.cards ?? []);
-  const issuer = 'atende-orchestrator';
-  const accessTokens = createAccessTokens({ keys, issuer, guestTtlSec: 3600 });
-  const dispatcher = createDispatcher({
-    fetch:
-      overrides.meshFetch ?? ((() => Promise.reject(new Error('no network in in-process tests'))) as never),
-    minter: createServiceTokenMinter({ keys, issuer, ttlSec: 60 }),
+  const { app, deps, close } = await createOrchestrator(config, {
     logger,
-    firstEventTimeoutMs: 1000,
-    taskTimeoutMs: 2000,
-  });
-  const metrics = createMetricsRegistry({ defaultMetrics: false });
-  const chat = createChatService({
-    chatLog,
-    directory,
-    dispatcher,
-    logger,
-    audit,
-    metrics,
-    scopePolicy: TEST_SCOPE_POLICY,
-  });
-  const app = await createApp({
-    keys,
-    accessTokens,
-    chat,
-    chatLog,
-    directory,
-    logger,
-    webDir: 'web',
-    maxMessageChars: 2000,
-    accounts,
-    audit,
-    guard,
-    limiters,
-    allowedOrigins: [TEST_ORIGIN],
-    chatMessagesPerMinute: overrides.chatMessagesPerMinute,
-    metrics,
-    metricsQueries: createMetricsQueries({ sql }),
-    a2aCard: await loadOrchestratorCard({ publicUrl: TEST_ORIGIN }),
-    inspector: {
-      fetch: (() => Promise.reject(new Error('no network in in-process tests'))) as never,
-      minter: createServiceTokenMinter({ keys, issuer, ttlSec: 60 }),
-      allowedHosts: [],
-      scopePolicy: TEST_SCOPE_POLICY,
-    },
+    sql,
+    keys: overrides.keys ?? (await createSigningKeys()),
+    limiterBackend: overrides.backend,
+    directory: createStaticAgentDirectory(cards),
+    meshFetch: overrides.meshFetch ?? noNetwork,
+    inspectorFetch: noNetwork,
+    metrics: createMetricsRegistry({ defaultMetrics: false }),
   });
   /** Calls the app as a client at `ip`. */
   const request = (path: string, init: RequestInit & { ip?: string } = {}) =>
@@ -116,14 +88,19 @@ export async function makeApp(
     request,
     post,
     sql,
-    keys,
-    accounts,
-    audit,
-    accessTokens,
-    chatLog,
-    chat,
-    limiters,
+    keys: deps.keys,
+    accounts: deps.accounts,
+    audit: deps.audit,
+    accessTokens: deps.accessTokens,
+    chatLog: deps.chatLog,
+    chat: deps.chat,
+    limiters: deps.limiters,
     logger,
-    issuer,
+    issuer: config.TOKEN_ISSUER,
+    /** Closes what the orchestrator opened, and the in-memory database unless `sql` was given. */
+    close: async () => {
+      await close();
+      if (!overrides.sql) await sql.close();
+    },
   };
 }
