@@ -9,8 +9,8 @@
  * is left out of the percentiles; it is counted as `unanswered`.
  *
  * **First-response time of a conversation**: from the conversation's first shopper message to the first agent
- * text shown in it, whichever message that text answers (the same figure as `ChatLog.firstResponseMs`). When the
- * first message was answered this is its reply's `first_token_at`.
+ * text shown in it, whichever message that text answers. When the first message was answered this is its reply's
+ * `first_token_at`.
  *
  * **Abandonment**: a conversation is *abandoned* when the shopper's LAST message got no agent answer before the
  * shopper left. The shopper left when they closed the chat (`closed_at`), or, if they never closed it, when

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createChatLog } from '../store/index.js';
-import { manualClock, pgliteTestDatabase, type TestDatabase } from '../store/test-support.js';
+import { type CloseExchangeInput, type Conversation, createChatLog, type Exchange } from '../store/index.js';
+import { manualClock, pgliteTestDatabase, seedExchange, type TestDatabase } from '../store/test-support.js';
 import { judgeConversation } from './definitions.js';
 import { bucketWidthMs, createMetricsQueries } from './summary.js';
 
@@ -16,78 +17,89 @@ afterEach(async () => {
 });
 
 /**
- * A hand-built chat log, every time known:
+ * A hand-built chat log, every time known, written through the chat log's own API:
  * A answered in 200 ms, closed → completed; B answered 400 ms, then a second message that failed, closed →
- * abandoned; C answered 1000 ms, idle → completed; D never answered, idle → abandoned; E answered 3000 ms but
- * only after the shopper closed → abandoned; F unanswered but recent → active; G has no message.
+ * abandoned; C answered 1000 ms offering a human, idle → completed; D never answered, idle → abandoned; E answered
+ * 3000 ms but only after the shopper closed → abandoned; F unanswered but recent → active; G has no message.
  */
 async function buildLog() {
   const clock = manualClock(START);
   const log = createChatLog({ sql: db.sql, now: clock.now });
   const set = (ms: number) => clock.advance(at(ms).getTime() - clock.now().getTime());
-  const conversation = async (ms: number) => {
+  /** The shopper asks at `ms`, in a new conversation or in `conversation`; the reply is left streaming. */
+  const ask = async (ms: number, conversation?: Conversation) => {
     set(ms);
-    return (await log.startConversation({ subject: `guest:${ms}`, role: 'guest', locale: 'pt-BR' })).id;
+    return seedExchange(log, { conversation, subject: `guest:${ms}`, correlationId: `c${ms}` });
   };
-  const ask = async (conversationId: string, ms: number) => {
+  /** The reply shows its first text at `firstMs` and is complete 50 ms later. */
+  const answer = async ({ reply }: Exchange, firstMs: number, more: Partial<CloseExchangeInput> = {}) => {
+    set(firstMs + 50);
+    await log.closeExchange({
+      replyId: reply.id,
+      text: 'resposta',
+      agents: ['Assistant'],
+      firstTokenAt: at(firstMs),
+      ...more,
+    });
+  };
+  const close = async ({ conversation }: Exchange, ms: number) => {
     set(ms);
-    const message = await log.recordShopperMessage({ conversationId, text: 'oi', correlationId: 'c' });
-    const reply = await log.startReply({ conversationId, replyTo: message.id, correlationId: 'c' });
-    return reply.id;
+    await log.closeConversation(conversation.id, 'closed_by_shopper');
   };
-  const answer = async (replyId: string, firstMs: number, doneMs = firstMs + 50) => {
-    await log.markFirstToken(replyId, at(firstMs));
-    set(doneMs);
-    await log.completeReply({ replyId, text: 'resposta', agents: ['Assistant'], citations: [] });
-  };
-  const close = async (id: string, ms: number) => {
-    set(ms);
-    await log.closeConversation(id, 'closed_by_shopper');
-  };
+  const task = (agent: string, ms: number, outcome: 'completed' | 'timeout' | 'failed') => ({
+    agent,
+    skill: 'faq-answer',
+    startedAt: at(1000),
+    firstEventAt: at(1000 + ms / 2),
+    endedAt: at(1000 + ms),
+    outcome,
+  });
 
-  const a = await conversation(0);
-  await answer(await ask(a, 0), 200);
+  const a = await ask(0);
+  await answer(a, 200);
   await close(a, 10_000);
 
-  const b = await conversation(60_000);
-  await answer(await ask(b, 60_000), 60_400);
-  const b2 = await ask(b, 65_000);
+  const b = await ask(60_000);
+  await answer(b, 60_400);
+  const b2 = await ask(65_000, b.conversation);
   set(70_000);
-  await log.failReply({ replyId: b2, text: 'desculpe', errorCode: 'agent_timeout', agents: ['Assistant'] });
+  await log.closeExchange({
+    replyId: b2.reply.id,
+    text: 'desculpe',
+    errorCode: 'agent_timeout',
+    agents: ['Assistant'],
+    tasks: [
+      task('Assistant', 100, 'completed'),
+      task('Assistant', 200, 'completed'),
+      task('Assistant', 300, 'completed'),
+      task('Assistant', 5000, 'timeout'),
+      task('Sentiment', 20, 'failed'),
+    ],
+  });
   await close(b, 71_000);
 
-  const c = await conversation(120_000);
-  await answer(await ask(c, 120_000), 121_000);
+  const c = await ask(120_000);
+  await answer(c, 121_000, {
+    handoffReason: 'low_confidence',
+    annotations: [{ agent: 'Assistant', kind: 'handoff', data: { reason: 'low_confidence' } }],
+  });
 
-  const d = await conversation(180_000);
-  await ask(d, 180_000);
+  await ask(180_000);
 
-  const e = await conversation(240_000);
-  const e1 = await ask(e, 240_000);
+  const e = await ask(240_000);
   await close(e, 242_000);
-  await answer(e1, 243_000);
+  await answer(e, 243_000);
 
-  set(20 * 60_000);
-  const f = await conversation(20 * 60_000);
-  await ask(f, 20 * 60_000);
-  await conversation(21 * 60_000);
+  await ask(20 * 60_000);
 
-  const task = (messageId: string, agent: string, ms: number, outcome: 'completed' | 'timeout' | 'failed') =>
-    log.recordAgentTask({
-      messageId,
-      agent,
-      skill: 'faq-answer',
-      startedAt: at(1000),
-      firstEventAt: at(1000 + ms / 2),
-      endedAt: at(1000 + ms),
-      outcome,
-    });
-  await task(b2, 'Assistant', 100, 'completed');
-  await task(b2, 'Assistant', 200, 'completed');
-  await task(b2, 'Assistant', 300, 'completed');
-  await task(b2, 'Assistant', 5000, 'timeout');
-  await task(b2, 'Sentiment', 20, 'failed');
-  return { now: at(22 * 60_000), replies: { b2 } };
+  // G: the chat log's API always starts a conversation with its first message, so a conversation without one
+  // (which the abandonment rule must leave out of the rate) can only be written as a row.
+  await db.sql.query(
+    `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at)
+     VALUES ($1, 'guest:g', 'guest', 'pt-BR', $2, $2)`,
+    [randomUUID(), at(21 * 60_000)],
+  );
+  return { now: at(22 * 60_000) };
 }
 
 describe('the metrics summary over a hand-built chat log', () => {
@@ -187,13 +199,48 @@ describe('the metrics summary over a hand-built chat log', () => {
   });
 
   it('counts the replies that offered a human', async () => {
-    const { now, replies } = await buildLog();
-    await db.sql.query(`UPDATE messages SET handoff_reason = 'low_confidence' WHERE id = $1`, [replies.b2]);
+    const { now } = await buildLog();
     const summary = await createMetricsQueries({ sql: db.sql, now: () => now }).summary({
       from: START,
       to: now,
     });
     expect(summary.handoffs).toBe(1);
+  });
+
+  it('measures a conversation from its first question to the first agent text, whichever question that answers', async () => {
+    const clock = manualClock(START);
+    const log = createChatLog({ sql: db.sql, now: clock.now });
+    const queries = createMetricsQueries({ sql: db.sql, now: clock.now });
+    const range = { from: START, to: at(3_600_000) };
+
+    // The first question's reply fails before any text: no first response yet.
+    const first = await seedExchange(log, { close: { text: 'Desculpe', errorCode: 'agent_unavailable' } });
+    expect((await queries.summary(range)).conversations.firstResponseMs.p50).toBeNull();
+
+    clock.advance(5_000);
+    const second = await seedExchange(log, { conversation: first.conversation });
+    clock.advance(850);
+    await log.closeExchange({
+      replyId: second.reply.id,
+      text: 'olá',
+      agents: ['Assistant'],
+      firstTokenAt: clock.now(),
+    });
+
+    // Later exchanges do not change it.
+    clock.advance(1_000);
+    const third = await seedExchange(log, { conversation: first.conversation });
+    clock.advance(10);
+    await log.closeExchange({
+      replyId: third.reply.id,
+      text: 'olá',
+      agents: ['Assistant'],
+      firstTokenAt: clock.now(),
+    });
+
+    const summary = await queries.summary(range);
+    expect(summary.conversations.firstResponseMs.p50).toBe(5_850);
+    expect(summary.messages).toMatchObject({ shopper: 3, answered: 2, firstResponseMs: { p50: 430 } });
   });
 
   it('refuses a range that ends before it starts', async () => {

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ChatLog, ChatLogError, createChatLog } from './chat-log.js';
-import { manualClock, pgliteTestDatabase, postgresTestDatabase, type TestDatabase } from './test-support.js';
+import {
+  manualClock,
+  pgliteTestDatabase,
+  postgresTestDatabase,
+  seedExchange,
+  type TestDatabase,
+} from './test-support.js';
 
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
@@ -23,12 +29,20 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     log = createChatLog({ sql: db.sql, now: clock.now });
   });
 
+  /** A new conversation of `guest:abc` with one answered exchange, written through the real API. */
   async function conversation() {
-    return log.startConversation({ subject: 'guest:abc', role: 'guest', locale: 'pt-BR' });
+    const { conversation } = await seedExchange(log, { subject: 'guest:abc', close: {} });
+    return conversation;
   }
 
-  it('starts and reads back a conversation', async () => {
-    const started = await conversation();
+  it('starts a conversation with its first exchange and reads it back', async () => {
+    const { conversation: started } = await log.openExchange({
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'pt-BR',
+      text: 'Olá',
+      correlationId: 'c-1',
+    });
     expect(started).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       subject: 'guest:abc',
@@ -42,234 +56,6 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     expect(await log.getConversation(started.id)).toEqual(started);
     expect(await log.getConversation(randomUUID())).toBeUndefined();
     expect(await log.getConversation('not-a-uuid')).toBeUndefined();
-  });
-
-  it('stores the shopper message durably before any reply exists', async () => {
-    const conv = await conversation();
-    clock.advance(1_000);
-    const message = await log.recordShopperMessage({
-      conversationId: conv.id,
-      text: 'Olá',
-      correlationId: 'c-1',
-    });
-    expect(message).toMatchObject({
-      conversationId: conv.id,
-      author: 'shopper',
-      text: 'Olá',
-      status: 'received',
-      correlationId: 'c-1',
-      replyTo: null,
-      createdAt: clock.now(),
-      agents: [],
-      citations: [],
-    });
-
-    // Another connection sees it at once: it was committed, and nothing else was written.
-    const other = createChatLog({ sql: await db.connect(), now: clock.now });
-    expect(await other.listMessages(conv.id)).toEqual([message]);
-    expect((await other.getConversation(conv.id))?.lastActivityAt).toEqual(clock.now());
-  });
-
-  it('refuses a shopper message for an unknown conversation', async () => {
-    const attempt = log.recordShopperMessage({ conversationId: randomUUID(), text: 'x', correlationId: 'c' });
-    await expect(attempt).rejects.toBeInstanceOf(ChatLogError);
-    await expect(attempt).rejects.toMatchObject({ code: 'conversation_not_found' });
-    await expect(
-      log.recordShopperMessage({ conversationId: 'nope', text: 'x', correlationId: 'c' }),
-    ).rejects.toMatchObject({ code: 'conversation_not_found' });
-  });
-
-  it('completes a reply and marks the shopper message answered', async () => {
-    const conv = await conversation();
-    const question = await log.recordShopperMessage({
-      conversationId: conv.id,
-      text: 'Frete?',
-      correlationId: 'c-1',
-    });
-    clock.advance(100);
-    const reply = await log.startReply({
-      conversationId: conv.id,
-      replyTo: question.id,
-      correlationId: 'c-1',
-    });
-    expect(reply).toMatchObject({ author: 'agent', status: 'streaming', text: '', replyTo: question.id });
-
-    clock.advance(200);
-    await log.markFirstToken(reply.id);
-    clock.advance(700);
-    const citations = [{ source: 'faq', title: 'Frete grátis', url: 'https://shop.test/faq#frete' }];
-    const done = await log.completeReply({
-      replyId: reply.id,
-      text: 'Frete grátis acima de R$ 200.',
-      agents: ['assistant', 'promotions'],
-      citations,
-    });
-    expect(done).toMatchObject({
-      status: 'answered',
-      text: 'Frete grátis acima de R$ 200.',
-      agents: ['assistant', 'promotions'],
-      citations,
-      completedAt: clock.now(),
-      firstTokenAt: new Date(clock.now().getTime() - 700),
-      errorCode: null,
-    });
-    const [storedQuestion, storedReply] = await log.listMessages(conv.id);
-    expect(storedQuestion?.status).toBe('answered');
-    expect(storedReply).toEqual(done);
-    expect((await log.getConversation(conv.id))?.lastActivityAt).toEqual(clock.now());
-
-    await expect(
-      log.completeReply({ replyId: reply.id, text: 'again', agents: [], citations: [] }),
-    ).rejects.toMatchObject({ code: 'reply_not_streaming' });
-  });
-
-  it('keeps the shopper message and the partial text when a reply fails', async () => {
-    const conv = await conversation();
-    const question = await log.recordShopperMessage({
-      conversationId: conv.id,
-      text: 'Meu pedido?',
-      correlationId: 'c',
-    });
-    const reply = await log.startReply({ conversationId: conv.id, replyTo: question.id, correlationId: 'c' });
-    await log.markFirstToken(reply.id);
-    clock.advance(5_000);
-    const failed = await log.failReply({
-      replyId: reply.id,
-      text: 'Seu pedido 123 está',
-      errorCode: 'agent_timeout',
-      agents: ['orders'],
-    });
-    expect(failed).toMatchObject({
-      status: 'failed',
-      text: 'Seu pedido 123 está',
-      errorCode: 'agent_timeout',
-      agents: ['orders'],
-      completedAt: clock.now(),
-    });
-    const messages = await log.listMessages(conv.id);
-    expect(messages.map((m) => [m.author, m.status, m.text])).toEqual([
-      ['shopper', 'received', 'Meu pedido?'],
-      ['agent', 'failed', 'Seu pedido 123 está'],
-    ]);
-  });
-
-  it('never overwrites the first token time', async () => {
-    const conv = await conversation();
-    const question = await log.recordShopperMessage({
-      conversationId: conv.id,
-      text: 'oi',
-      correlationId: 'c',
-    });
-    const reply = await log.startReply({ conversationId: conv.id, replyTo: question.id, correlationId: 'c' });
-    const first = new Date('2025-03-01T09:00:00.250Z');
-    await log.markFirstToken(reply.id, first);
-    await log.markFirstToken(reply.id, new Date('2025-03-01T09:00:09.000Z'));
-    clock.advance(10_000);
-    await log.markFirstToken(reply.id);
-    const done = await log.completeReply({
-      replyId: reply.id,
-      text: 'olá',
-      agents: ['assistant'],
-      citations: [],
-    });
-    expect(done.firstTokenAt).toEqual(first);
-    await expect(log.markFirstToken(randomUUID())).rejects.toMatchObject({ code: 'message_not_found' });
-  });
-
-  it('refuses a reply to a message of another conversation', async () => {
-    const a = await conversation();
-    const b = await conversation();
-    const question = await log.recordShopperMessage({ conversationId: a.id, text: 'oi', correlationId: 'c' });
-    await expect(
-      log.startReply({ conversationId: b.id, replyTo: question.id, correlationId: 'c' }),
-    ).rejects.toMatchObject({ code: 'message_not_found' });
-  });
-
-  it('lists messages chronologically and pages backwards', async () => {
-    const conv = await conversation();
-    const texts: string[] = [];
-    for (let i = 0; i < 7; i++) {
-      // Pairs share a timestamp: order must still follow insertion.
-      if (i % 2 === 0) clock.advance(1_000);
-      texts.push(`m${i}`);
-      await log.recordShopperMessage({ conversationId: conv.id, text: `m${i}`, correlationId: `c${i}` });
-    }
-    const other = await conversation();
-    await log.recordShopperMessage({ conversationId: other.id, text: 'elsewhere', correlationId: 'x' });
-
-    const all = await log.listMessages(conv.id);
-    expect(all.map((m) => m.text)).toEqual(texts);
-
-    const newest = await log.listMessages(conv.id, { limit: 3 });
-    expect(newest.map((m) => m.text)).toEqual(['m4', 'm5', 'm6']);
-    const older = await log.listMessages(conv.id, { limit: 3, before: newest[0]?.id });
-    expect(older.map((m) => m.text)).toEqual(['m1', 'm2', 'm3']);
-    const oldest = await log.listMessages(conv.id, { limit: 3, before: older[0]?.id });
-    expect(oldest.map((m) => m.text)).toEqual(['m0']);
-    expect(await log.listMessages(conv.id, { limit: 3, before: oldest[0]?.id })).toEqual([]);
-
-    expect(await log.listMessages(randomUUID())).toEqual([]);
-    await expect(log.listMessages(other.id, { before: all[0]?.id })).rejects.toMatchObject({
-      code: 'message_not_found',
-    });
-  });
-
-  it('records agent tasks', async () => {
-    const conv = await conversation();
-    const question = await log.recordShopperMessage({
-      conversationId: conv.id,
-      text: 'oi',
-      correlationId: 'c',
-    });
-    const reply = await log.startReply({ conversationId: conv.id, replyTo: question.id, correlationId: 'c' });
-    const startedAt = new Date('2025-03-01T09:00:00.100Z');
-    const task = await log.recordAgentTask({
-      messageId: reply.id,
-      agent: 'orders',
-      skill: 'order-status',
-      taskId: 'task-1',
-      startedAt,
-      firstEventAt: new Date('2025-03-01T09:00:00.300Z'),
-      endedAt: new Date('2025-03-01T09:00:01.000Z'),
-      outcome: 'completed',
-    });
-    expect(task).toEqual({
-      id: expect.any(String),
-      messageId: reply.id,
-      agent: 'orders',
-      skill: 'order-status',
-      taskId: 'task-1',
-      startedAt,
-      firstEventAt: new Date('2025-03-01T09:00:00.300Z'),
-      endedAt: new Date('2025-03-01T09:00:01.000Z'),
-      outcome: 'completed',
-      errorCode: null,
-    });
-    const refused = await log.recordAgentTask({
-      messageId: reply.id,
-      agent: 'promotions',
-      skill: 'offers',
-      startedAt,
-      endedAt: startedAt,
-      outcome: 'refused',
-      errorCode: 'forbidden',
-    });
-    expect(refused).toMatchObject({
-      taskId: null,
-      firstEventAt: null,
-      outcome: 'refused',
-      errorCode: 'forbidden',
-    });
-    await expect(
-      log.recordAgentTask({
-        messageId: randomUUID(),
-        agent: 'a',
-        skill: 's',
-        startedAt,
-        endedAt: startedAt,
-        outcome: 'failed',
-      }),
-    ).rejects.toMatchObject({ code: 'message_not_found' });
   });
 
   it('opens an exchange in one transaction: conversation, shopper message and empty reply', async () => {
@@ -286,7 +72,11 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
       author: 'shopper',
       text: 'Frete?',
       status: 'received',
+      correlationId: 'c-1',
+      replyTo: null,
       createdAt: clock.now(),
+      agents: [],
+      citations: [],
     });
     expect(opened.reply).toMatchObject({
       author: 'agent',
@@ -299,6 +89,7 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     // Committed: another connection sees both messages, the question first.
     const other = createChatLog({ sql: await db.connect(), now: clock.now });
     expect(await other.listMessages(opened.conversation.id)).toEqual([opened.shopperMessage, opened.reply]);
+    expect(await other.getConversation(opened.conversation.id)).toEqual(opened.conversation);
 
     clock.advance(1_000);
     const next = await log.openExchange({
@@ -310,6 +101,7 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
       correlationId: 'c-2',
     });
     expect(next.conversation).toEqual({ ...opened.conversation, lastActivityAt: clock.now() });
+    expect((await other.getConversation(opened.conversation.id))?.lastActivityAt).toEqual(clock.now());
     expect((await log.listMessages(opened.conversation.id)).map((m) => m.text)).toEqual([
       'Frete?',
       '',
@@ -320,16 +112,23 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
 
   it('refuses an exchange in an unknown conversation or one of another subject, writing nothing', async () => {
     const conv = await conversation();
+    const before = await log.listMessages(conv.id);
     for (const attempt of [
       { conversationId: conv.id, subject: 'guest:other' },
       { conversationId: randomUUID(), subject: 'guest:abc' },
       { conversationId: 'nope', subject: 'guest:abc' },
     ]) {
-      await expect(
-        log.openExchange({ ...attempt, role: 'guest', locale: 'en', text: 'oi', correlationId: 'c' }),
-      ).rejects.toMatchObject({ code: 'conversation_not_found' });
+      const refused = log.openExchange({
+        ...attempt,
+        role: 'guest',
+        locale: 'en',
+        text: 'oi',
+        correlationId: 'c',
+      });
+      await expect(refused).rejects.toBeInstanceOf(ChatLogError);
+      await expect(refused).rejects.toMatchObject({ code: 'conversation_not_found' });
     }
-    expect(await log.listMessages(conv.id)).toEqual([]);
+    expect(await log.listMessages(conv.id)).toEqual(before);
   });
 
   it('closes an answered exchange with its first token and agent tasks in one transaction', async () => {
@@ -378,6 +177,7 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     expect(done).toMatchObject({
       status: 'answered',
       text: 'Frete grátis acima de R$ 200.',
+      agents: ['assistant'],
       citations,
       firstTokenAt,
       completedAt: clock.now(),
@@ -386,7 +186,6 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     const [question] = await log.listMessages(conv.id);
     expect(question).toMatchObject({ id: shopperMessage.id, status: 'answered' });
     expect((await log.getConversation(conv.id))?.lastActivityAt).toEqual(clock.now());
-    expect(await log.firstResponseMs(conv.id)).toBe(120);
     const tasks = await db.sql.query<{ agent: string; outcome: string; task_id: string | null }>(
       'SELECT agent, outcome, task_id FROM agent_tasks WHERE message_id = $1 ORDER BY agent',
       [reply.id],
@@ -431,6 +230,8 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     });
     expect(failed).toMatchObject({
       status: 'failed',
+      text: 'Seu pedido 123 está',
+      agents: ['orders'],
       errorCode: 'agent_canceled',
       firstTokenAt,
       completedAt: clock.now(),
@@ -460,6 +261,166 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     expect(silent.firstTokenAt).toBeNull();
   });
 
+  it('answers a reply that never streamed: its first token is its completion', async () => {
+    const { conversation: conv, reply } = await log.openExchange({
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'pt-BR',
+      text: 'Frete?',
+      correlationId: 'c',
+    });
+    clock.advance(1_000);
+    const done = await log.closeExchange({
+      replyId: reply.id,
+      text: 'Frete grátis acima de R$ 200.',
+      agents: ['assistant', 'promotions'],
+    });
+    expect(done).toMatchObject({
+      status: 'answered',
+      agents: ['assistant', 'promotions'],
+      citations: [],
+      annotations: [],
+      firstTokenAt: clock.now(),
+      completedAt: clock.now(),
+    });
+    const [question, stored] = await log.listMessages(conv.id);
+    expect(question?.status).toBe('answered');
+    expect(stored).toEqual(done);
+  });
+
+  it('never overwrites the first token time', async () => {
+    const first = new Date('2025-03-01T09:00:00.250Z');
+    const { conversation: conv, reply } = await seedExchange(log, {
+      subject: 'guest:abc',
+      close: { firstTokenAt: first, agents: ['assistant'] },
+    });
+    expect(reply.firstTokenAt).toEqual(first);
+    clock.advance(10_000);
+    await expect(
+      log.closeExchange({
+        replyId: reply.id,
+        text: 'de novo',
+        agents: [],
+        firstTokenAt: new Date('2025-03-01T09:00:09.000Z'),
+      }),
+    ).rejects.toMatchObject({ code: 'reply_not_streaming' });
+    await expect(
+      log.closeExchange({ replyId: reply.id, text: '', agents: [], errorCode: 'agent_timeout' }),
+    ).rejects.toMatchObject({ code: 'reply_not_streaming' });
+    expect((await log.listMessages(conv.id))[1]).toEqual(reply);
+  });
+
+  it("stores every field of a reply's agent tasks, and none for an unknown reply", async () => {
+    const { reply } = await log.openExchange({
+      subject: 'guest:abc',
+      role: 'guest',
+      locale: 'pt-BR',
+      text: 'Meu pedido?',
+      correlationId: 'c',
+    });
+    const startedAt = new Date('2025-03-01T09:00:00.100Z');
+    const firstEventAt = new Date('2025-03-01T09:00:00.300Z');
+    const endedAt = new Date('2025-03-01T09:00:01.000Z');
+    clock.advance(1_000);
+    await log.closeExchange({
+      replyId: reply.id,
+      text: 'Seu pedido 123 saiu para entrega.',
+      agents: ['orders'],
+      tasks: [
+        {
+          agent: 'orders',
+          skill: 'order-status',
+          taskId: 'task-1',
+          startedAt,
+          firstEventAt,
+          endedAt,
+          outcome: 'completed',
+        },
+        {
+          agent: 'promotions',
+          skill: 'offers',
+          startedAt,
+          endedAt: startedAt,
+          outcome: 'refused',
+          errorCode: 'forbidden',
+        },
+      ],
+    });
+    const rows = await db.sql.query<Record<string, unknown>>(
+      `SELECT id, message_id, agent, skill, task_id, started_at, first_event_at, ended_at, outcome, error_code
+       FROM agent_tasks WHERE message_id = $1 ORDER BY agent`,
+      [reply.id],
+    );
+    expect(rows).toEqual([
+      {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        message_id: reply.id,
+        agent: 'orders',
+        skill: 'order-status',
+        task_id: 'task-1',
+        started_at: startedAt,
+        first_event_at: firstEventAt,
+        ended_at: endedAt,
+        outcome: 'completed',
+        error_code: null,
+      },
+      {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        message_id: reply.id,
+        agent: 'promotions',
+        skill: 'offers',
+        task_id: null,
+        started_at: startedAt,
+        first_event_at: null,
+        ended_at: startedAt,
+        outcome: 'refused',
+        error_code: 'forbidden',
+      },
+    ]);
+
+    const unknown = randomUUID();
+    await expect(
+      log.closeExchange({
+        replyId: unknown,
+        text: '',
+        agents: [],
+        tasks: [{ agent: 'a', skill: 's', startedAt, endedAt: startedAt, outcome: 'failed' }],
+      }),
+    ).rejects.toMatchObject({ code: 'message_not_found' });
+    expect(await db.sql.query('SELECT 1 FROM agent_tasks WHERE message_id = $1', [unknown])).toEqual([]);
+  });
+
+  it('lists messages chronologically and pages backwards', async () => {
+    const conv = await conversation();
+    const texts = (await log.listMessages(conv.id)).map((m) => m.text);
+    for (let i = 0; i < 3; i++) {
+      // A question and its reply always share a timestamp, and so do exchanges 1 and 2: order must still follow
+      // insertion.
+      if (i % 2 === 0) clock.advance(1_000);
+      texts.push(`m${i}`, `r${i}`);
+      await seedExchange(log, { conversation: conv, text: `m${i}`, close: { text: `r${i}` } });
+    }
+    await seedExchange(log, { subject: 'guest:abc', text: 'elsewhere' });
+
+    const all = await log.listMessages(conv.id);
+    expect(all.map((m) => m.text)).toEqual(texts);
+    expect(texts).toEqual(['oi', 'resposta', 'm0', 'r0', 'm1', 'r1', 'm2', 'r2']);
+
+    const newest = await log.listMessages(conv.id, { limit: 3 });
+    expect(newest.map((m) => m.text)).toEqual(['r1', 'm2', 'r2']);
+    const older = await log.listMessages(conv.id, { limit: 3, before: newest[0]?.id });
+    expect(older.map((m) => m.text)).toEqual(['m0', 'r0', 'm1']);
+    const oldest = await log.listMessages(conv.id, { limit: 3, before: older[0]?.id });
+    expect(oldest.map((m) => m.text)).toEqual(['oi', 'resposta']);
+    expect(await log.listMessages(conv.id, { limit: 3, before: oldest[0]?.id })).toEqual([]);
+
+    expect(await log.listMessages(randomUUID())).toEqual([]);
+    const other = await conversation();
+    await expect(log.listMessages(other.id, { before: all[0]?.id })).rejects.toMatchObject({
+      code: 'message_not_found',
+    });
+  });
+
   it('closes a conversation once', async () => {
     const conv = await conversation();
     clock.advance(60_000);
@@ -471,35 +432,6 @@ function chatLogContract(open: () => Promise<TestDatabase>) {
     await expect(log.closeConversation(randomUUID(), 'x')).rejects.toMatchObject({
       code: 'conversation_not_found',
     });
-  });
-
-  it('measures the first response from the first shopper message to the first token', async () => {
-    const conv = await conversation();
-    expect(await log.firstResponseMs(conv.id)).toBeUndefined();
-    clock.advance(5_000);
-    const question = await log.recordShopperMessage({
-      conversationId: conv.id,
-      text: 'oi',
-      correlationId: 'c',
-    });
-    const reply = await log.startReply({ conversationId: conv.id, replyTo: question.id, correlationId: 'c' });
-    expect(await log.firstResponseMs(conv.id)).toBeUndefined();
-    clock.advance(850);
-    await log.markFirstToken(reply.id);
-    expect(await log.firstResponseMs(conv.id)).toBe(850);
-    clock.advance(1_000);
-    await log.completeReply({ replyId: reply.id, text: 'olá', agents: ['assistant'], citations: [] });
-
-    // Later exchanges do not change it.
-    const next = await log.recordShopperMessage({
-      conversationId: conv.id,
-      text: 'e aí',
-      correlationId: 'd',
-    });
-    const nextReply = await log.startReply({ conversationId: conv.id, replyTo: next.id, correlationId: 'd' });
-    clock.advance(10);
-    await log.markFirstToken(nextReply.id);
-    expect(await log.firstResponseMs(conv.id)).toBe(850);
   });
 }
 

@@ -55,21 +55,6 @@ export const StoredMessageSchema = z.object({
 });
 export type StoredMessage = z.infer<typeof StoredMessageSchema>;
 
-/** One call from the orchestrator to one agent while producing a reply, kept for latency and failure metrics. */
-export const AgentTaskRecordSchema = z.object({
-  id: z.string(),
-  messageId: z.string(),
-  agent: z.string(),
-  skill: z.string(),
-  taskId: z.string().nullable(),
-  startedAt: z.date(),
-  firstEventAt: z.date().nullable(),
-  endedAt: z.date().nullable(),
-  outcome: AgentTaskOutcomeSchema.nullable(),
-  errorCode: z.string().nullable(),
-});
-export type AgentTaskRecord = z.infer<typeof AgentTaskRecordSchema>;
-
 /** Why a chat-log operation was refused; internal, never sent to clients as is. */
 export class ChatLogError extends Error {
   override readonly name = 'ChatLogError';
@@ -89,7 +74,10 @@ export interface ListMessagesOptions {
   before?: string;
 }
 
-/** One finished agent task, as {@link ChatLog.recordAgentTask} stores it. */
+/**
+ * One call from the orchestrator to one agent while producing a reply, kept for latency and failure metrics;
+ * {@link ChatLog.closeExchange} stores it with its reply (`tasks`, without `messageId`).
+ */
 export interface RecordAgentTaskInput {
   /** The agent reply the task contributed to. */
   messageId: string;
@@ -158,48 +146,12 @@ export interface ChatLog {
    * `failed`; stores its first-token time and its agent tasks, and bumps the conversation's activity.
    */
   closeExchange(input: CloseExchangeInput): Promise<StoredMessage>;
-  /** Creates an open conversation for `subject`. */
-  startConversation(input: { subject: string; role: string; locale: string }): Promise<Conversation>;
   /** The conversation, or undefined when the id is unknown or malformed. */
   getConversation(id: string): Promise<Conversation | undefined>;
-  /** Stores a shopper message as `received`, committed before it resolves, and bumps the conversation's activity. */
-  recordShopperMessage(input: {
-    conversationId: string;
-    text: string;
-    correlationId: string;
-  }): Promise<StoredMessage>;
-  /** Creates an empty agent reply in `streaming` state answering the shopper message `replyTo`. */
-  startReply(input: {
-    conversationId: string;
-    replyTo: string;
-    correlationId: string;
-  }): Promise<StoredMessage>;
-  /** Sets the reply's first-token time once; later calls leave it unchanged. */
-  markFirstToken(replyId: string, at?: Date): Promise<void>;
-  /** Ends a streaming reply as `answered` (first token = now if unset); its shopper message too. */
-  completeReply(input: {
-    replyId: string;
-    text: string;
-    agents: string[];
-    /** Why the reply offered a human operator, if it did. */
-    handoffReason?: string;
-    citations: unknown[];
-  }): Promise<StoredMessage>;
-  /** Ends a streaming reply as `failed`, keeping the partial `text`; the shopper message stays `received`. */
-  failReply(input: {
-    replyId: string;
-    text: string;
-    errorCode: string;
-    agents: string[];
-  }): Promise<StoredMessage>;
-  /** Stores one agent task of a reply; throws `message_not_found` for an unknown message. */
-  recordAgentTask(input: RecordAgentTaskInput): Promise<AgentTaskRecord>;
   /** The newest `limit` messages (before the cursor, if any), in chronological order. */
   listMessages(conversationId: string, options?: ListMessagesOptions): Promise<StoredMessage[]>;
   /** Closes the conversation; closing again keeps the first time and reason. */
   closeConversation(id: string, reason: string): Promise<Conversation>;
-  /** Milliseconds from the first shopper message to the first token of any agent reply; undefined until then. */
-  firstResponseMs(conversationId: string): Promise<number | undefined>;
 }
 
 /** Options of {@link createChatLog}. */
@@ -270,52 +222,16 @@ const messageRow = z
     }),
   );
 
-const agentTaskRow = z
-  .object({
-    id: z.string(),
-    message_id: z.string(),
-    agent: z.string(),
-    skill: z.string(),
-    task_id: z.string().nullable(),
-    started_at: z.coerce.date(),
-    first_event_at: z.coerce.date().nullable(),
-    ended_at: z.coerce.date().nullable(),
-    outcome: AgentTaskOutcomeSchema.nullable(),
-    error_code: z.string().nullable(),
-  })
-  .transform(
-    (r): AgentTaskRecord => ({
-      id: r.id,
-      messageId: r.message_id,
-      agent: r.agent,
-      skill: r.skill,
-      taskId: r.task_id,
-      startedAt: r.started_at,
-      firstEventAt: r.first_event_at,
-      endedAt: r.ended_at,
-      outcome: r.outcome,
-      errorCode: r.error_code,
-    }),
-  );
-
 const CONVERSATION_COLUMNS =
   'id, subject, role, locale, created_at, last_activity_at, closed_at, close_reason';
 const MESSAGE_COLUMNS =
   'id, conversation_id, author, text, created_at, correlation_id, reply_to, status, first_token_at, completed_at, agents, citations, annotations, error_code';
-const AGENT_TASK_COLUMNS =
-  'id, message_id, agent, skill, task_id, started_at, first_event_at, ended_at, outcome, error_code';
-
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 
 /** Builds a {@link ChatLog} over a migrated PGlite or PostgreSQL database. */
 export function createChatLog(options: ChatLogOptions): ChatLog {
   const { sql, now = () => new Date() } = options;
-
-  async function requireConversation(db: SqlClient, id: string): Promise<void> {
-    const rows = await db.query('SELECT 1 FROM conversations WHERE id = $1', [id]);
-    if (rows.length === 0) throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
-  }
 
   /** Explains why ending `replyId` changed nothing: it is unknown, or no longer streaming. */
   async function notStreaming(replyId: string): Promise<never> {
@@ -328,82 +244,10 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
   }
 
   const log: ChatLog = {
-    async startConversation({ subject, role, locale }) {
-      const at = now();
-      const rows = await sql.query(
-        `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at)
-         VALUES ($1, $2, $3, $4, $5, $5)
-         RETURNING ${CONVERSATION_COLUMNS}`,
-        [randomUUID(), subject, role, locale, at],
-      );
-      return conversationRow.parse(rows[0]);
-    },
-
     async getConversation(id) {
       if (!isUuid(id)) return undefined;
       const rows = await sql.query(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]);
       return rows[0] === undefined ? undefined : conversationRow.parse(rows[0]);
-    },
-
-    async recordShopperMessage({ conversationId, text, correlationId }) {
-      if (!isUuid(conversationId)) {
-        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
-      }
-      const at = now();
-      // Both writes commit together before this resolves: the message is durable before any agent sees it.
-      return sql.transaction(async (tx) => {
-        const bumped = await tx.query(
-          'UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1 RETURNING id',
-          [conversationId, at],
-        );
-        if (bumped.length === 0) {
-          throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
-        }
-        const rows = await tx.query(
-          `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
-           VALUES ($1, $2, 'shopper', $3, $4, $5, 'received')
-           RETURNING ${MESSAGE_COLUMNS}`,
-          [randomUUID(), conversationId, text, at, correlationId],
-        );
-        return messageRow.parse(rows[0]);
-      });
-    },
-
-    async startReply({ conversationId, replyTo, correlationId }) {
-      if (!isUuid(conversationId)) {
-        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
-      }
-      if (!isUuid(replyTo)) throw new ChatLogError('message_not_found', `message ${replyTo} not found`);
-      return sql.transaction(async (tx) => {
-        await requireConversation(tx, conversationId);
-        const answered = await tx.query('SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2', [
-          replyTo,
-          conversationId,
-        ]);
-        if (answered.length === 0) {
-          throw new ChatLogError(
-            'message_not_found',
-            `message ${replyTo} not found in conversation ${conversationId}`,
-          );
-        }
-        const rows = await tx.query(
-          `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, reply_to, status)
-           VALUES ($1, $2, 'agent', '', $3, $4, $5, 'streaming')
-           RETURNING ${MESSAGE_COLUMNS}`,
-          [randomUUID(), conversationId, now(), correlationId, replyTo],
-        );
-        return messageRow.parse(rows[0]);
-      });
-    },
-
-    async markFirstToken(replyId, at = now()) {
-      if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
-      const rows = await sql.query(
-        `UPDATE messages SET first_token_at = COALESCE(first_token_at, $2)
-         WHERE id = $1 AND author = 'agent' RETURNING id`,
-        [replyId, at],
-      );
-      if (rows.length === 0) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
     },
 
     async openExchange({ conversationId, subject, role, locale, text, correlationId }) {
@@ -524,47 +368,6 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       return messageRow.parse(rows[0]);
     },
 
-    completeReply({ replyId, text, agents, citations, handoffReason }) {
-      return log.closeExchange({ replyId, text, agents, citations, handoffReason });
-    },
-
-    failReply({ replyId, text, errorCode, agents }) {
-      return log.closeExchange({ replyId, text, agents, errorCode });
-    },
-
-    async recordAgentTask(input) {
-      if (!isUuid(input.messageId)) {
-        throw new ChatLogError('message_not_found', `message ${input.messageId} not found`);
-      }
-      const rows = await sql
-        .query(
-          `INSERT INTO agent_tasks
-           (id, message_id, agent, skill, task_id, started_at, first_event_at, ended_at, outcome, error_code)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         RETURNING ${AGENT_TASK_COLUMNS}`,
-          [
-            randomUUID(),
-            input.messageId,
-            input.agent,
-            input.skill,
-            input.taskId ?? null,
-            input.startedAt,
-            input.firstEventAt ?? null,
-            input.endedAt,
-            AgentTaskOutcomeSchema.parse(input.outcome),
-            input.errorCode ?? null,
-          ],
-        )
-        .catch((error: unknown) => {
-          // 23503: foreign-key violation, i.e. no such message.
-          if ((error as { code?: unknown } | null)?.code === '23503') {
-            throw new ChatLogError('message_not_found', `message ${input.messageId} not found`);
-          }
-          throw error;
-        });
-      return agentTaskRow.parse(rows[0]);
-    },
-
     async listMessages(conversationId, { limit = DEFAULT_PAGE, before } = {}) {
       if (!isUuid(conversationId)) return [];
       const pageSize = Math.min(Math.max(Math.trunc(limit), 1), MAX_PAGE);
@@ -611,21 +414,6 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       if (rows[0] === undefined)
         throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
       return conversationRow.parse(rows[0]);
-    },
-
-    async firstResponseMs(conversationId) {
-      if (!isUuid(conversationId)) return undefined;
-      const rows = await sql.query<{ asked: unknown; answered: unknown }>(
-        `SELECT
-           (SELECT min(created_at) FROM messages WHERE conversation_id = $1 AND author = 'shopper') AS asked,
-           (SELECT min(first_token_at) FROM messages WHERE conversation_id = $1 AND author = 'agent') AS answered`,
-        [conversationId],
-      );
-      const row = rows[0];
-      if (row?.asked == null || row.answered == null) return undefined;
-      const asked = z.coerce.date().parse(row.asked);
-      const answered = z.coerce.date().parse(row.answered);
-      return answered.getTime() - asked.getTime();
     },
   };
   return log;

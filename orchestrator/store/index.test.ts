@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPostgresClient, MIGRATIONS, openStore } from './index.js';
-import { manualClock } from './test-support.js';
+import { manualClock, seedExchange } from './test-support.js';
 
 const postgresUrl = process.env.TEST_DATABASE_URL;
 
@@ -21,22 +21,22 @@ describe('openStore with PGlite', () => {
     const clock = manualClock();
 
     const first = await openStore({ dataDir, now: clock.now });
-    const conv = await first.chatLog.startConversation({
+    const { conversation, shopperMessage, reply } = await seedExchange(first.chatLog, {
       subject: 'shopper-1',
       role: 'shopper',
       locale: 'en',
-    });
-    const message = await first.chatLog.recordShopperMessage({
-      conversationId: conv.id,
       text: 'Where is my order?',
-      correlationId: 'c-1',
+      close: { text: 'On its way.', agents: ['orders'] },
     });
     await first.close();
 
     const second = await openStore({ dataDir, now: clock.now });
     try {
-      expect(await second.chatLog.getConversation(conv.id)).toEqual(conv);
-      expect(await second.chatLog.listMessages(conv.id)).toEqual([message]);
+      expect(await second.chatLog.getConversation(conversation.id)).toEqual(conversation);
+      expect(await second.chatLog.listMessages(conversation.id)).toEqual([
+        { ...shopperMessage, status: 'answered' },
+        reply,
+      ]);
       const applied = await second.sql.query<{ id: string }>('SELECT id FROM schema_migrations');
       expect(applied).toHaveLength(MIGRATIONS.length);
     } finally {
@@ -55,8 +55,8 @@ describe.skipIf(!postgresUrl)('openStore with PostgreSQL', () => {
       dataDir: '/nonexistent/unused',
     });
     try {
-      const conv = await store.chatLog.startConversation({ subject: 's', role: 'guest', locale: 'en' });
-      expect(await store.chatLog.getConversation(conv.id)).toEqual(conv);
+      const { conversation } = await seedExchange(store.chatLog, { subject: 's', locale: 'en' });
+      expect(await store.chatLog.getConversation(conversation.id)).toEqual(conversation);
       const [row] = await store.sql.query<{ schema: string }>('SELECT current_schema() AS schema');
       expect(row?.schema).toBe(databaseSchema);
     } finally {

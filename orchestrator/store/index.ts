@@ -5,8 +5,6 @@ import { createPgliteClient, createPostgresClient, type SqlClient } from './sql.
 export {
   type AgentTaskOutcome,
   AgentTaskOutcomeSchema,
-  type AgentTaskRecord,
-  AgentTaskRecordSchema,
   type ChatLog,
   ChatLogError,
   type ChatLogOptions,

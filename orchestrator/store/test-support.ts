@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ChatLog, CloseExchangeInput, Conversation, Exchange } from './chat-log.js';
 import { migrate } from './migrations.js';
 import { createPgliteClient, createPostgresClient, type SqlClient } from './sql.js';
 
@@ -56,4 +57,50 @@ export function manualClock(start = new Date('2025-03-01T09:00:00.000Z')) {
       current += ms;
     },
   };
+}
+
+/** One exchange for {@link seedExchange}; everything has a default. */
+export interface SeedExchangeInput {
+  /** A conversation to continue, written to as its own subject; when absent a new one of `subject` is started. */
+  conversation?: Pick<Conversation, 'id' | 'subject'>;
+  /** Subject of a new conversation; defaults to `guest:seed`. */
+  subject?: string;
+  /** Role and locale of a new conversation; default `guest` and `pt-BR`. */
+  role?: string;
+  locale?: string;
+  /** The shopper's message; defaults to `oi`. */
+  text?: string;
+  correlationId?: string;
+  /**
+   * How the reply ends, through `closeExchange` at the log's time then (answered, or failed with `errorCode`);
+   * the reply text defaults to `resposta`, the agents to none. When absent the reply stays `streaming`.
+   */
+  close?: Omit<CloseExchangeInput, 'replyId' | 'text' | 'agents'> &
+    Partial<Pick<CloseExchangeInput, 'text' | 'agents'>>;
+}
+
+/**
+ * Writes one exchange through the chat log's own write API, as production does: `openExchange`, then
+ * `closeExchange` when `close` is given. Both happen at the log's current time: to place them apart, open without
+ * `close` and call `closeExchange` once the clock has moved. Resolves to what `openExchange` returned, with `reply`
+ * as `closeExchange` left it.
+ */
+export async function seedExchange(chatLog: ChatLog, input: SeedExchangeInput = {}): Promise<Exchange> {
+  const { conversation, close } = input;
+  const opened = await chatLog.openExchange({
+    conversationId: conversation?.id,
+    subject: conversation?.subject ?? input.subject ?? 'guest:seed',
+    role: input.role ?? 'guest',
+    locale: input.locale ?? 'pt-BR',
+    text: input.text ?? 'oi',
+    correlationId: input.correlationId ?? 'seed',
+  });
+  if (close === undefined) return opened;
+  const reply = await chatLog.closeExchange({
+    ...close,
+    replyId: opened.reply.id,
+    text: close.text ?? 'resposta',
+    agents: close.agents ?? [],
+  });
+  return { ...opened, reply };
 }
