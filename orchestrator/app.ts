@@ -17,7 +17,7 @@ import { type AuditLog, createAuditLog } from './auth/audit-log.js';
 import { demoAccounts, seedDemoAccounts } from './auth/demo-accounts.js';
 import { createLoginGuard, type LoginGuard } from './auth/login-guard.js';
 import { authRoutes } from './auth/routes.js';
-import { type ChatService, createChatService } from './chat/reply.js';
+import { type ChatService, createChatService } from './chat/index.js';
 import { chatRoutes } from './chat/routes.js';
 import type { Config } from './config.js';
 import { chatRateLimit } from './edge/chat-rate-limit.js';
@@ -41,6 +41,8 @@ import {
   type MetricsRegistry,
   metricsRoutes,
 } from './metrics/index.js';
+import { createEventHub, type EventHub } from './store/event-hub.js';
+import { listenForEvents } from './store/event-listener.js';
 import { type ChatLog, createChatLog, openStore, type SqlClient } from './store/index.js';
 import { webRoutes } from './web/index.js';
 
@@ -50,6 +52,8 @@ export interface AppDeps {
   accessTokens: AccessTokens;
   chat: ChatService;
   chatLog: ChatLog;
+  /** Where committed conversation events reach this process's followers. */
+  hub: EventHub;
   directory: AgentDirectory;
   logger: Logger;
   webDir: string;
@@ -264,7 +268,14 @@ export async function createApp(deps: AppDeps) {
   });
   app.route(
     '/api',
-    chatRoutes({ chat, chatLog, accessTokens, maxMessageChars: deps.maxMessageChars, rateLimit }),
+    chatRoutes({
+      chat,
+      chatLog,
+      hub: deps.hub,
+      accessTokens,
+      maxMessageChars: deps.maxMessageChars,
+      rateLimit,
+    }),
   );
 
   app.route(
@@ -365,7 +376,30 @@ export async function createOrchestrator(
       overrides.keys ??
       (await loadOrCreateSigningKeys(join(config.DATA_DIR, 'keys', 'service-signing.jwk.json')));
     const sql = overrides.sql ?? (await openConfiguredStore(config, cleanups));
-    const chatLog = createChatLog({ sql });
+    // The conversation event log: committed events reach this process's followers through the hub; with a shared
+    // PostgreSQL, other processes' writes arrive as LISTEN hints (and ours are sent to them).
+    const shared = Boolean(config.DATABASE_URL) && !overrides.sql;
+    let chatLog: ChatLog | undefined;
+    const hub = createEventHub({
+      readAfter: (conversationId, after) => {
+        if (!chatLog) throw new Error('the chat log is not open yet');
+        return chatLog.listEvents(conversationId, { after, limit: 1000 });
+      },
+      onError: (error, conversationId) =>
+        logger.warn({ err: error, conversationId }, 'could not read conversation events'),
+    });
+    chatLog = createChatLog({ sql, hub, notify: shared });
+    if (shared && config.DATABASE_URL) {
+      const listening = listenForEvents({
+        connectionString: config.DATABASE_URL,
+        schema: config.DATABASE_SCHEMA,
+        hub,
+        logger,
+      });
+      cleanups.push(() => listening.close());
+      // Followers on this replica see other replicas' events once it listens; it starts without waiting long.
+      await Promise.race([listening.ready, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    }
     const audit = createAuditLog({ sql });
     const accounts = createAccountStore({ sql });
     if (config.seedDemoAccounts) {
@@ -421,6 +455,7 @@ export async function createOrchestrator(
     // The chat service: built here and nowhere else.
     const chat = createChatService({
       chatLog,
+      hub,
       directory,
       dispatcher,
       logger,
@@ -448,6 +483,7 @@ export async function createOrchestrator(
       accessTokens,
       chat,
       chatLog,
+      hub,
       directory,
       logger,
       webDir: config.WEB_DIR,
@@ -486,6 +522,7 @@ async function openConfiguredStore(
 ): Promise<SqlClient> {
   const store = await openStore({
     databaseUrl: config.DATABASE_URL,
+    databaseSchema: config.DATABASE_SCHEMA,
     dataDir: join(config.DATA_DIR, 'pglite'),
   });
   cleanups.push(() => store.close());

@@ -23,6 +23,13 @@ export const configSchema = z
     DATA_DIR: z.string().default('data'),
     WEB_DIR: z.string().default('web'),
     DATABASE_URL: z.string().url().optional(),
+    /** PostgreSQL schema to work in (created when missing); the connection's default when unset. */
+    DATABASE_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _, at most 41 characters')
+      .optional(),
+    /** How long after a reply ends its coalesced deltas stay in the event log (its `message` event remains). */
+    EVENT_DELTA_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
     /** Base URLs of the agents whose cards are discovered. */
     AGENT_URLS: csv.default([
       'https://localhost:9101',

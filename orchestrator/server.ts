@@ -34,6 +34,18 @@ export async function startOrchestrator(
     const { directory, logger } = deps;
     await directory.refresh();
     directory.start(config.DISCOVERY_INTERVAL_MS);
+    // Retention of the event log: the deltas of replies that ended long enough ago go (their messages stay).
+    const compaction = setInterval(
+      () => {
+        deps.chatLog
+          .compactDeltas(new Date(Date.now() - config.EVENT_DELTA_RETENTION_MS))
+          .then((n) => n && logger.info({ deltas: n }, 'compacted the event log'))
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not compact the event log'));
+      },
+      Math.min(config.EVENT_DELTA_RETENTION_MS, 600_000),
+    );
+    compaction.unref();
+    cleanups.push(async () => clearInterval(compaction));
     // The pages are not the service: without a build (and without Vite to make one) the API still runs.
     await ensureWebBuild({ webDir: config.WEB_DIR, logger }).catch((error: unknown) =>
       logger.error({ err: error }, 'web pages unavailable: the build is missing and cannot be made'),

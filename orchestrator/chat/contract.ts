@@ -208,13 +208,20 @@ export const CONVERSATION_EVENT_DATA = {
 export type ConversationEventKind = keyof typeof CONVERSATION_EVENT_DATA;
 export const CONVERSATION_EVENT_KINDS = Object.keys(CONVERSATION_EVENT_DATA) as ConversationEventKind[];
 
+/** The data of each conversation event kind (annotations typed by their kind). */
+export interface ConversationEventData {
+  message: Omit<z.infer<typeof MessageEventDataSchema>, 'annotations'> & { annotations: Annotation[] };
+  delta: z.infer<typeof DeltaEventDataSchema>;
+  annotation: { messageId: string; annotation: Annotation };
+  status: z.infer<typeof StatusEventDataSchema>;
+  queued: Record<string, unknown>;
+  assigned: Record<string, unknown>;
+  typing: Record<string, unknown>;
+}
+
 /** An event to append to a conversation (the log gives it its id and time). */
 export type NewConversationEvent = {
-  [K in ConversationEventKind]: {
-    kind: K;
-    author: string;
-    data: z.infer<(typeof CONVERSATION_EVENT_DATA)[K]>;
-  };
+  [K in ConversationEventKind]: { kind: K; author: string; data: ConversationEventData[K] };
 }[ConversationEventKind];
 
 /**

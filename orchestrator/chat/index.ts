@@ -9,4 +9,5 @@ export {
   type ReplyErrorCode,
 } from './contract.js';
 export { type Locale, politeText } from './messages.js';
+export { type ChatServiceOptions, createChatService } from './pipeline.js';
 export { type ChatService, ConversationNotFoundError, type ReplyRequest } from './service.js';

@@ -1,12 +1,15 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import { httpError } from '../errors.js';
+import type { EventHub } from '../store/event-hub.js';
 import type { ChatLog } from '../store/index.js';
-import { type ChatService, ConversationNotFoundError } from './reply.js';
+import type { ChatEvent } from './contract.js';
+import { followConversation } from './follow.js';
+import { type ChatService, ConversationNotFoundError } from './service.js';
 
 /** Body of `POST /api/chat/messages`. */
 export const chatMessageSchema = (maxChars: number) =>
@@ -32,15 +35,33 @@ async function readJson(c: { req: { json(): Promise<unknown> } }): Promise<unkno
   }
 }
 
-/** Routes of the chat API: send a message (SSE reply), read a conversation, close it. */
+/** A body that does not parse: a text over the limit has its own code, which the widget shows as such. */
+function parseBody(schema: ReturnType<typeof chatMessageSchema>, body: unknown) {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const tooLong = parsed.error.issues.find((i) => i.code === 'too_big' && i.path[0] === 'text');
+  if (tooLong) throw httpError(400, 'text_too_long', tooLong.message);
+  throw parsed.error;
+}
+
+/** `Last-Event-ID` (a reconnecting reader) or `?after=`: the last event id the reader has; 0 for all. */
+const afterSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0);
+
+/**
+ * Routes of the chat API: send a message (its reply streamed back), read a conversation's messages, follow its
+ * events live, close it.
+ */
 export function chatRoutes(deps: {
   chat: ChatService;
   chatLog: ChatLog;
+  hub: EventHub;
   accessTokens: AccessTokens;
   maxMessageChars: number;
   rateLimit: MiddlewareHandler<ChatEnv>;
+  /** How often a follower gets a comment line, so proxies keep an idle stream open; 15 s by default. */
+  heartbeatMs?: number;
 }) {
-  const { chat, chatLog, accessTokens } = deps;
+  const { chat, chatLog, hub, accessTokens, heartbeatMs = 15_000 } = deps;
   const schema = chatMessageSchema(deps.maxMessageChars);
   const app = new Hono<ChatEnv>();
 
@@ -50,8 +71,8 @@ export function chatRoutes(deps: {
   });
 
   app.post('/chat/messages', shopper, deps.rateLimit, async (c) => {
-    const body = schema.parse(await readJson(c));
-    let events: AsyncGenerator<import('./contract.js').ChatEvent>;
+    const body = parseBody(schema, await readJson(c));
+    let events: AsyncGenerator<ChatEvent>;
     try {
       events = await chat.accept({
         shopper: c.get('shopper'),
@@ -66,22 +87,55 @@ export function chatRoutes(deps: {
       throw error;
     }
     // A dropped connection (a phone changing networks, a closed tab) does not cancel the reply: it runs to its end
-    // (the agents' deadlines bound it) and is stored, so the widget finds it in the history when it reconnects.
+    // (the agents' deadlines bound it) and is stored; the widget follows it on the conversation's events.
     return streamSSE(c, async (stream) => {
       for await (const e of events) {
-        if (!stream.aborted) await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+        if (stream.aborted) break;
+        await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
       }
     });
   });
 
   const idParam = z.object({ id: z.string().uuid() });
 
-  app.get('/conversations/:id/messages', shopper, async (c) => {
+  /** The conversation `:id` if the caller owns it; 404 otherwise (another's conversation is not told apart). */
+  async function ownConversation(c: Context<ChatEnv>) {
     const { id } = idParam.parse(c.req.param());
     const conversation = await chatLog.getConversation(id);
     if (!conversation || conversation.subject !== c.get('shopper').subject) {
       throw httpError(404, 'conversation_not_found', 'conversation not found');
     }
+    return conversation;
+  }
+
+  app.get('/conversations/:id/events', shopper, async (c) => {
+    const { id } = await ownConversation(c);
+    const after = afterSchema.parse(c.req.header('last-event-id') ?? c.req.query('after'));
+    return streamSSE(c, async (stream) => {
+      const stop = new AbortController();
+      stream.onAbort(() => stop.abort());
+      const heartbeat = setInterval(
+        () => void stream.write(': heartbeat\n\n').catch(() => stop.abort()),
+        heartbeatMs,
+      );
+      try {
+        for await (const event of followConversation({
+          read: (conversationId, page) => chatLog.listEvents(conversationId, page),
+          hub,
+          conversationId: id,
+          after,
+          signal: stop.signal,
+        })) {
+          await stream.writeSSE({ id: String(event.id), event: event.kind, data: JSON.stringify(event) });
+        }
+      } finally {
+        clearInterval(heartbeat);
+      }
+    });
+  });
+
+  app.get('/conversations/:id/messages', shopper, async (c) => {
+    const { id } = await ownConversation(c);
     const messages = await chatLog.listMessages(id, { limit: 200 });
     return c.json({
       conversationId: id,
@@ -97,14 +151,11 @@ export function chatRoutes(deps: {
     });
   });
 
+  // Closing appends a `closed` status to the conversation's events: whichever replica is streaming a reply in it
+  // follows those events and stops the reply.
   app.post('/conversations/:id/close', shopper, async (c) => {
-    const { id } = idParam.parse(c.req.param());
-    const conversation = await chatLog.getConversation(id);
-    if (!conversation || conversation.subject !== c.get('shopper').subject) {
-      throw httpError(404, 'conversation_not_found', 'conversation not found');
-    }
+    const { id } = await ownConversation(c);
     await chatLog.closeConversation(id, 'closed_by_shopper');
-    chat.cancel(id);
     return c.json({ conversationId: id, closed: true });
   });
 

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { ConversationEvent, NewConversationEvent } from '../chat/contract.js';
+import type { EventHub } from './event-hub.js';
+import { EVENTS_CHANNEL_SQL } from './event-listener.js';
 import type { SqlClient } from './sql.js';
 
 /** Who wrote a message. */
@@ -111,6 +114,8 @@ export interface Exchange {
   shopperMessage: StoredMessage;
   /** The agent reply, `streaming` and empty. */
   reply: StoredMessage;
+  /** The events appended: the shopper's `message`, then the reply's `reply_started` status. */
+  events: ConversationEvent[];
 }
 
 /** How {@link ChatLog.closeExchange} ends a streaming reply. */
@@ -131,6 +136,17 @@ export interface CloseExchangeInput {
   annotations?: unknown[];
   /** The agent tasks of the reply, stored with it. */
   tasks?: Omit<RecordAgentTaskInput, 'messageId'>[];
+  /** Events appended to the conversation in the same transaction (what the reply still had to say, its complete
+   * `message` and its final `status`); none when the reply had already ended. */
+  events?: NewConversationEvent[];
+}
+
+/** A page of {@link ChatLog.listEvents}. */
+export interface ListEventsOptions {
+  /** The last id the reader has; 0 from the start. */
+  after: number;
+  /** Most events to return; at most 1000. */
+  limit: number;
 }
 
 /** The orchestrator's durable record of conversations, messages and agent tasks. */
@@ -150,8 +166,23 @@ export interface ChatLog {
   getConversation(id: string): Promise<Conversation | undefined>;
   /** The newest `limit` messages (before the cursor, if any), in chronological order. */
   listMessages(conversationId: string, options?: ListMessagesOptions): Promise<StoredMessage[]>;
-  /** Closes the conversation; closing again keeps the first time and reason. */
+  /**
+   * Closes the conversation and appends its `closed` status; closing again keeps the first time and reason and
+   * appends nothing.
+   */
   closeConversation(id: string, reason: string): Promise<Conversation>;
+  /**
+   * Appends events to a conversation in one transaction, numbered after its last one; throws
+   * `conversation_not_found` for an unknown conversation.
+   */
+  appendEvents(conversationId: string, events: NewConversationEvent[]): Promise<ConversationEvent[]>;
+  /** The conversation's events after `after`, in id order (ids may jump where deltas were compacted). */
+  listEvents(conversationId: string, options: ListEventsOptions): Promise<ConversationEvent[]>;
+  /**
+   * Retention: deletes the `delta` events of replies that ended before `before` — their `message` event holds the
+   * whole text, so a reader that resumes across them still reads every reply complete. Returns how many went.
+   */
+  compactDeltas(before: Date): Promise<number>;
 }
 
 /** Options of {@link createChatLog}. */
@@ -160,6 +191,60 @@ export interface ChatLogOptions {
   sql: SqlClient;
   /** The clock; defaults to the system clock. */
   now?: () => Date;
+  /** Told of every event this log commits, so readers in this process see it at once. */
+  hub?: Pick<EventHub, 'publish'>;
+  /**
+   * Also notify other processes (PostgreSQL `NOTIFY`, in the writing statement, delivered at commit); only for a
+   * PostgreSQL database that other orchestrators share.
+   */
+  notify?: boolean;
+}
+
+const eventRow = z
+  .object({
+    conversation_id: z.string(),
+    id: z.coerce.number(),
+    kind: z.string(),
+    author: z.string(),
+    data: z.unknown(),
+    created_at: z.coerce.date(),
+  })
+  // The log only holds what the contract's writers put in; read back as the type it was written as.
+  .transform(
+    (r) =>
+      ({
+        id: r.id,
+        conversationId: r.conversation_id,
+        at: r.created_at.toISOString(),
+        kind: r.kind,
+        author: r.author,
+        data: typeof r.data === 'string' ? JSON.parse(r.data) : r.data,
+      }) as ConversationEvent,
+  );
+
+/**
+ * SQL that appends the JSON array `events` (each `{ kind, author, messageId, data }`) to the conversation whose
+ * row `conv` returns with its new `last_event_id` (already bumped by the array's length `count`), numbering them
+ * after the conversation's previous last event, and returns the inserted rows as JSON.
+ */
+function appendEventsCte(events: string, count: string, at: string): string {
+  return `INSERT INTO conversation_events (conversation_id, id, kind, author, message_id, data, created_at)
+    SELECT conv.id, conv.last_event_id - ${count} + e.ord, e.value->>'kind', e.value->>'author',
+           (e.value->>'messageId')::uuid, e.value->'data', ${at}
+    FROM conv, jsonb_array_elements(${events}::text::jsonb) WITH ORDINALITY AS e(value, ord)
+    RETURNING conversation_id, id, kind, author, data, created_at`;
+}
+
+/** The events as the append CTE reads them. */
+function eventsParam(events: readonly NewConversationEvent[]): string {
+  return JSON.stringify(
+    events.map((e) => ({
+      kind: e.kind,
+      author: e.author,
+      messageId: 'messageId' in e.data && typeof e.data.messageId === 'string' ? e.data.messageId : null,
+      data: e.data,
+    })),
+  );
 }
 
 const conversationRow = z
@@ -231,7 +316,11 @@ const MAX_PAGE = 500;
 
 /** Builds a {@link ChatLog} over a migrated PGlite or PostgreSQL database. */
 export function createChatLog(options: ChatLogOptions): ChatLog {
-  const { sql, now = () => new Date() } = options;
+  const { sql, now = () => new Date(), hub } = options;
+  // Other processes learn of new events from a hint sent at commit: the conversation and its last event id.
+  const notifySelect = options.notify
+    ? `, (SELECT pg_notify(${EVENTS_CHANNEL_SQL}, conv.id || ':' || conv.last_event_id) FROM conv) AS notified`
+    : '';
 
   /** Explains why ending `replyId` changed nothing: it is unknown, or no longer streaming. */
   async function notStreaming(replyId: string): Promise<never> {
@@ -255,25 +344,57 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
         throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
       }
       const at = now();
+      const [askedId, replyId] = [randomUUID(), randomUUID()];
+      const events: NewConversationEvent[] = [
+        {
+          kind: 'message',
+          author: 'shopper',
+          data: {
+            messageId: askedId,
+            role: 'shopper',
+            text,
+            replyTo: null,
+            status: 'received',
+            agents: [],
+            citations: [],
+            annotations: [],
+            errorCode: null,
+          },
+        },
+        {
+          kind: 'status',
+          author: 'system',
+          data: { state: 'reply_started', messageId: replyId, replyTo: askedId },
+        },
+      ];
       const params = [
         conversationId ?? randomUUID(),
         subject,
         at,
-        randomUUID(),
-        randomUUID(),
+        askedId,
+        replyId,
         text,
         correlationId,
+        eventsParam(events),
+        events.length,
       ];
-      // An existing conversation is written to only by its own subject, checked in the same statement.
+      // An existing conversation is written to only by its own subject, checked in the same statement; its row
+      // hands out the events' ids (see migration 0005).
       const conversation =
         conversationId === undefined
-          ? `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at)
-             VALUES ($1, $2, $8, $9, $3, $3) RETURNING ${CONVERSATION_COLUMNS}`
-          : `UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $3)
-             WHERE id = $1 AND subject = $2 RETURNING ${CONVERSATION_COLUMNS}`;
+          ? `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at, last_event_id)
+             VALUES ($1, $2, $10, $11, $3, $3, $9) RETURNING ${CONVERSATION_COLUMNS}, last_event_id`
+          : `UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $3),
+               last_event_id = last_event_id + $9
+             WHERE id = $1 AND subject = $2 RETURNING ${CONVERSATION_COLUMNS}, last_event_id`;
       // One statement is one transaction: committed before this resolves, so the message is durable before any
       // agent sees it. The reply reads its row from `asked`, so the shopper message is inserted (and numbered) first.
-      const rows = await sql.query<{ conversation: unknown; asked: unknown; reply: unknown }>(
+      const rows = await sql.query<{
+        conversation: unknown;
+        asked: unknown;
+        reply: unknown;
+        events: unknown;
+      }>(
         `WITH conv AS (${conversation}),
          asked AS (
            INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
@@ -285,8 +406,10 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
            SELECT $5::uuid, asked.conversation_id, 'agent', '', $3::timestamptz, $7::text, asked.id, 'streaming'
            FROM asked
            RETURNING ${MESSAGE_COLUMNS}
-         )
-         SELECT to_jsonb(conv) AS conversation, to_jsonb(asked) AS asked, to_jsonb(reply) AS reply
+         ),
+         events AS (${appendEventsCte('$8', '$9::int', '$3::timestamptz')})
+         SELECT to_jsonb(conv) AS conversation, to_jsonb(asked) AS asked, to_jsonb(reply) AS reply,
+                (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
          FROM conv, asked, reply`,
         conversationId === undefined ? [...params, role, locale] : params,
       );
@@ -294,15 +417,18 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       if (row === undefined) {
         throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
       }
+      const appended = eventsOf(row.events);
+      hub?.publish(appended);
       return {
         conversation: conversationRow.parse(row.conversation),
         shopperMessage: messageRow.parse(row.asked),
         reply: messageRow.parse(row.reply),
+        events: appended,
       };
     },
 
     async closeExchange(input) {
-      const { replyId, text, agents, errorCode, tasks = [] } = input;
+      const { replyId, text, agents, errorCode, tasks = [], events = [] } = input;
       if (!isUuid(replyId)) throw new ChatLogError('message_not_found', `reply ${replyId} not found`);
       const at = now();
       const failed = errorCode !== undefined;
@@ -319,10 +445,10 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
         outcome: AgentTaskOutcomeSchema.parse(task.outcome),
         error_code: task.errorCode ?? null,
       }));
-      // One statement is one transaction: the reply, its shopper message, the conversation and the tasks change
-      // together or not at all. A failed reply deliberately leaves its shopper message 'received', so an
-      // unanswered question is never lost.
-      const rows = await sql.query(
+      // One statement is one transaction: the reply, its shopper message, the conversation, the tasks and the
+      // events change together or not at all. A failed reply deliberately leaves its shopper message 'received',
+      // so an unanswered question is never lost.
+      const rows = await sql.query<Record<string, unknown> & { events: unknown }>(
         `WITH reply AS (
            UPDATE messages
            SET status = $2, text = $3, agents = $4::text[], error_code = $5,
@@ -336,9 +462,11 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
            UPDATE messages SET status = 'answered'
            WHERE $2 = 'answered' AND author = 'shopper' AND id = (SELECT reply_to FROM reply)
          ),
-         activity AS (
-           UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $8)
+         conv AS (
+           UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $8),
+             last_event_id = last_event_id + $13
            WHERE id = (SELECT conversation_id FROM reply)
+           RETURNING id, last_event_id
          ),
          tasks AS (
            INSERT INTO agent_tasks
@@ -348,8 +476,11 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
            FROM reply, jsonb_to_recordset($10::text::jsonb) AS t(
              id uuid, agent text, skill text, task_id text, started_at timestamptz, first_event_at timestamptz,
              ended_at timestamptz, outcome text, error_code text)
-         )
-         SELECT ${MESSAGE_COLUMNS} FROM reply`,
+         ),
+         events AS (${appendEventsCte('$12', '$13::int', '$8::timestamptz')})
+         SELECT ${MESSAGE_COLUMNS},
+                (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
+         FROM reply`,
         [
           replyId,
           failed ? 'failed' : 'answered',
@@ -362,10 +493,58 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
           firstTokenAt,
           JSON.stringify(taskRows),
           JSON.stringify(input.annotations ?? []),
+          eventsParam(events),
+          events.length,
         ],
       );
       if (rows[0] === undefined) return notStreaming(replyId);
+      hub?.publish(eventsOf(rows[0].events));
       return messageRow.parse(rows[0]);
+    },
+
+    async appendEvents(conversationId, events) {
+      if (!isUuid(conversationId)) {
+        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
+      }
+      if (!events.length) return [];
+      const rows = await sql.query<{ events: unknown }>(
+        `WITH conv AS (
+           UPDATE conversations SET last_event_id = last_event_id + $3 WHERE id = $1 RETURNING id, last_event_id
+         ),
+         events AS (${appendEventsCte('$2', '$3::int', '$4::timestamptz')})
+         SELECT (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
+         FROM conv`,
+        [conversationId, eventsParam(events), events.length, now()],
+      );
+      if (rows[0] === undefined) {
+        throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
+      }
+      const appended = eventsOf(rows[0].events);
+      hub?.publish(appended);
+      return appended;
+    },
+
+    async listEvents(conversationId, { after, limit }) {
+      if (!isUuid(conversationId)) return [];
+      const rows = await sql.query(
+        `SELECT conversation_id, id, kind, author, data, created_at FROM conversation_events
+         WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+        [conversationId, after, Math.min(Math.max(Math.trunc(limit), 1), 1000)],
+      );
+      return rows.map((row) => eventRow.parse(row));
+    },
+
+    async compactDeltas(before) {
+      const rows = await sql.query<{ n: unknown }>(
+        `WITH gone AS (
+           DELETE FROM conversation_events e USING messages m
+           WHERE e.kind = 'delta' AND e.message_id = m.id AND m.status <> 'streaming' AND m.completed_at < $1
+           RETURNING 1
+         )
+         SELECT count(*) AS n FROM gone`,
+        [before],
+      );
+      return Number(rows[0]?.n ?? 0);
     },
 
     async listMessages(conversationId, { limit = DEFAULT_PAGE, before } = {}) {
@@ -404,19 +583,41 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
 
     async closeConversation(id, reason) {
       if (!isUuid(id)) throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
-      const rows = await sql.query(
-        `UPDATE conversations
-         SET closed_at = COALESCE(closed_at, $2), close_reason = CASE WHEN closed_at IS NULL THEN $3 ELSE close_reason END
-         WHERE id = $1
-         RETURNING ${CONVERSATION_COLUMNS}`,
-        [id, now(), reason],
+      const events: NewConversationEvent[] = [
+        { kind: 'status', author: 'system', data: { state: 'closed', reason } },
+      ];
+      // Only the first close appends its status; the row's lock orders it with the conversation's other writers.
+      const rows = await sql.query<Record<string, unknown> & { events: unknown }>(
+        `WITH before AS (SELECT id, closed_at FROM conversations WHERE id = $1 FOR UPDATE),
+         conv AS (
+           UPDATE conversations c
+           SET closed_at = COALESCE(c.closed_at, $2),
+               close_reason = CASE WHEN c.closed_at IS NULL THEN $3 ELSE c.close_reason END,
+               last_event_id = c.last_event_id + CASE WHEN c.closed_at IS NULL THEN $5 ELSE 0 END
+           FROM before WHERE c.id = before.id
+           RETURNING c.*, before.closed_at IS NULL AS first_close
+         ),
+         events AS (
+           ${appendEventsCte('$4', '$5::int', '$2::timestamptz').replace('FROM conv,', 'FROM (SELECT * FROM conv WHERE first_close) AS conv,')}
+         )
+         SELECT ${CONVERSATION_COLUMNS},
+                (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
+         FROM conv`,
+        [id, now(), reason, eventsParam(events), events.length],
       );
       if (rows[0] === undefined)
         throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
+      hub?.publish(eventsOf(rows[0].events));
       return conversationRow.parse(rows[0]);
     },
   };
   return log;
+}
+
+/** The rows of an append CTE, as events. */
+function eventsOf(value: unknown): ConversationEvent[] {
+  const rows = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(rows) ? rows.map((row) => eventRow.parse(row)) : [];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -23,12 +23,55 @@ function migrationContract(open: () => Promise<TestDatabase>) {
     expect(tables.map((t) => t.table_name)).toEqual([
       'agent_tasks',
       'audit_log',
+      'conversation_events',
       'conversations',
       'messages',
       'refresh_tokens',
       'schema_migrations',
       'users',
     ]);
+  });
+
+  it('carries the messages of an existing chat log over into the event log, numbered per conversation', async () => {
+    db = await open();
+    const before = MIGRATIONS.findIndex((m) => m.id === '0005_conversation_events');
+    await migrate({ sql: db.sql, migrations: MIGRATIONS.slice(0, before) });
+    const [c, q, a] = [
+      '11111111-1111-4111-8111-111111111111',
+      '22222222-2222-4222-8222-222222222222',
+      '33333333-3333-4333-8333-333333333333',
+    ];
+    await db.sql.query(
+      `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at)
+       VALUES ($1, 's', 'guest', 'pt-BR', now(), now())`,
+      [c],
+    );
+    await db.sql.query(
+      `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
+       VALUES ($1, $2, 'shopper', 'oi', now(), 'r', 'answered')`,
+      [q, c],
+    );
+    await db.sql.query(
+      `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status, reply_to, agents, completed_at)
+       VALUES ($1, $2, 'agent', 'olá!', now() + interval '1 second', 'r', 'answered', $3, '{assistant}', now())`,
+      [a, c, q],
+    );
+    await migrate({ sql: db.sql });
+    const events = await db.sql.query<{
+      id: string;
+      kind: string;
+      author: string;
+      data: { text: string; role: string };
+    }>('SELECT id, kind, author, data FROM conversation_events WHERE conversation_id = $1 ORDER BY id', [c]);
+    expect(events.map((e) => [Number(e.id), e.kind, e.author, e.data.role, e.data.text])).toEqual([
+      [1, 'message', 'shopper', 'shopper', 'oi'],
+      [2, 'message', 'assistant', 'agent', 'olá!'],
+    ]);
+    const [conversation] = await db.sql.query<{ last_event_id: string }>(
+      'SELECT last_event_id FROM conversations WHERE id = $1',
+      [c],
+    );
+    expect(Number(conversation?.last_event_id)).toBe(2);
   });
 
   it('applies only the new migrations and rolls a failing one back entirely', async () => {

@@ -128,6 +128,47 @@ export const MIGRATIONS: readonly Migration[] = [
     id: '0004_annotations',
     statements: ["ALTER TABLE messages ADD COLUMN annotations jsonb NOT NULL DEFAULT '[]'"],
   },
+  {
+    // The conversation event log (orchestrator/store/chat-log.ts): an ordered, durable log per conversation that
+    // live readers follow. `id` is the event's position in its conversation, handed out by bumping
+    // `conversations.last_event_id` in the writing transaction: the row lock orders writers, so ids are gap-free and
+    // commit in id order, and a reader that has seen id n never misses an event n' < n committed later.
+    // Existing messages are carried over as `message` events, so old conversations read the same way.
+    id: '0005_conversation_events',
+    statements: [
+      'ALTER TABLE conversations ADD COLUMN last_event_id bigint NOT NULL DEFAULT 0',
+      `CREATE TABLE conversation_events (
+        conversation_id uuid NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        id bigint NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('message', 'delta', 'annotation', 'status', 'queued', 'assigned', 'typing')),
+        author text NOT NULL,
+        message_id uuid,
+        data jsonb NOT NULL,
+        created_at timestamptz NOT NULL,
+        PRIMARY KEY (conversation_id, id)
+      )`,
+      // Compaction finds the deltas of a finished reply by its message.
+      "CREATE INDEX conversation_events_delta_idx ON conversation_events (message_id) WHERE kind = 'delta'",
+      `INSERT INTO conversation_events (conversation_id, id, kind, author, message_id, data, created_at)
+       SELECT m.conversation_id,
+              row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.created_at, m.seq),
+              'message',
+              CASE WHEN m.author = 'shopper' THEN 'shopper' WHEN m.author = 'system' THEN 'system'
+                   ELSE COALESCE(m.agents[1], 'system') END,
+              m.id,
+              jsonb_build_object(
+                'messageId', m.id, 'role', CASE WHEN m.author = 'shopper' THEN 'shopper' ELSE 'agent' END,
+                'text', m.text, 'replyTo', m.reply_to,
+                'status', CASE WHEN m.status = 'streaming' THEN 'failed' ELSE m.status END,
+                'agents', to_jsonb(m.agents), 'citations', m.citations, 'annotations', m.annotations,
+                'errorCode', m.error_code),
+              COALESCE(m.completed_at, m.created_at)
+       FROM messages m`,
+      `UPDATE conversations c SET last_event_id = e.n
+       FROM (SELECT conversation_id, max(id) AS n FROM conversation_events GROUP BY conversation_id) e
+       WHERE e.conversation_id = c.id`,
+    ],
+  },
 ];
 
 /** Options of {@link migrate}. */

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCOPE_POLICY } from '../mesh/scope-policy.js';
+import { skillTarget } from '../testing/chat-fakes.js';
+import { authorize } from './authorize.js';
+
+const faq = skillTarget({ name: 'assistant', skill: 'faq' });
+const orders = skillTarget({ name: 'orders', skill: 'order-status', scopes: ['orders:read'] });
+const offers = skillTarget({ name: 'promotions', skill: 'offers', scopes: ['promotions:read'] });
+const sentiment = skillTarget({ name: 'sentiment', skill: 'sentiment', tags: ['always'] });
+const options = (role: 'guest' | 'customer' | 'premium') => ({
+  shopper: { subject: 's1', role },
+  locale: 'en' as const,
+  scopePolicy: DEFAULT_SCOPE_POLICY,
+});
+
+describe('authorize', () => {
+  it('answers with the planned skill and the side skills the role may use', () => {
+    const decision = authorize({ answer: faq, always: [sentiment] }, options('guest'));
+    expect(decision).toMatchObject({ kind: 'answer', answer: faq, sides: [sentiment] });
+    expect(decision.kind === 'answer' && decision.refusal).toBeUndefined();
+  });
+
+  it('asks a guest to sign in for orders, sending nothing, and names what to audit', () => {
+    const decision = authorize({ answer: orders, always: [sentiment] }, options('guest'));
+    expect(decision).toMatchObject({
+      kind: 'refuse',
+      refusal: {
+        text: expect.stringMatching(/sign in/),
+        annotation: { agent: 'orchestrator', kind: 'sign_in_required', data: { skill: 'order-status' } },
+        audit: { skill: 'order-status', missing: ['orders:read'] },
+      },
+    });
+  });
+
+  it('tells a customer that premium offers are not theirs', () => {
+    const decision = authorize({ answer: offers, always: [] }, options('customer'));
+    expect(decision).toMatchObject({ kind: 'refuse', refusal: { annotation: { kind: 'not_available' } } });
+  });
+
+  it('answers the part the role may use, with the refusal beside it', () => {
+    const decision = authorize({ answer: offers, second: orders, always: [] }, options('customer'));
+    expect(decision).toMatchObject({
+      kind: 'answer',
+      answer: orders,
+      refusal: { annotation: { kind: 'not_available' } },
+    });
+    expect(decision.kind === 'answer' && decision.second).toBeUndefined();
+  });
+
+  it('drops a second skill the role may not use, or whose agent is down', () => {
+    const refused = authorize({ answer: faq, second: offers, always: [] }, options('customer'));
+    expect(refused.kind === 'answer' && refused.second).toBeUndefined();
+    const down = skillTarget({
+      name: 'orders',
+      skill: 'order-status',
+      scopes: ['orders:read'],
+      state: 'down',
+    });
+    const decision = authorize({ answer: faq, second: down, always: [] }, options('premium'));
+    expect(decision.kind === 'answer' && decision.second).toBeUndefined();
+  });
+
+  it('says the service is unavailable when no agent can answer, or the one that should is down', () => {
+    expect(authorize({ always: [] }, options('guest'))).toMatchObject({
+      kind: 'unavailable',
+      code: 'agents_unavailable',
+    });
+    const down = skillTarget({ name: 'assistant', skill: 'faq', state: 'down' });
+    expect(authorize({ answer: down, always: [] }, options('guest'))).toMatchObject({
+      kind: 'unavailable',
+      code: 'agent_unavailable',
+      agent: 'assistant',
+    });
+  });
+
+  it('leaves out side skills that are down', () => {
+    const downSide = skillTarget({ name: 'sentiment', skill: 'sentiment', tags: ['always'], state: 'down' });
+    const decision = authorize({ answer: faq, always: [downSide] }, options('guest'));
+    expect(decision).toMatchObject({ kind: 'answer', sides: [] });
+  });
+});

@@ -1,0 +1,72 @@
+import type { Shopper } from '../auth/access-tokens.js';
+import type { SkillTarget } from '../mesh/agent-directory.js';
+import { requiredScopes } from '../mesh/dispatch.js';
+import { grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
+import type { Annotation, ReplyErrorCode } from './contract.js';
+import { type Locale, politeText } from './messages.js';
+import type { ReplyPlan } from './plan.js';
+
+/** The orchestrator's own name on the text and annotations it adds to a reply. */
+export const ORCHESTRATOR = 'orchestrator';
+
+/** A skill the shopper's role may not use: what to say, the card to show, and what to audit. */
+export interface Refusal {
+  text: string;
+  annotation: Annotation;
+  audit: { skill: string; missing: string[] };
+}
+
+/** What the reply may do, decided before any task is sent. */
+export type Authorized =
+  /** Send tasks: the answer, maybe a second answer, the side skills; a refusal said beside them, if any. */
+  | { kind: 'answer'; answer: SkillTarget; second?: SkillTarget; sides: SkillTarget[]; refusal?: Refusal }
+  /** Send nothing: the only thing asked is refused to this role. */
+  | { kind: 'refuse'; refusal: Refusal }
+  /** Send nothing: no agent can answer (`agents_unavailable`) or the one that should is down (`agent_unavailable`). */
+  | { kind: 'unavailable'; code: ReplyErrorCode; text: string; agent?: string };
+
+/**
+ * Stage 2 — authorize: least privilege before anything leaves the orchestrator. A skill whose scopes the role may
+ * not hold gets no token and no task; a guest is asked to sign in, another role is told the feature is not theirs.
+ * When the message also asked something the role may use, that answer runs with the refusal beside it.
+ */
+export function authorize(
+  plan: ReplyPlan,
+  options: { shopper: Shopper; locale: Locale; scopePolicy: ScopePolicy },
+): Authorized {
+  const { shopper, locale, scopePolicy } = options;
+  const granted = (target: SkillTarget) =>
+    grantScopes(scopePolicy, shopper.role, requiredScopes(target)).granted;
+  if (!plan.answer) {
+    return { kind: 'unavailable', code: 'agents_unavailable', text: politeText('unavailable', locale) };
+  }
+  let answer = plan.answer;
+  // A second answering skill runs only if its agent is up and the role may use it.
+  let second =
+    plan.second && plan.second.agent.state === 'up' && granted(plan.second) ? plan.second : undefined;
+  let refusal: Refusal | undefined;
+  const grant = grantScopes(scopePolicy, shopper.role, requiredScopes(answer));
+  if (!grant.granted) {
+    const guest = shopper.role === 'guest';
+    refusal = {
+      text: politeText(guest ? 'signInRequired' : 'notForRole', locale),
+      annotation: guest
+        ? { agent: ORCHESTRATOR, kind: 'sign_in_required', data: { skill: answer.skill.id } }
+        : { agent: ORCHESTRATOR, kind: 'not_available', data: { skill: answer.skill.id } },
+      audit: { skill: answer.skill.id, missing: grant.missing },
+    };
+    if (!second) return { kind: 'refuse', refusal };
+    answer = second;
+    second = undefined;
+  }
+  if (answer.agent.state !== 'up') {
+    return {
+      kind: 'unavailable',
+      code: 'agent_unavailable',
+      text: politeText('unavailable', locale),
+      agent: answer.agent.card.name,
+    };
+  }
+  const sides = plan.always.filter((t) => t.agent.state === 'up' && granted(t));
+  return { kind: 'answer', answer, second, sides, refusal };
+}

@@ -1,0 +1,297 @@
+import type { Logger } from '../../agents/runtime/logger.js';
+import type { AuditLog } from '../auth/audit-log.js';
+import type { AgentDirectory } from '../mesh/agent-directory.js';
+import type { Dispatcher } from '../mesh/dispatch.js';
+import { DEFAULT_SCOPE_POLICY, type ScopePolicy } from '../mesh/scope-policy.js';
+import type { MetricsRegistry } from '../metrics/index.js';
+import type { EventHub } from '../store/event-hub.js';
+import { type ChatLog, ChatLogError } from '../store/index.js';
+import { authorize, ORCHESTRATOR } from './authorize.js';
+import type { ChatEvent } from './contract.js';
+import { startTasks } from './dispatch.js';
+import { followConversation } from './follow.js';
+import { createToneGate, mergeReply } from './merge.js';
+import { politeText } from './messages.js';
+import { plan } from './plan.js';
+import { createReplyRecorder } from './record.js';
+import { type ChatService, ConversationNotFoundError, type ReplyRequest } from './service.js';
+
+/** Options of {@link createChatService}. */
+export interface ChatServiceOptions {
+  chatLog: ChatLog;
+  /** Where committed conversation events reach this process's readers. */
+  hub: EventHub;
+  directory: AgentDirectory;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  audit?: AuditLog;
+  metrics?: Pick<MetricsRegistry, 'observeChatMessage' | 'observeFirstDelta' | 'observeTask'>;
+  scopePolicy?: ScopePolicy;
+  /** Tags of the skill that answers when no card matches the message better. */
+  fallbackTags?: string[];
+  /** How long the answer waits for the shopper's tone (sentiment) before it starts without it. */
+  toneBudgetMs?: number;
+  /** How long side tasks (sentiment) may run on after the answer has ended before they are canceled. */
+  sideGraceMs?: number;
+  /** How long later pieces of a reply wait to share one write (see `createReplyRecorder`). */
+  coalesceMs?: number;
+  now?: () => number;
+}
+
+/**
+ * The reply pipeline. `accept` stores the shopper's message (durable before anything is dispatched) and starts
+ * the reply in the background; the reply goes through the stages in order — plan, authorize, dispatch, merge,
+ * record — and everything it says is appended to the conversation's event log. The caller's stream is one more
+ * reader of that log, so a reply runs to its end whatever happens to the connection, and closing the
+ * conversation — on any replica — stops it.
+ */
+export function createChatService(options: ChatServiceOptions): ChatService {
+  const { chatLog, hub, directory, dispatcher, logger, audit, metrics, now = Date.now } = options;
+  const scopePolicy = options.scopePolicy ?? DEFAULT_SCOPE_POLICY;
+  const fallbackTags = options.fallbackTags ?? ['faq'];
+  const running = new Set<Promise<void>>();
+  // Replies in progress, by conversation, and one subscription per conversation that stops them when it closes.
+  const inFlight = new Map<string, { stops: Set<AbortController>; unsubscribe: () => void }>();
+
+  function stopOnClose(conversationId: string, after: number, stop: AbortController): () => void {
+    let entry = inFlight.get(conversationId);
+    if (!entry) {
+      const stops = new Set<AbortController>();
+      const unsubscribe = hub.subscribe(
+        conversationId,
+        (event) => {
+          if (event.kind === 'status' && event.data.state === 'closed') for (const s of stops) s.abort();
+        },
+        { after },
+      );
+      entry = { stops, unsubscribe };
+      inFlight.set(conversationId, entry);
+    }
+    const mine = entry;
+    mine.stops.add(stop);
+    return () => {
+      mine.stops.delete(stop);
+      if (!mine.stops.size && inFlight.get(conversationId) === mine) {
+        mine.unsubscribe();
+        inFlight.delete(conversationId);
+      }
+    };
+  }
+
+  async function answer(ctx: {
+    request: ReplyRequest;
+    conversationId: string;
+    replyId: string;
+    replyTo: string;
+    startedAt: number;
+    signal: AbortSignal;
+  }): Promise<void> {
+    const { request, conversationId, signal } = ctx;
+    const { shopper, locale, correlationId } = request;
+    const recorder = createReplyRecorder({
+      chatLog,
+      conversationId,
+      replyId: ctx.replyId,
+      replyTo: ctx.replyTo,
+      startedAt: ctx.startedAt,
+      coalesceMs: options.coalesceMs,
+      logger,
+      correlationId,
+      metrics,
+      now,
+    });
+    const decision = authorize(plan(directory, request.text, { fallbackTags }), {
+      shopper,
+      locale,
+      scopePolicy,
+    });
+    if (decision.kind !== 'unavailable' && decision.refusal) {
+      // Least privilege held: no token was minted and no task sent for this skill.
+      await audit
+        ?.record({
+          event: 'role_refused',
+          subject: shopper.subject,
+          requestId: correlationId,
+          details: {
+            role: shopper.role,
+            skill: decision.refusal.audit.skill,
+            missing: decision.refusal.audit.missing,
+          },
+        })
+        .catch((error: unknown) =>
+          logger.error({ err: error, correlationId }, 'could not write the audit log'),
+        );
+    }
+    switch (decision.kind) {
+      case 'unavailable':
+        if (decision.agent) {
+          logger.warn({ correlationId, agent: decision.agent }, 'the agent for this message is down');
+        }
+        recorder.push({ type: 'delta', agent: ORCHESTRATOR, text: decision.text });
+        return recorder.finish({
+          failure: { code: decision.code, message: decision.text },
+          agents: decision.agent ? [decision.agent] : [],
+          tasks: [],
+        });
+      case 'refuse':
+        recorder.push({ type: 'delta', agent: ORCHESTRATOR, text: decision.refusal.text });
+        recorder.push({ type: 'annotation', annotation: decision.refusal.annotation });
+        return recorder.finish({ agents: [], tasks: [] });
+    }
+    const tone = createToneGate({ budgetMs: options.toneBudgetMs ?? 150, sides: decision.sides.length });
+    const tasks = startTasks({
+      dispatcher,
+      base: {
+        text: request.text,
+        contextId: conversationId,
+        locale,
+        subject: shopper.subject,
+        role: shopper.role,
+        correlationId,
+      },
+      answer: decision.answer,
+      second: decision.second,
+      sides: decision.sides,
+      tone: tone.tone,
+      signal,
+      sideGraceMs: options.sideGraceMs ?? 250,
+      logger,
+      metrics,
+      now,
+    });
+    let failure: Parameters<typeof recorder.finish>[0]['failure'];
+    try {
+      for await (const part of mergeReply({
+        tasks,
+        tone,
+        refusal: decision.refusal,
+        locale,
+        logger,
+        correlationId,
+        onUnavailable: (target, reason) => directory.markDown(target.agent.baseUrl, reason),
+      })) {
+        if (part.type === 'end') failure = part.failure;
+        else recorder.push(part);
+      }
+    } finally {
+      tasks.dispose();
+    }
+    const agents = [decision.answer, ...(decision.second ? [decision.second] : [])].map(
+      (t) => t.agent.card.name,
+    );
+    await recorder.finish({ failure, agents, tasks: tasks.records });
+  }
+
+  /** The caller's view of one reply: its events from the log, as the chat API has always named them. */
+  async function* replyEvents(ctx: {
+    conversationId: string;
+    shopperMessageId: string;
+    replyId: string;
+    reading: AsyncGenerator<import('./contract.js').ConversationEvent>;
+    failed: Promise<boolean>;
+    locale: ReplyRequest['locale'];
+  }): AsyncGenerator<ChatEvent> {
+    const { replyId, reading } = ctx;
+    try {
+      yield {
+        event: 'conversation',
+        data: { conversationId: ctx.conversationId, messageId: ctx.shopperMessageId },
+      };
+      for await (const event of reading) {
+        if (!('messageId' in event.data) || event.data.messageId !== replyId) continue;
+        if (event.kind === 'delta')
+          yield { event: 'delta', data: { agent: event.data.agent, text: event.data.text } };
+        else if (event.kind === 'annotation') yield { event: 'annotation', data: event.data.annotation };
+        else if (event.kind === 'status' && event.data.state === 'answered') {
+          yield {
+            event: 'done',
+            data: { messageId: replyId, firstTokenMs: event.data.firstTokenMs ?? null },
+          };
+          return;
+        } else if (event.kind === 'status' && event.data.code) {
+          yield { event: 'error', data: { code: event.data.code, message: event.data.message ?? '' } };
+          return;
+        }
+      }
+      // The reply could not be recorded (the store is failing): the shopper is told, not left waiting.
+      if (await ctx.failed) {
+        yield {
+          event: 'error',
+          data: { code: 'agent_failed', message: politeText('failed', ctx.locale).trim() },
+        };
+      }
+    } finally {
+      await reading.return(undefined);
+    }
+  }
+
+  return {
+    async accept(request) {
+      const startedAt = now();
+      const { shopper, locale, correlationId } = request;
+      // One transaction checks the conversation's owner, stores the message and opens the reply; committed before
+      // anything is dispatched, so an agent failure can never lose the shopper's words.
+      const exchange = await chatLog
+        .openExchange({
+          conversationId: request.conversationId || undefined,
+          subject: shopper.subject,
+          role: shopper.role,
+          locale,
+          text: request.text,
+          correlationId,
+        })
+        .catch((error: unknown) => {
+          if (error instanceof ChatLogError && error.code === 'conversation_not_found') {
+            throw new ConversationNotFoundError();
+          }
+          throw error;
+        });
+      metrics?.observeChatMessage({ role: shopper.role });
+      const { conversation, shopperMessage, reply, events } = exchange;
+      const after = events.at(-1)?.id ?? 0;
+      const stop = new AbortController();
+      const forget = stopOnClose(conversation.id, after, stop);
+      const signal = request.signal ? AbortSignal.any([request.signal, stop.signal]) : stop.signal;
+      // The reader follows from the reply's start; a failed reply stops it, since no final status will come.
+      const readerStop = new AbortController();
+      const reading = followConversation({
+        read: (id, page) => chatLog.listEvents(id, page),
+        hub,
+        conversationId: conversation.id,
+        after,
+        caughtUp: true,
+        signal: readerStop.signal,
+      });
+      const run = answer({
+        request,
+        conversationId: conversation.id,
+        replyId: reply.id,
+        replyTo: shopperMessage.id,
+        startedAt,
+        signal,
+      });
+      const failed = run.then(
+        () => false,
+        (error: unknown) => {
+          logger.error({ err: error, correlationId }, 'the reply could not be completed');
+          readerStop.abort();
+          return true;
+        },
+      );
+      const settled = failed.then(forget);
+      running.add(settled);
+      void settled.finally(() => running.delete(settled));
+      return replyEvents({
+        conversationId: conversation.id,
+        shopperMessageId: shopperMessage.id,
+        replyId: reply.id,
+        reading,
+        failed,
+        locale,
+      });
+    },
+    async drain() {
+      await Promise.allSettled([...running]);
+    },
+  };
+}
