@@ -187,7 +187,8 @@ describe("the shop's own A2A agent", () => {
   it('answers "Qual o prazo de entrega?" as a streamed task with citations, COMPLETED', async () => {
     const result = await ask(await guestToken(), 'Qual o prazo de entrega?');
     expect(result.first?.$case).toBe('task');
-    expect(result.chunks.length).toBeGreaterThan(3);
+    // The first words at once, the rest coalesced by the chat log (a few tens of ms per write): at least two chunks.
+    expect(result.chunks.length).toBeGreaterThanOrEqual(2);
     expect(result.chunks.join('')).toMatch(/dias úteis/);
     const citations = result.data.find((d) => d.kind === 'citations');
     expect(citations?.citations.map((c: any) => c.id)).toContain('delivery-time');

@@ -60,7 +60,8 @@ describe('the assistant through the mesh', () => {
   it('answers "Qual o prazo de entrega?" streamed, citing the delivery entry', async () => {
     const events = await ask('Qual o prazo de entrega?');
     const deltas = events.filter((e) => e.event === 'delta');
-    expect(deltas.length).toBeGreaterThan(3);
+    // The first words at once, the rest coalesced by the chat log (a few tens of ms per write).
+    expect(deltas.length).toBeGreaterThanOrEqual(2);
     expect(deltas.map((d) => d.data.text).join('')).toMatch(/dias úteis/);
     const citations = events.find((e) => e.event === 'annotation' && e.data.kind === 'citations');
     expect(citations?.data.data.map((c: any) => c.id)).toContain('delivery-time');
