@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../agents/runtime/testing/fixtures.js';
 import type { Orchestrator } from '../server.js';
-import { freePort, publicFetch, readSse, spawnAgent, startTestOrchestrator } from '../testing/harness.js';
+import {
+  freePort,
+  publicFetch,
+  readEvents,
+  readSse,
+  spawnAgent,
+  startTestOrchestrator,
+} from '../testing/harness.js';
 
 const ECHO_MAIN = join(import.meta.dirname, '../../agents/runtime/testing/echo-agent/main.ts');
 
@@ -167,6 +174,10 @@ describe('chat through the mesh', () => {
     });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as any).code).toBe('invalid_json');
+    // A text over the limit has its own code, which the widget tells apart without reading the wording.
+    const long = await chat(token, { text: 'a'.repeat(2001) });
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as any).code).toBe('text_too_long');
   });
 
   it('finishes and stores a reply whose shopper dropped the connection mid-answer', async () => {
@@ -183,6 +194,47 @@ describe('chat through the mesh', () => {
       status: 'answered',
       text: words,
     });
+  });
+
+  it('follows a conversation live and resumes from Last-Event-ID after a drop, without a gap or a duplicate', async () => {
+    // The echo agent still answers a word every 100 ms (previous test).
+    const token = await guest();
+    const words = 'repeat after me alpha beta gamma delta epsilon zeta eta theta iota kappa';
+    const { conversationId, rest } = await askUntil(token, words, 'conversation');
+    const follow = (headers: Record<string, string>, query = '') =>
+      web.fetch(`${orchestrator.url}/api/conversations/${conversationId}/events${query}`, {
+        headers: { authorization: `Bearer ${token}`, ...headers },
+      });
+    // Another shopper, or no token, finds nothing to follow.
+    expect((await follow({ authorization: `Bearer ${await guest()}` })).status).toBe(404);
+    expect((await follow({ authorization: '' })).status).toBe(401);
+    expect((await follow({}, '?after=-1')).status).toBe(400);
+
+    const seen: any[] = [];
+    // First connection: read until the second delta, then drop it mid-reply.
+    const first = await follow({});
+    expect(first.headers.get('content-type')).toMatch(/text\/event-stream/);
+    let deltas = 0;
+    await readEvents(first, (_event, data) => {
+      seen.push(data);
+      if (data.kind === 'delta') deltas += 1;
+      return deltas < 2;
+    });
+    const lastId = seen.at(-1).id;
+    // Second connection resumes where the first stopped, as a browser's EventSource would.
+    const second = await follow({ 'last-event-id': String(lastId) });
+    await readEvents(second, (_event, data) => {
+      seen.push(data);
+      return !(data.kind === 'status' && data.data.state === 'answered');
+    });
+    expect(seen.map((e) => e.id)).toEqual(seen.map((_, i) => i + 1));
+    const text = seen
+      .filter((e) => e.kind === 'delta')
+      .map((e) => e.data.text)
+      .join('');
+    expect(text).toBe(words);
+    expect(seen.at(-2)).toMatchObject({ kind: 'message', data: { text: words, status: 'answered' } });
+    await rest();
   });
 
   it('stops the reply in progress when the shopper closes the chat', async () => {
