@@ -56,13 +56,15 @@ export interface WebStack {
 }
 
 /**
- * Starts an orchestrator (with `env` added to its configuration) and the given agents, each in its own process
+ * Starts an orchestrator (with `env` added to its configuration) and the given agents (with `agentEnv` added to
+ * theirs, e.g. `ECHO_DELAY_MS` for a slower echo agent than the default 20 ms a word), each in its own process
  * with its own certificate from a fresh PKI, plus a tiny HTTPS server ("cards") whose host the inspector may reach.
  * Resolves when every agent is up.
  */
 export async function startWebStack(options: {
   agents: StackAgent[];
   env?: Record<string, string>;
+  agentEnv?: Record<string, string>;
 }): Promise<WebStack> {
   await ensureWebBuild({ webDir: WEB_DIR });
   const certsDir = await mkdtemp(join(tmpdir(), 'atende-web-pki-'));
@@ -118,6 +120,7 @@ export async function startWebStack(options: {
             AGENT_CARDS_DIR: join(ROOT, 'agent-cards'),
             ORCHESTRATOR_JWKS_URL: `${orchestrator.url}/.well-known/jwks.json`,
             ECHO_DELAY_MS: '20',
+            ...options.agentEnv,
           },
           readyPattern: /ready|listening/,
         }),

@@ -1,63 +1,14 @@
 import { css, html, LitElement, nothing } from 'lit';
+// The orchestrator's types of what it sends (type-only imports: nothing of the orchestrator is bundled).
+import type { CardSummary, InspectionReport } from '../../../orchestrator/inspector/index.js';
+import type { TestMessageEvent } from '../../../orchestrator/inspector/test-message.js';
 import { readEvents } from '../widget/sse.js';
-
-interface Finding {
-  severity: 'error' | 'warning';
-  path: string;
-  message: string;
-}
-
-interface Summary {
-  name: string;
-  description: string;
-  version: string;
-  provider?: string;
-  interfaces: Array<{ url: string; protocolBinding: string; protocolVersion: string }>;
-  capabilities: Record<string, unknown>;
-  securitySchemes: Array<{ name: string; type: string; detail: string }>;
-  security: string[];
-  skills: Array<{
-    id: string;
-    name: string;
-    description: string;
-    tags: string[];
-    examples: string[];
-    security: string[];
-  }>;
-}
-
-interface Report {
-  url: string;
-  ms: number;
-  error?: { code: string; message: string };
-  valid: boolean;
-  findings: Finding[];
-  card?: unknown;
-  summary?: Summary;
-  signatures: {
-    status: 'absent' | 'valid' | 'invalid' | 'unverifiable';
-    results: Array<{
-      index: number;
-      alg?: string;
-      kid?: string;
-      jku?: string;
-      status: string;
-      message: string;
-    }>;
-  };
-}
 
 interface Staff {
   token: string;
   expiresAt: number;
   name: string;
   role: string;
-}
-
-interface TraceEvent {
-  type: string;
-  ms: number;
-  [key: string]: unknown;
 }
 
 const SESSION_KEY = 'atende.inspector-session';
@@ -318,9 +269,9 @@ export class AtendeInspector extends LitElement {
   #loginError = '';
   #busy = false;
   #agents: string[] = [];
-  #report: Report | undefined;
+  #report: InspectionReport | undefined;
   #inspectError = '';
-  #trace: TraceEvent[] = [];
+  #trace: TestMessageEvent[] = [];
   #sending = false;
   #sendError = '';
 
@@ -415,7 +366,7 @@ export class AtendeInspector extends LitElement {
     this.requestUpdate();
     try {
       const response = await this.#api('/inspect', { url });
-      const body = (await response.json()) as Report & { message?: string };
+      const body = (await response.json()) as InspectionReport & { message?: string };
       if (!response.ok) this.#inspectError = body.message ?? `HTTP ${response.status}`;
       else this.#report = body;
     } catch {
@@ -447,7 +398,7 @@ export class AtendeInspector extends LitElement {
         return;
       }
       for await (const e of readEvents(response.body)) {
-        this.#trace = [...this.#trace, e.data as TraceEvent];
+        this.#trace = [...this.#trace, e.data as TestMessageEvent];
         this.requestUpdate();
       }
     } catch {
@@ -503,7 +454,7 @@ export class AtendeInspector extends LitElement {
     </form>`;
   }
 
-  #renderReport(r: Report) {
+  #renderReport(r: InspectionReport) {
     const errors = r.findings.filter((f) => f.severity === 'error');
     const warnings = r.findings.filter((f) => f.severity === 'warning');
     const s = r.summary;
@@ -545,7 +496,7 @@ export class AtendeInspector extends LitElement {
     `;
   }
 
-  #renderSummary(s: Summary) {
+  #renderSummary(s: CardSummary) {
     return html`
       <h3>${s.name || '(no name)'} <span class="muted">v${s.version}</span></h3>
       <p>${s.description}</p>
@@ -591,7 +542,7 @@ export class AtendeInspector extends LitElement {
     `;
   }
 
-  #renderSend(s: Summary) {
+  #renderSend(s: CardSummary) {
     const request = this.#trace.find((e) => e.type === 'request');
     return html`<section aria-labelledby="send-title">
       <h2 id="send-title">Send a test message</h2>
@@ -609,16 +560,16 @@ export class AtendeInspector extends LitElement {
       ${
         request
           ? html`<h3>Raw JSON-RPC request</h3>
-              <pre class="request">POST ${String(request.url)}
-${Object.entries(request.headers as Record<string, string>)
+              <pre class="request">POST ${request.url}
+${Object.entries(request.headers)
   .map(([k, v]) => `${k}: ${v}`)
   .join('\n')}
 
 ${pretty(request.body)}</pre>
               ${
-                (request.withheldScopes as string[] | undefined)?.length
+                request.withheldScopes.length
                   ? html`<p class="warn">
-                      Your role may not hold ${(request.withheldScopes as string[]).join(', ')}, so the token leaves
+                      Your role may not hold ${request.withheldScopes.join(', ')}, so the token leaves
                       it out: the agent should refuse this task.
                     </p>`
                   : nothing
@@ -634,10 +585,10 @@ ${pretty(request.body)}</pre>
                   .filter((e) => e.type !== 'request')
                   .map(
                     (e) => html`<li class="trace-${e.type}">
-                      <span class="ms">+${e.ms} ms</span> ${e.type}${e.type === 'event' ? ` (${String(e.event)})` : ''}
-                      ${e.type === 'response' ? html` HTTP ${String(e.status)} ${String(e.contentType)}` : nothing}
-                      ${e.type === 'error' ? html` <span class="error">${String(e.message)}</span>` : nothing}
-                      ${e.type === 'end' ? html` after ${String(e.events)} events` : nothing}
+                      <span class="ms">+${e.ms} ms</span> ${e.type}${e.type === 'event' ? ` (${e.event})` : ''}
+                      ${e.type === 'response' ? html` HTTP ${e.status} ${e.contentType}` : nothing}
+                      ${e.type === 'error' ? html` <span class="error">${e.message}</span>` : nothing}
+                      ${e.type === 'end' ? html` after ${e.events} events` : nothing}
                       ${
                         e.type === 'event'
                           ? html`<span class="what">${describeEvent(e.data)}</span>

@@ -1,4 +1,5 @@
-import { readEvents, type ServerEvent } from './sse.js';
+import type { Annotation, ApiErrorBody, ChatEvent, Citation } from '../../../orchestrator/chat/contract.js';
+import { readEvents } from './sse.js';
 
 /** An error answered by the orchestrator (`{ code, message, requestId }`), or `network` when it was unreachable. */
 export class ApiError extends Error {
@@ -31,16 +32,19 @@ export interface Session {
   conversationId?: string;
 }
 
-/** One stored message of a conversation, as `GET /api/conversations/:id/messages` returns it. */
+/**
+ * One stored message of a conversation, as `GET /api/conversations/:id/messages` returns it (the contract has no
+ * schema for this answer; its citations and annotations are the contract's).
+ */
 export interface HistoryMessage {
   id: string;
   author: 'shopper' | 'agent' | 'system';
   text: string;
   status: 'received' | 'streaming' | 'answered' | 'failed';
   createdAt: string;
-  citations?: unknown[];
-  /** What the reply showed besides text: `{ agent, kind, data }`. */
-  annotations?: unknown[];
+  citations?: Citation[];
+  /** What the reply showed besides text, as sent to the page. */
+  annotations?: Annotation[];
 }
 
 const GUEST_KEY = 'atende.session';
@@ -66,7 +70,7 @@ function write(storage: Storage | undefined, key: string, session: Session | und
 }
 
 async function errorFrom(response: Response): Promise<ApiError> {
-  let body: { code?: string; message?: string } = {};
+  let body: Partial<ApiErrorBody> = {};
   try {
     body = (await response.json()) as typeof body;
   } catch {
@@ -222,7 +226,7 @@ export class ChatApi {
    * Sends a message and yields the reply's events as they stream in. Throws an {@link ApiError} when the
    * orchestrator refuses it (429 carries `retryAfterSec`); a stream that breaks off throws a `network` error.
    */
-  async *send(options: { text: string; locale: string; signal?: AbortSignal }): AsyncGenerator<ServerEvent> {
+  async *send(options: { text: string; locale: string; signal?: AbortSignal }): AsyncGenerator<ChatEvent> {
     let response = await this.#sendOnce(options);
     if (response.status === 401) {
       // The token expired between checks: one retry with a fresh session.
@@ -233,15 +237,49 @@ export class ChatApi {
     if (!response.ok || !response.body) throw await errorFrom(response);
     try {
       for await (const event of readEvents(response.body)) {
-        if (event.event === 'conversation') {
-          this.setConversation((event.data as { conversationId: string }).conversationId);
-        }
-        yield event;
+        const chatEvent = event as ChatEvent;
+        if (chatEvent.event === 'conversation') this.setConversation(chatEvent.data.conversationId);
+        yield chatEvent;
       }
     } catch (error) {
       if (options.signal?.aborted) throw error;
       throw new ApiError(0, 'network', 'the stream broke off');
     }
+  }
+
+  /**
+   * Opens the event stream of a conversation (`GET /api/conversations/:id/events`) after event `after`. The
+   * position goes in `?after=` rather than a `Last-Event-ID` header: same meaning to the orchestrator, and no
+   * header a cross-origin page would have to be allowed to send. Throws an {@link ApiError}: 404 when the
+   * conversation is not this session's (or no longer exists), `network` when unreachable.
+   */
+  async openEvents(options: {
+    conversationId: string;
+    after: number;
+    signal: AbortSignal;
+  }): Promise<ReadableStream<Uint8Array>> {
+    const url = `${this.#base}/api/conversations/${encodeURIComponent(options.conversationId)}/events?after=${options.after}`;
+    const open = async () => {
+      const session = await this.ensureSession();
+      try {
+        return await fetch(url, {
+          headers: { accept: 'text/event-stream', authorization: `Bearer ${session.accessToken}` },
+          cache: 'no-store',
+          signal: options.signal,
+        });
+      } catch (error) {
+        if (options.signal.aborted) throw error;
+        throw new ApiError(0, 'network', 'network error');
+      }
+    };
+    let response = await open();
+    if (response.status === 401 && this.session) {
+      // The token expired between checks: one retry with a fresh one.
+      this.#save({ ...this.session, expiresAt: 0 });
+      response = await open();
+    }
+    if (!response.ok || !response.body) throw await errorFrom(response);
+    return response.body;
   }
 
   async #sendOnce(options: { text: string; locale: string; signal?: AbortSignal }): Promise<Response> {

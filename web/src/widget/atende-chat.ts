@@ -1,56 +1,18 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { ApiError, ChatApi, type HistoryMessage } from './api.js';
+import type { ApiErrorCode } from '../../../orchestrator/chat/contract.js';
+import { ApiError, ChatApi } from './api.js';
+import { followEvents } from './follow.js';
 import { type Locale, pickLocale, type Strings, strings } from './i18n.js';
 import { safeHref } from './markdown.js';
 import { renderMarkdown } from './render-markdown.js';
 import { widgetStyles } from './styles.js';
-
-/** A card shown under an agent's message, from one `annotation` event. */
-type Card =
-  | { type: 'order'; order: OrderView }
-  | { type: 'offer'; offer: OfferView }
-  | { type: 'handoff' }
-  | { type: 'sign_in' }
-  | { type: 'info'; text: keyof Strings };
-
-interface OrderView {
-  number: string;
-  status: string;
-  statusLabel?: string;
-  items?: Array<{ name: string; quantity: number; unitPrice: number }>;
-  total?: number;
-  estimatedDelivery?: string;
-  deliveredAt?: string;
-  tracking?: { carrier: string; code: string; url?: string };
-}
-
-interface OfferView {
-  title: string;
-  description?: string;
-  code?: string;
-  discount?: { label?: string };
-  validUntil?: string;
-  conditions?: string[];
-}
-
-interface ChatMessage {
-  key: number;
-  author: 'shopper' | 'agent';
-  text: string;
-  status: 'streaming' | 'done' | 'failed';
-  citations: Array<{ id: string; title: string }>;
-  cards: Card[];
-  /** For a shopper message that never reached the orchestrator: send it again. */
-  retry?: boolean;
-}
+import { annotate, type Card, type ChatMessage, fromHistory, Transcript } from './transcript.js';
 
 interface Notice {
   kind: 'error' | 'info';
   text: string;
   retryText?: string;
 }
-
-let nextKey = 1;
 
 const CHAT_ICON = html`<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
   <path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z" stroke-linejoin="round" />
@@ -80,7 +42,7 @@ export class AtendeChat extends LitElement {
   declare api: string | undefined;
 
   #client: ChatApi | undefined;
-  #messages: ChatMessage[] = [];
+  readonly #transcript = new Transcript();
   #busy = false;
   #notice: Notice | undefined;
   #cooldownUntil = 0;
@@ -90,8 +52,18 @@ export class AtendeChat extends LitElement {
   #signingIn = false;
   #announcement = '';
   #historyLoaded = false;
+  /** The history is in: following may start. */
+  #historyReady = false;
   #pendingQuestion: string | undefined;
   #abort: AbortController | undefined;
+  /** The conversation being followed, and how to stop. */
+  #following: { conversationId: string; stop: AbortController } | undefined;
+  /** The last event applied, and its conversation: following again resumes after it. */
+  #lastEvent = { conversationId: '', id: 0 };
+  /** While a POST has not yet said which message it stored, events wait: they might be about that message. */
+  #eventsGate: Promise<void> | undefined;
+  /** Replies whose POST dropped, waiting for the events to finish them. */
+  #orphans = new Map<ChatMessage, () => void>();
 
   constructor() {
     super();
@@ -102,6 +74,10 @@ export class AtendeChat extends LitElement {
   /** pt-BR unless the element or the shop's page says English (`lang="en"`): the shop, not the browser, decides. */
   get #locale(): Locale {
     return pickLocale(this.lang || document.documentElement.lang);
+  }
+
+  get #messages(): ChatMessage[] {
+    return this.#transcript.messages;
   }
 
   get #t(): Strings {
@@ -121,11 +97,13 @@ export class AtendeChat extends LitElement {
     super.connectedCallback();
     // A returning shopper (reload, new page) gets the panel back as they left it, with its history.
     if (safeStorage('sessionStorage')?.getItem('atende.open') === '1') this.open = true;
+    this.#follow();
   }
 
   override disconnectedCallback() {
     super.disconnectedCallback();
     this.#abort?.abort();
+    this.#unfollow();
     clearInterval(this.#cooldownTimer);
   }
 
@@ -134,7 +112,10 @@ export class AtendeChat extends LitElement {
       safeStorage('sessionStorage')?.setItem('atende.open', this.open ? '1' : '0');
       if (this.open) {
         if (!this.#historyLoaded) void this.#loadHistory();
+        this.#follow();
         void this.updateComplete.then(() => this.#focusInput());
+      } else {
+        this.#unfollow();
       }
     }
   }
@@ -155,14 +136,78 @@ export class AtendeChat extends LitElement {
 
   async #loadHistory() {
     this.#historyLoaded = true;
-    if (!this.#api.session?.conversationId) return;
-    try {
-      const history = await this.#api.history();
-      this.#messages = history.filter((m) => m.author !== 'system').map(fromHistory);
-    } catch {
-      this.#notice = { kind: 'error', text: this.#t.historyError };
+    if (this.#api.session?.conversationId) {
+      try {
+        const history = (await this.#api.history()).filter((m) => m.author !== 'system');
+        this.#transcript.reset(history.map(fromHistory), history[0]?.createdAt);
+      } catch {
+        this.#notice = { kind: 'error', text: this.#t.historyError };
+      }
+      this.#update();
     }
-    this.#update();
+    this.#historyReady = true;
+    this.#follow();
+  }
+
+  /**
+   * Follows the conversation's events while the panel is open and a conversation exists, so what the shopper did
+   * not just ask for (a message from another tab, an operator's) shows up live. Where it starts: after the last
+   * event applied when that was in this conversation, else from the first event (`after=0`). Replaying from the
+   * first event over a loaded history adds nothing already shown: messages are matched by id, old deltas only
+   * extend replies still streaming, and a complete `message` event rewrites its message whole.
+   */
+  #follow() {
+    const conversationId = this.#api.session?.conversationId;
+    if (!this.open || !this.isConnected || !this.#historyReady || !conversationId) return;
+    if (this.#following?.conversationId === conversationId) return;
+    this.#unfollow();
+    if (this.#lastEvent.conversationId !== conversationId) this.#lastEvent = { conversationId, id: 0 };
+    const stop = new AbortController();
+    this.#following = { conversationId, stop };
+    void this.#readEvents(conversationId, stop.signal);
+  }
+
+  /** Stops following (panel closed, signed in or out, conversation left or closed). */
+  #unfollow() {
+    this.#following?.stop.abort();
+    this.#following = undefined;
+    // Nothing will finish a reply whose POST dropped: stop waiting for it.
+    for (const give of this.#orphans.values()) give();
+  }
+
+  async #readEvents(conversationId: string, signal: AbortSignal) {
+    try {
+      for await (const event of followEvents({
+        connect: (after, attempt) => this.#api.openEvents({ conversationId, after, signal: attempt }),
+        after: this.#lastEvent.id,
+        signal,
+        network: window,
+      })) {
+        if (this.#eventsGate) await this.#eventsGate;
+        if (signal.aborted) return;
+        this.#lastEvent = { conversationId, id: event.id };
+        const applied = this.#transcript.apply(event);
+        if (applied.ended) this.#announce(applied.ended.text);
+        if (applied.changed) this.#update();
+        for (const [reply, settle] of this.#orphans) if (reply.status !== 'streaming') settle();
+        if (applied.closed) {
+          // Closed elsewhere (another tab): the next message starts a new conversation.
+          if (this.#api.session?.conversationId === conversationId) this.#api.setConversation(undefined);
+          break;
+        }
+      }
+    } catch (error) {
+      // The conversation is not this session's any more (or is gone): the next message starts a new one.
+      if (
+        error instanceof ApiError &&
+        error.status === 404 &&
+        this.#api.session?.conversationId === conversationId
+      ) {
+        this.#api.setConversation(undefined);
+      }
+    } finally {
+      if (this.#following?.stop.signal === signal) this.#unfollow();
+    }
   }
 
   #toggle() {
@@ -228,54 +273,53 @@ export class AtendeChat extends LitElement {
     const t = this.#t;
     this.#busy = true;
     this.#notice = undefined;
-    const shopper: ChatMessage = {
-      key: nextKey++,
-      author: 'shopper',
-      text,
-      status: 'done',
-      citations: [],
-      cards: [],
-    };
-    const reply: ChatMessage = {
-      key: nextKey++,
-      author: 'agent',
-      text: '',
-      status: 'streaming',
-      citations: [],
-      cards: [],
-    };
-    this.#messages = [...this.#messages, shopper, reply];
+    const { shopper, reply } = this.#transcript.ask(text);
     this.#update();
     let stored = false;
     let finished = false;
+    let openGate = () => {};
+    this.#eventsGate = new Promise<void>((resolve) => {
+      openGate = () => {
+        this.#eventsGate = undefined;
+        resolve();
+      };
+    });
     this.#abort = new AbortController();
     try {
       for await (const event of this.#api.send({ text, locale: this.#locale, signal: this.#abort.signal })) {
-        const data = event.data as Record<string, unknown>;
-        if (event.event === 'conversation') stored = true;
-        else if (event.event === 'delta') reply.text += String(data.text ?? '');
-        else if (event.event === 'annotation') this.#annotate(reply, String(data.kind), data.data, text);
-        else if (event.event === 'done') {
+        if (event.event === 'conversation') {
+          stored = true;
+          this.#transcript.stored(shopper, reply, event.data.messageId);
+          openGate();
+          this.#follow();
+        } else if (event.event === 'delta') reply.text += event.data.text;
+        else if (event.event === 'annotation') {
+          if (event.data.kind === 'sign_in_required') this.#pendingQuestion = text;
+          annotate(reply, event.data);
+        } else if (event.event === 'done') {
+          reply.id = event.data.messageId;
           reply.status = 'done';
           finished = true;
         } else if (event.event === 'error') {
           reply.status = 'failed';
-          if (!reply.text) reply.text = String(data.message ?? t.genericError);
+          if (!reply.text) reply.text = event.data.message || t.genericError;
           finished = true;
         }
+        if (finished) this.#transcript.release(reply);
         this.#update();
       }
       if (!finished) throw new ApiError(0, 'network', 'the stream ended early');
       this.#announce(reply.text);
     } catch (error) {
       const failure = error instanceof ApiError ? error : new ApiError(0, 'network', String(error));
+      openGate();
       if (failure.code === 'network' && stored) {
         await this.#recover(shopper, reply, text);
       } else {
-        this.#messages = this.#messages.filter((m) => m !== reply);
+        this.#transcript.remove(reply);
         if (failure.status === 429) {
           // Not stored: give the words back so the shopper can send them when the wait is over.
-          this.#messages = this.#messages.filter((m) => m !== shopper);
+          this.#transcript.remove(shopper);
           const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
           if (input && !input.value) input.value = text;
           this.#startCooldown(failure.retryAfterSec ?? 60);
@@ -290,54 +334,43 @@ export class AtendeChat extends LitElement {
         this.#announce(this.#notice?.text ?? '');
       }
     } finally {
+      openGate();
       this.#busy = false;
       this.#abort = undefined;
       this.#update();
     }
   }
 
-  /** After a stream broke off: the orchestrator kept the message; take the reply from the history, else offer a retry. */
+  /**
+   * After the POST's stream broke off: the orchestrator kept the message and finishes the reply, which the
+   * conversation's events carry. The reply continues from what they have of it (never shown twice), until it ends;
+   * when they cannot finish it (the panel was closed, the conversation is gone, nothing within a minute — agents'
+   * deadlines end a reply well before), the shopper is offered a retry.
+   */
   async #recover(shopper: ChatMessage, reply: ChatMessage, text: string) {
     const t = this.#t;
+    this.#transcript.takeOver(reply);
     this.#notice = { kind: 'info', text: t.dropped };
     this.#update();
-    // The orchestrator finishes a reply whose stream dropped and stores it; wait while it is still being answered
-    // (agents' deadlines end it within about half a minute), and give up sooner if the history cannot be reached.
-    let offline = 0;
-    for (let attempt = 0; attempt < 25 && offline < 3; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, 2000)));
-      try {
-        // Gone from the page, or the conversation was left (signed out or in): nothing more to recover.
-        if (!this.isConnected) return;
-        const history = await this.#api.history();
-        if (!history.length) break;
-        const last = history.at(-1);
-        if (last?.author === 'agent' && last.status === 'answered') {
-          this.#messages = history.filter((m) => m.author !== 'system').map(fromHistory);
-          this.#notice = { kind: 'info', text: t.recovered };
-          this.#announce(last.text);
-          return;
+    if (reply.status === 'streaming' && this.open && this.isConnected) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(settle, 60_000);
+        function settle() {
+          clearTimeout(timer);
+          resolve();
         }
-        if (last?.author === 'agent' && last.status === 'failed') break;
-        offline = 0;
-      } catch {
-        offline += 1;
-      }
+        this.#orphans.set(reply, settle);
+      });
+      this.#orphans.delete(reply);
+    }
+    if (reply.status !== 'streaming') {
+      this.#notice = { kind: 'info', text: t.recovered };
+      this.#announce(reply.text);
+      return;
     }
     reply.status = 'failed';
     shopper.status = 'failed';
     this.#notice = { kind: 'error', text: t.networkError, retryText: text };
-  }
-
-  #annotate(reply: ChatMessage, kind: string, data: unknown, question: string) {
-    if (kind === 'citations') {
-      if (Array.isArray(data)) reply.citations = data.filter(isCitation);
-      return;
-    }
-    if (kind === 'sign_in_required') this.#pendingQuestion = question;
-    const card = cardFor(kind, data);
-    if (card && !(card.type === 'handoff' && reply.cards.some((c) => c.type === 'handoff')))
-      reply.cards.push(card);
   }
 
   #announce(text: string) {
@@ -351,7 +384,7 @@ export class AtendeChat extends LitElement {
   }
 
   #retry(text: string) {
-    this.#messages = this.#messages.filter((m) => !(m.retry && m.text === text));
+    for (const m of this.#messages.filter((m) => m.retry && m.text === text)) this.#transcript.remove(m);
     this.#notice = undefined;
     void this.send(text);
   }
@@ -375,7 +408,8 @@ export class AtendeChat extends LitElement {
     try {
       await this.#api.login(String(data.get('email') ?? ''), String(data.get('password') ?? ''));
       this.#signInOpen = false;
-      this.#messages = [];
+      this.#unfollow();
+      this.#transcript.reset();
       const pending = this.#pendingQuestion;
       this.#pendingQuestion = undefined;
       this.#announce(this.#t.signedInAs(this.#api.session?.user?.displayName ?? ''));
@@ -392,7 +426,7 @@ export class AtendeChat extends LitElement {
             ? this.#t.signInFailed
             : failure?.code === 'network'
               ? this.#t.networkError
-              : (failure?.message ?? this.#t.genericError);
+              : this.#t.genericError;
     } finally {
       this.#signingIn = false;
       this.#update();
@@ -400,15 +434,17 @@ export class AtendeChat extends LitElement {
   }
 
   async #signOut() {
+    this.#unfollow();
     await this.#api.logout();
-    this.#messages = [];
+    this.#transcript.reset();
     this.#notice = undefined;
     this.#update();
   }
 
   async #newConversation() {
+    this.#unfollow();
     await this.#api.closeConversation();
-    this.#messages = [];
+    this.#transcript.reset();
     this.#notice = undefined;
     this.#update();
     this.#focusInput();
@@ -542,7 +578,7 @@ export class AtendeChat extends LitElement {
         ${
           typing
             ? html`<div class="bubble typing" role="status" aria-label=${t.typing}><span></span><span></span><span></span></div>`
-            : html`<div class="bubble">${m.author === 'agent' ? renderMarkdown(m.text) : m.text}</div>`
+            : html`<div class="bubble">${m.author === 'agent' ? renderMarkdown(m.text || (m.status === 'failed' ? t.genericError : '')) : m.text}</div>`
         }
         ${
           m.citations.length
@@ -628,54 +664,10 @@ export class AtendeChat extends LitElement {
   }
 }
 
-function fromHistory(m: HistoryMessage): ChatMessage {
-  return {
-    key: nextKey++,
-    author: m.author === 'shopper' ? 'shopper' : 'agent',
-    text: m.text,
-    status: m.status === 'failed' ? 'failed' : 'done',
-    citations: Array.isArray(m.citations) ? m.citations.filter(isCitation) : [],
-    // The orchestrator keeps each reply's cards, so order and offer cards come back after a reload.
-    cards: (Array.isArray(m.annotations) ? m.annotations : []).flatMap((a) => {
-      const { kind, data } = (a ?? {}) as { kind?: unknown; data?: unknown };
-      const card = typeof kind === 'string' ? cardFor(kind, data) : undefined;
-      return card ? [card] : [];
-    }),
-  };
-}
-
-/** The card an annotation shows, if any (citations are shown apart, confidence and sentiment not at all). */
-function cardFor(kind: string, data: unknown): Card | undefined {
-  const d = (data ?? {}) as Record<string, unknown>;
-  switch (kind) {
-    case 'order':
-      return d.order && typeof d.order === 'object'
-        ? { type: 'order', order: d.order as OrderView }
-        : undefined;
-    case 'offer':
-      return d.offer && typeof d.offer === 'object'
-        ? { type: 'offer', offer: d.offer as OfferView }
-        : undefined;
-    case 'handoff':
-      return { type: 'handoff' };
-    case 'sign_in_required':
-      return { type: 'sign_in' };
-    case 'not_available':
-      return { type: 'info', text: 'notAvailable' };
-    case 'degraded':
-      return { type: 'info', text: 'degraded' };
-    default:
-      return undefined;
-  }
-}
-
-function isCitation(value: unknown): value is { id: string; title: string } {
-  const c = value as { id?: unknown; title?: unknown } | null;
-  return typeof c?.id === 'string' && typeof c.title === 'string';
-}
-
+/** What the shopper is told when a message is refused: by its code, never by the wording of its message. */
 function messageFor(error: ApiError, t: Strings): string {
-  if (error.code === 'invalid_request' && /at most/.test(error.message)) return t.tooLong(2000);
+  const code = error.code as ApiErrorCode;
+  if (code === 'text_too_long') return t.tooLong(2000);
   return t.genericError;
 }
 

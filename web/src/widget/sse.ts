@@ -1,45 +1,50 @@
-/** One server-sent event with its JSON data. */
+import { createParser } from 'eventsource-parser';
+
+/** One server-sent event: its name (`message` when none is given), its JSON data, and its `id:` if any. */
 export interface ServerEvent {
   event: string;
   data: unknown;
+  id?: string;
 }
 
-/** Reads a `text/event-stream` body into events as they arrive; a block that is not JSON is skipped. */
-export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerEvent> {
+/**
+ * Reads a `text/event-stream` body into events as they arrive. An event whose data is not JSON is skipped, and so
+ * is an unfinished event at the end of the stream; comments (heartbeats) reach `onComment`. Stopping early
+ * cancels the body.
+ */
+export async function* readEvents(
+  body: ReadableStream<Uint8Array>,
+  options: { onComment?: (comment: string) => void } = {},
+): AsyncGenerator<ServerEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
+  let ready: ServerEvent[] = [];
+  const parser = createParser({
+    onEvent({ event, data, id }) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(data);
+      } catch {
+        return;
+      }
+      ready.push(
+        id === undefined
+          ? { event: event ?? 'message', data: parsed }
+          : { event: event ?? 'message', data: parsed, id },
+      );
+    },
+    onComment: options.onComment,
+  });
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
-      let cut = buffer.indexOf('\n\n');
-      while (cut !== -1) {
-        const event = parseBlock(buffer.slice(0, cut));
-        buffer = buffer.slice(cut + 2);
-        if (event) yield event;
-        cut = buffer.indexOf('\n\n');
-      }
+      parser.feed(decoder.decode(value, { stream: true }));
+      const events = ready;
+      ready = [];
+      yield* events;
     }
-    const last = parseBlock(buffer);
-    if (last) yield last;
   } finally {
-    reader.releaseLock();
-  }
-}
-
-function parseBlock(block: string): ServerEvent | undefined {
-  let event = 'message';
-  const data: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) event = line.slice(6).trim();
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-  }
-  if (!data.length) return undefined;
-  try {
-    return { event, data: JSON.parse(data.join('\n')) };
-  } catch {
-    return undefined;
+    await reader.cancel().catch(() => undefined);
   }
 }
