@@ -9,7 +9,8 @@ import { type Locale, politeText } from './messages.js';
 
 /** One piece of a reply, in the order the shopper sees it; `end` comes last, with the failure if there was one. */
 export type ReplyPart =
-  | { type: 'delta'; agent: string; text: string }
+  /** Text shown; an `apology` (a failure's polite text) is shown but is no answer: it sets no first-token time. */
+  | { type: 'delta'; agent: string; text: string; apology?: boolean }
   | { type: 'annotation'; annotation: Annotation }
   | { type: 'end'; failure?: { code: ReplyErrorCode; message: string } };
 
@@ -61,9 +62,9 @@ export async function* mergeReply(options: MergeOptions): AsyncGenerator<ReplyPa
   let failure: { error: AgentCallError; hadText: boolean; target: SkillTarget } | undefined;
   let secondFailure: { error: AgentCallError; target: SkillTarget } | undefined;
 
-  const show = (agent: string, chunk: string): ReplyPart => {
+  const show = (agent: string, chunk: string, apology?: boolean): ReplyPart => {
     text += chunk;
-    return { type: 'delta', agent, text: chunk };
+    return apology ? { type: 'delta', agent, text: chunk, apology } : { type: 'delta', agent, text: chunk };
   };
   /** The second answer's text begins on its own paragraph after the first answer's. */
   const paragraph = (chunk: string) => (text && !text.endsWith('\n') ? `\n\n${chunk}` : chunk);
@@ -139,7 +140,7 @@ export async function* mergeReply(options: MergeOptions): AsyncGenerator<ReplyPa
     locale,
   );
   // A refusal that stood beside this answer is still said.
-  yield show(ORCHESTRATOR, refusal ? `${apology}\n\n${refusal.text}` : apology);
+  yield show(ORCHESTRATOR, refusal ? `${apology}\n\n${refusal.text}` : apology, true);
   yield { type: 'end', failure: { code, message: apology.trim() } };
 }
 

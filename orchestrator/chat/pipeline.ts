@@ -127,7 +127,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         if (decision.agent) {
           logger.warn({ correlationId, agent: decision.agent }, 'the agent for this message is down');
         }
-        recorder.push({ type: 'delta', agent: ORCHESTRATOR, text: decision.text });
+        recorder.push({ type: 'delta', agent: ORCHESTRATOR, text: decision.text, apology: true });
         return recorder.finish({
           failure: { code: decision.code, message: decision.text },
           agents: decision.agent ? [decision.agent] : [],

@@ -128,13 +128,16 @@ describe('reply recorder', () => {
   it('ends a failed reply failed, a canceled one canceled, with the code and the polite text', async () => {
     const log = fakeChatLog();
     const { rec } = recorder(log);
-    rec.push({ type: 'delta', agent: 'orchestrator', text: 'Sorry.' });
+    rec.push({ type: 'delta', agent: 'orchestrator', text: 'Sorry.', apology: true });
     await rec.finish({
       failure: { code: 'agent_timeout', message: 'Sorry.' },
       agents: ['assistant'],
       tasks: [],
     });
-    expect(log.closed[0]).toMatchObject({ errorCode: 'agent_timeout' });
+    // Shown at once, but an apology is no answer: no first-token time.
+    await wait(0);
+    expect(log.batches.map(texts)).toEqual([['delta:Sorry.']]);
+    expect(log.closed[0]).toMatchObject({ errorCode: 'agent_timeout', text: 'Sorry.', firstTokenAt: undefined });
     expect(log.closed[0]?.events?.at(-1)).toMatchObject({
       data: { state: 'failed', code: 'agent_timeout', message: 'Sorry.' },
     });

@@ -59,6 +59,7 @@ export function createReplyRecorder(options: ReplyRecorderOptions): ReplyRecorde
   } = options;
   let text = '';
   let firstTokenAt: number | undefined;
+  let written = false;
   const citations: Citation[] = [];
   const shown: Annotation[] = [];
   let handoffReason: string | undefined;
@@ -90,8 +91,11 @@ export function createReplyRecorder(options: ReplyRecorderOptions): ReplyRecorde
   return {
     push(part) {
       if (part.type === 'delta') {
-        const first = firstTokenAt === undefined;
-        if (first) {
+        // The first text is written at once; an apology is shown like any text but answers nothing, so only
+        // agent text (or the orchestrator's refusal) is the reply's first token.
+        const first = !written;
+        written = true;
+        if (firstTokenAt === undefined && !part.apology) {
           firstTokenAt = now();
           metrics?.observeFirstDelta(firstTokenAt - options.startedAt);
         }
