@@ -198,7 +198,7 @@ export async function createApp(deps: AppDeps) {
     cors({
       origin: (origin) => (allowed.has(origin) ? origin : null),
       allowMethods: ['GET', 'POST'],
-      allowHeaders: ['content-type', 'authorization', 'x-request-id'],
+      allowHeaders: ['content-type', 'authorization', 'x-request-id', 'last-event-id'],
       exposeHeaders: [
         'x-request-id',
         'retry-after',

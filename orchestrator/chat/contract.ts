@@ -150,6 +150,29 @@ export type ChatEvent =
   | { event: 'done'; data: { messageId: string; firstTokenMs: number | null } }
   | { event: 'error'; data: { code: ReplyErrorCode; message: string } };
 
+// --- the history of GET /api/conversations/:id/messages --------------------------------------------------------
+
+/** One stored message of a conversation, as the history lists it. */
+export const HistoryMessageSchema = z.object({
+  id: z.string(),
+  author: z.enum(['shopper', 'agent', 'system']),
+  text: z.string(),
+  status: z.enum(['received', 'streaming', 'answered', 'failed']),
+  createdAt: z.string(),
+  citations: z.array(CitationSchema),
+  /** What the reply showed besides text, as sent to the page. */
+  annotations: z.array(AnnotationSchema),
+});
+export type HistoryMessage = Omit<z.infer<typeof HistoryMessageSchema>, 'annotations'> & {
+  annotations: Annotation[];
+};
+
+/** The answer of `GET /api/conversations/:id/messages`. */
+export interface HistoryResponse {
+  conversationId: string;
+  messages: HistoryMessage[];
+}
+
 // --- the conversation event log ----------------------------------------------------------------------------------
 
 /** Who wrote an event: the shopper, the orchestrator itself (`system`), or an agent by its card's name. */

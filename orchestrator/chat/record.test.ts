@@ -137,7 +137,11 @@ describe('reply recorder', () => {
     // Shown at once, but an apology is no answer: no first-token time.
     await wait(0);
     expect(log.batches.map(texts)).toEqual([['delta:Sorry.']]);
-    expect(log.closed[0]).toMatchObject({ errorCode: 'agent_timeout', text: 'Sorry.', firstTokenAt: undefined });
+    expect(log.closed[0]).toMatchObject({
+      errorCode: 'agent_timeout',
+      text: 'Sorry.',
+      firstTokenAt: undefined,
+    });
     expect(log.closed[0]?.events?.at(-1)).toMatchObject({
       data: { state: 'failed', code: 'agent_timeout', message: 'Sorry.' },
     });

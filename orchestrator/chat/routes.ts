@@ -7,7 +7,7 @@ import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import { httpError } from '../errors.js';
 import type { EventHub } from '../store/event-hub.js';
 import type { ChatLog } from '../store/index.js';
-import type { ChatEvent } from './contract.js';
+import type { ChatEvent, HistoryMessage, HistoryResponse } from './contract.js';
 import { followConversation } from './follow.js';
 import { type ChatService, ConversationNotFoundError } from './service.js';
 
@@ -137,18 +137,20 @@ export function chatRoutes(deps: {
   app.get('/conversations/:id/messages', shopper, async (c) => {
     const { id } = await ownConversation(c);
     const messages = await chatLog.listMessages(id, { limit: 200 });
-    return c.json({
+    // Citations and annotations were checked against the contract when the reply stored them.
+    const body: HistoryResponse = {
       conversationId: id,
       messages: messages.map((m) => ({
         id: m.id,
         author: m.author,
         text: m.text,
         status: m.status,
-        createdAt: m.createdAt,
-        citations: m.citations,
-        annotations: m.annotations,
+        createdAt: m.createdAt.toISOString(),
+        citations: m.citations as HistoryMessage['citations'],
+        annotations: m.annotations as HistoryMessage['annotations'],
       })),
-    });
+    };
+    return c.json(body);
   });
 
   // Closing appends a `closed` status to the conversation's events: whichever replica is streaming a reply in it

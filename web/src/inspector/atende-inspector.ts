@@ -1,7 +1,10 @@
 import { css, html, LitElement, nothing } from 'lit';
 // The orchestrator's types of what it sends (type-only imports: nothing of the orchestrator is bundled).
-import type { CardSummary, InspectionReport } from '../../../orchestrator/inspector/index.js';
-import type { TestMessageEvent } from '../../../orchestrator/inspector/test-message.js';
+import type {
+  CardSummary,
+  InspectionReport,
+  TestMessageEvent,
+} from '../../../orchestrator/inspector/index.js';
 import { readEvents } from '../widget/sse.js';
 
 interface Staff {

@@ -1,4 +1,12 @@
-import type { Annotation, ApiErrorBody, ChatEvent, Citation } from '../../../orchestrator/chat/contract.js';
+import type {
+  ApiErrorBody,
+  ChatEvent,
+  HistoryMessage,
+  HistoryResponse,
+} from '../../../orchestrator/chat/contract.js';
+
+export type { HistoryMessage };
+
 import { readEvents } from './sse.js';
 
 /** An error answered by the orchestrator (`{ code, message, requestId }`), or `network` when it was unreachable. */
@@ -36,17 +44,6 @@ export interface Session {
  * One stored message of a conversation, as `GET /api/conversations/:id/messages` returns it (the contract has no
  * schema for this answer; its citations and annotations are the contract's).
  */
-export interface HistoryMessage {
-  id: string;
-  author: 'shopper' | 'agent' | 'system';
-  text: string;
-  status: 'received' | 'streaming' | 'answered' | 'failed';
-  createdAt: string;
-  citations?: Citation[];
-  /** What the reply showed besides text, as sent to the page. */
-  annotations?: Annotation[];
-}
-
 const GUEST_KEY = 'atende.session';
 const SIGNED_IN_KEY = 'atende.account-session';
 
@@ -219,7 +216,7 @@ export class ChatApi {
       return [];
     }
     if (!response.ok) throw await errorFrom(response);
-    return ((await response.json()) as { messages: HistoryMessage[] }).messages;
+    return ((await response.json()) as HistoryResponse).messages;
   }
 
   /**
