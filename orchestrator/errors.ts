@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
-import type { Logger } from '../agents/runtime/logger.js';
+import type { Logger } from '../agents/runtime/index.js';
 
 /** The one error body every endpoint answers with. */
 export interface ErrorBody {

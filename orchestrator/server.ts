@@ -1,5 +1,5 @@
-import type { Logger } from '../agents/runtime/logger.js';
-import { listenTls } from '../agents/runtime/server.js';
+import type { Logger } from '../agents/runtime/index.js';
+import { listenTls } from '../agents/runtime/index.js';
 import { loadTlsMaterial } from '../certs/certs.js';
 import { createOrchestrator, type OrchestratorOverrides } from './app.js';
 import type { Config } from './config.js';

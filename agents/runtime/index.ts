@@ -33,6 +33,7 @@ export {
   type TokenRefusal,
   type TokenVerifier,
 } from './service-token.js';
+export { readEventStream, type SseEvent } from './sse.js';
 export {
   type ArtifactLabel,
   createRunningTasks,

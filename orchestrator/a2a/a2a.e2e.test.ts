@@ -7,16 +7,18 @@ import { requestId } from 'hono/request-id';
 import { createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssistantExecutor, createRetriever, loadKnowledgeBase } from '../../agents/assistant/index.js';
-import { loadAgentCard, validateAgentCardJson } from '../../agents/runtime/card.js';
-import { createLogger } from '../../agents/runtime/logger.js';
-import { createMtlsFetch, type MtlsFetch } from '../../agents/runtime/mtls-fetch.js';
 import {
   createAgentApp,
+  createLogger,
+  createMtlsFetch,
+  createTokenVerifier,
   listenTls,
+  loadAgentCard,
+  type MtlsFetch,
   type RunningServer,
   startAgentServer,
-} from '../../agents/runtime/server.js';
-import { createTokenVerifier } from '../../agents/runtime/service-token.js';
+  validateAgentCardJson,
+} from '../../agents/runtime/index.js';
 import { createTestPki, userMessage } from '../../agents/runtime/testing/fixtures.js';
 import { createSigningKeys } from '../mesh/signing-keys.js';
 import { makeApp } from '../testing/app.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HTTPException } from 'hono/http-exception';
-import { ServiceTokenError, type TokenVerifier } from '../../agents/runtime/service-token.js';
+import { ServiceTokenError, type TokenVerifier } from '../../agents/runtime/index.js';
 import type { AccessTokens } from '../auth/access-tokens.js';
 
 /** The skill and scope a verified access token stands for at the orchestrator's own A2A agent. */

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { AgentCard } from '@a2a-js/sdk';
-import { loadAgentCard } from '../../agents/runtime/card.js';
+import { loadAgentCard } from '../../agents/runtime/index.js';
 
 /** Where the orchestrator's own agent card lives. */
 export const ORCHESTRATOR_CARD_PATH = fileURLToPath(

@@ -8,8 +8,8 @@ import {
 } from '@a2a-js/sdk/server';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
-import type { ServiceTokenClaims } from '../../agents/runtime/service-token.js';
+import type { ServiceTokenClaims } from '../../agents/runtime/index.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import { userMessage } from '../../agents/runtime/testing/fixtures.js';
 import {
   type ChatEvent,

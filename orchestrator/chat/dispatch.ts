@@ -1,4 +1,4 @@
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 import type { SkillTarget } from '../mesh/agent-directory.js';
 import { AgentCallError, type Dispatcher, requiredScopes, type TaskUpdate } from '../mesh/dispatch.js';
 import type { MetricsRegistry } from '../metrics/index.js';

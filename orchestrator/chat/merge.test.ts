@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import type { SkillTarget } from '../mesh/agent-directory.js';
 import { answers, type FakeTask, fails, fakeDispatcher, skillTarget, slow } from '../testing/chat-fakes.js';
 import type { Refusal } from './authorize.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 import type { SkillTarget } from '../mesh/agent-directory.js';
 import type { AgentCallError } from '../mesh/dispatch.js';
 import { mergeAsync } from '../mesh/merge.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import { createStaticAgentDirectory } from '../mesh/agent-directory.js';
 import { DEFAULT_SCOPE_POLICY } from '../mesh/scope-policy.js';
 import { createEventHub } from '../store/event-hub.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { AgentDirectory } from '../mesh/agent-directory.js';
 import type { Dispatcher } from '../mesh/dispatch.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import type { CloseExchangeInput } from '../store/index.js';
 import type { NewConversationEvent } from './contract.js';
 import { createReplyRecorder } from './record.js';

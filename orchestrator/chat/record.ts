@@ -1,4 +1,4 @@
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import type { ChatLog } from '../store/index.js';
 import { ORCHESTRATOR } from './authorize.js';

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readEventStream } from '../../agents/runtime/sse.js';
+import { readEventStream } from '../../agents/runtime/index.js';
 import { createTestPki, type TestPki } from '../../agents/runtime/testing/fixtures.js';
 import { createPostgresClient } from '../store/index.js';
 import { TEST_SCOPE_POLICY } from '../testing/app.js';

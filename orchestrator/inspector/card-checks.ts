@@ -1,4 +1,4 @@
-import { validateAgentCardJson } from '../../agents/runtime/card.js';
+import { validateAgentCardJson } from '../../agents/runtime/index.js';
 
 /** A problem found in a card: an `error` makes it invalid, a `warning` only limits what the mesh can do with it. */
 export interface CardFinding {

@@ -3,9 +3,13 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
-import { createAgentApp, type RunningServer, startAgentServer } from '../../agents/runtime/server.js';
-import { createTokenVerifier } from '../../agents/runtime/service-token.js';
+import {
+  createAgentApp,
+  createLogger,
+  createTokenVerifier,
+  type RunningServer,
+  startAgentServer,
+} from '../../agents/runtime/index.js';
 import {
   createTestPki,
   echoExecutor,

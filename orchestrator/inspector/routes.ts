@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import { httpError, RoleRefusedError } from '../errors.js';

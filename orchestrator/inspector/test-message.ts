@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { A2A_VERSION_HEADER, AgentCard, Role, SendMessageRequest } from '@a2a-js/sdk';
 import { decodeJwt } from 'jose';
-import { requiredScopeSets } from '../../agents/runtime/card.js';
-import { readEventStream } from '../../agents/runtime/sse.js';
+import { readEventStream, requiredScopeSets } from '../../agents/runtime/index.js';
 import type { Shopper } from '../auth/access-tokens.js';
 import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';

@@ -1,8 +1,7 @@
 import type { LookupFunction } from 'node:net';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { createMtlsFetch } from '../../agents/runtime/mtls-fetch.js';
-import { startAgentServer } from '../../agents/runtime/server.js';
+import { createMtlsFetch, startAgentServer } from '../../agents/runtime/index.js';
 import { createTestPki } from '../../agents/runtime/testing/fixtures.js';
 import { createPinnedLookup, createUrlGuard, hostsOf, isPrivateAddress } from './url-guard.js';
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { AgentCard } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import { testCard } from '../../agents/runtime/testing/fixtures.js';
 import { createAgentDirectory } from './agent-directory.js';
 import { DEFAULT_SCOPE_POLICY } from './scope-policy.js';

@@ -1,6 +1,6 @@
 import type { AgentCard, AgentSkill } from '@a2a-js/sdk';
-import { parseAgentCard } from '../../agents/runtime/card.js';
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
+import { parseAgentCard } from '../../agents/runtime/index.js';
 import { type ScopePolicy, skillScopes, ungrantedScopes } from './scope-policy.js';
 
 /** What the orchestrator knows of one configured agent. */

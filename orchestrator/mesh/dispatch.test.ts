@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import { testCard } from '../../agents/runtime/testing/fixtures.js';
 import { AgentCallError, createDispatcher, type DispatchRequest } from './dispatch.js';
 import { createServiceTokenMinter } from './service-tokens.js';

@@ -11,7 +11,7 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 import type { SkillTarget } from './agent-directory.js';
 import { skillScopes } from './scope-policy.js';
 import type { ServiceTokenMinter } from './service-tokens.js';

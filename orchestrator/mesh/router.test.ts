@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAgentCard } from '../../agents/runtime/card.js';
+import { parseAgentCard } from '../../agents/runtime/index.js';
 import { testCard } from '../../agents/runtime/testing/fixtures.js';
 import type { SkillTarget } from './agent-directory.js';
 import { planReply } from './planner.js';

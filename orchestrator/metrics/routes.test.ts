@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import { createAccessTokens } from '../auth/access-tokens.js';
 import { handleError } from '../errors.js';
 import { createSigningKeys } from '../mesh/signing-keys.js';

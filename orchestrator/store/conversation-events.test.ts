@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import type { ConversationEvent, NewConversationEvent } from '../chat/contract.js';
 import { type ChatLog, ChatLogError, createChatLog } from './chat-log.js';
 import { createEventHub } from './event-hub.js';

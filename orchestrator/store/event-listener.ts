@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 import type { EventHub } from './event-hub.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import { createOrchestrator } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { LimiterBackend } from '../edge/limiter-store.js';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { readEventStream } from '../../agents/runtime/sse.js';
+import { readEventStream } from '../../agents/runtime/index.js';
 import type { TestPki } from '../../agents/runtime/testing/fixtures.js';
 import { loadConfig } from '../config.js';
 import { type Orchestrator, startOrchestrator } from '../server.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Logger } from '../../agents/runtime/logger.js';
+import type { Logger } from '../../agents/runtime/index.js';
 
 /** What the built `web/dist` holds: the content-hashed names the pages and the loader point at. */
 export const webManifestSchema = z.object({

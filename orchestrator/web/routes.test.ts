@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/logger.js';
+import { createLogger } from '../../agents/runtime/index.js';
 import { handleError } from '../errors.js';
 import { ensureWebBuild, renderPage, type WebManifest } from './build.js';
 import { IMMUTABLE, webRoutes } from './routes.js';
