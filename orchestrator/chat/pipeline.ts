@@ -7,13 +7,13 @@ import type { MetricsRegistry } from '../metrics/index.js';
 import type { EventHub } from '../store/event-hub.js';
 import { type ChatLog, ChatLogError } from '../store/index.js';
 import { authorize, ORCHESTRATOR } from './authorize.js';
-import type { ChatEvent } from './contract.js';
 import { startTasks } from './dispatch.js';
 import { followConversation } from './follow.js';
 import { createToneGate, mergeReply } from './merge.js';
 import { politeText } from './messages.js';
 import { plan } from './plan.js';
-import { createReplyRecorder } from './record.js';
+import { createReplyRecorder, type ReplyRecorder } from './record.js';
+import { replyStream } from './reply-stream.js';
 import { type ChatService, ConversationNotFoundError, type ReplyRequest } from './service.js';
 
 /** Options of {@link createChatService}. */
@@ -86,8 +86,8 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     startedAt: number;
     signal: AbortSignal;
   }): Promise<void> {
-    const { request, conversationId, signal } = ctx;
-    const { shopper, locale, correlationId } = request;
+    const { request, conversationId } = ctx;
+    const { locale, correlationId } = request;
     const recorder = createReplyRecorder({
       chatLog,
       conversationId,
@@ -100,6 +100,32 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       metrics,
       now,
     });
+    let finishing = false;
+    const finish = (end: Parameters<typeof recorder.finish>[0]) => {
+      finishing = true;
+      return recorder.finish(end);
+    };
+    try {
+      await respond(ctx, recorder, finish);
+    } catch (error) {
+      // A fault in a stage (never an agent's failure: those end the reply politely) still ends the reply, so it
+      // is not left `streaming` and its readers are not left waiting; a failing chat log is the caller's to see.
+      if (finishing) throw error;
+      logger.error({ err: error, correlationId }, 'the reply failed in the pipeline');
+      const text = politeText('unavailable', locale);
+      recorder.push({ type: 'delta', agent: ORCHESTRATOR, text, apology: true });
+      await finish({ failure: { code: 'agent_failed', message: text }, agents: [], tasks: [] });
+    }
+  }
+
+  /** Runs the stages for one reply, ending it through `finish`. */
+  async function respond(
+    ctx: Parameters<typeof answer>[0],
+    recorder: ReplyRecorder,
+    finish: ReplyRecorder['finish'],
+  ): Promise<void> {
+    const { request, conversationId, signal } = ctx;
+    const { shopper, locale, correlationId } = request;
     const decision = authorize(plan(directory, request.text, { fallbackTags }), {
       shopper,
       locale,
@@ -128,7 +154,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
           logger.warn({ correlationId, agent: decision.agent }, 'the agent for this message is down');
         }
         recorder.push({ type: 'delta', agent: ORCHESTRATOR, text: decision.text, apology: true });
-        return recorder.finish({
+        return finish({
           failure: { code: decision.code, message: decision.text },
           agents: decision.agent ? [decision.agent] : [],
           tasks: [],
@@ -136,7 +162,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       case 'refuse':
         recorder.push({ type: 'delta', agent: ORCHESTRATOR, text: decision.refusal.text });
         recorder.push({ type: 'annotation', annotation: decision.refusal.annotation });
-        return recorder.finish({ agents: [], tasks: [] });
+        return finish({ agents: [], tasks: [] });
     }
     const tone = createToneGate({ budgetMs: options.toneBudgetMs ?? 150, sides: decision.sides.length });
     const tasks = startTasks({
@@ -159,7 +185,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       metrics,
       now,
     });
-    let failure: Parameters<typeof recorder.finish>[0]['failure'];
+    let failure: Parameters<ReplyRecorder['finish']>[0]['failure'];
     try {
       for await (const part of mergeReply({
         tasks,
@@ -179,50 +205,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const agents = [decision.answer, ...(decision.second ? [decision.second] : [])].map(
       (t) => t.agent.card.name,
     );
-    await recorder.finish({ failure, agents, tasks: tasks.records });
-  }
-
-  /** The caller's view of one reply: its events from the log, as the chat API has always named them. */
-  async function* replyEvents(ctx: {
-    conversationId: string;
-    shopperMessageId: string;
-    replyId: string;
-    reading: AsyncGenerator<import('./contract.js').ConversationEvent>;
-    failed: Promise<boolean>;
-    locale: ReplyRequest['locale'];
-  }): AsyncGenerator<ChatEvent> {
-    const { replyId, reading } = ctx;
-    try {
-      yield {
-        event: 'conversation',
-        data: { conversationId: ctx.conversationId, messageId: ctx.shopperMessageId },
-      };
-      for await (const event of reading) {
-        if (!('messageId' in event.data) || event.data.messageId !== replyId) continue;
-        if (event.kind === 'delta')
-          yield { event: 'delta', data: { agent: event.data.agent, text: event.data.text } };
-        else if (event.kind === 'annotation') yield { event: 'annotation', data: event.data.annotation };
-        else if (event.kind === 'status' && event.data.state === 'answered') {
-          yield {
-            event: 'done',
-            data: { messageId: replyId, firstTokenMs: event.data.firstTokenMs ?? null },
-          };
-          return;
-        } else if (event.kind === 'status' && event.data.code) {
-          yield { event: 'error', data: { code: event.data.code, message: event.data.message ?? '' } };
-          return;
-        }
-      }
-      // The reply could not be recorded (the store is failing): the shopper is told, not left waiting.
-      if (await ctx.failed) {
-        yield {
-          event: 'error',
-          data: { code: 'agent_failed', message: politeText('failed', ctx.locale).trim() },
-        };
-      }
-    } finally {
-      await reading.return(undefined);
-    }
+    await finish({ failure, agents, tasks: tasks.records });
   }
 
   return {
@@ -281,7 +264,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       const settled = failed.then(forget);
       running.add(settled);
       void settled.finally(() => running.delete(settled));
-      return replyEvents({
+      return replyStream({
         conversationId: conversation.id,
         shopperMessageId: shopperMessage.id,
         replyId: reply.id,
