@@ -48,7 +48,7 @@ async function setup(script: Record<string, FakeTask>) {
     sideGraceMs: 20,
     coalesceMs: 5,
   });
-  return { chat, chatLog: log, hub, requests };
+  return { chat, chatLog: log, hub, requests, directory };
 }
 
 const guest = { subject: 'guest-1', role: 'guest' as const };
@@ -153,6 +153,20 @@ describe('the reply pipeline', () => {
     setTimeout(() => void chatLog.closeConversation(conversationId, 'closed_by_shopper'), 30);
     const rest = await collect(events);
     expect(rest.at(-1)).toMatchObject({ event: 'error', data: { code: 'agent_canceled' } });
+  });
+
+  it('ends a reply failed, politely, when a stage itself breaks, rather than leaving it streaming', async () => {
+    const { chat, chatLog, directory } = await setup({});
+    directory.list = () => {
+      throw new Error('a bug in a stage');
+    };
+    const events = await collect(
+      await chat.accept({ shopper: guest, text: 'prazo de entrega', locale: 'en', correlationId: 'r1' }),
+    );
+    expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'agent_failed' } });
+    const conversationId = events[0]?.event === 'conversation' ? events[0].data.conversationId : '';
+    const [, reply] = await chatLog.listMessages(conversationId);
+    expect(reply).toMatchObject({ status: 'failed', errorCode: 'agent_failed' });
   });
 
   it('lets a follower on the conversation see a reply it did not ask for, live', async () => {
