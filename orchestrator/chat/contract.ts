@@ -113,6 +113,7 @@ export const API_ERROR_CODES = [
   'forbidden',
   'conversation_not_found',
   'rate_limited',
+  'too_many_streams',
   'origin_not_allowed',
   'body_too_large',
   'not_found',

@@ -60,8 +60,12 @@ export function chatRoutes(deps: {
   rateLimit: MiddlewareHandler<ChatEnv>;
   /** How often a follower gets a comment line, so proxies keep an idle stream open; 15 s by default. */
   heartbeatMs?: number;
+  /** Event streams one shopper may hold open at once on this replica (tabs, devices); 5 by default. */
+  maxFollowersPerShopper?: number;
 }) {
-  const { chat, chatLog, hub, accessTokens, heartbeatMs = 15_000 } = deps;
+  const { chat, chatLog, hub, accessTokens, heartbeatMs = 15_000, maxFollowersPerShopper = 5 } = deps;
+  // Open event streams per shopper: each holds a connection and a subscription, so a script cannot hold thousands.
+  const following = new Map<string, number>();
   const schema = chatMessageSchema(deps.maxMessageChars);
   const app = new Hono<ChatEnv>();
 
@@ -111,6 +115,17 @@ export function chatRoutes(deps: {
   app.get('/conversations/:id/events', shopper, async (c) => {
     const { id } = await ownConversation(c);
     const after = afterSchema.parse(c.req.header('last-event-id') ?? c.req.query('after'));
+    const { subject } = c.get('shopper');
+    const open = following.get(subject) ?? 0;
+    if (open >= maxFollowersPerShopper) {
+      throw httpError(429, 'too_many_streams', `at most ${maxFollowersPerShopper} event streams at once`, 5);
+    }
+    following.set(subject, open + 1);
+    const release = () => {
+      const left = (following.get(subject) ?? 1) - 1;
+      if (left > 0) following.set(subject, left);
+      else following.delete(subject);
+    };
     return streamSSE(c, async (stream) => {
       const stop = new AbortController();
       stream.onAbort(() => stop.abort());
@@ -130,6 +145,7 @@ export function chatRoutes(deps: {
         }
       } finally {
         clearInterval(heartbeat);
+        release();
       }
     });
   });
