@@ -462,7 +462,11 @@ export async function createOrchestrator(
       metrics,
       scopePolicy: config.SCOPE_POLICY,
     });
-    cleanups.push(() => chat.drain());
+    // On shutdown, replies in progress get a few seconds to end and be stored; one stuck on an agent's deadline
+    // does not hold the process (its shopper message is already stored).
+    cleanups.push(() =>
+      Promise.race([chat.drain(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]),
+    );
 
     // The inspector has its own connections, whose name resolution refuses internal addresses as they are made.
     const inspectorHosts = config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host);
