@@ -1,4 +1,4 @@
-import type { EventHub } from '../store/event-hub.js';
+import type { EventHub, ReplyPreview } from '../store/event-hub.js';
 import type { ConversationEvent } from './contract.js';
 
 /** Reads the stored events of a conversation after an id, in id order, at most `limit` of them. */
@@ -23,6 +23,8 @@ export interface FollowOptions {
    * in what follows is still read from the store.
    */
   caughtUp?: boolean;
+  /** Also yield this process's previews of replies' first text, in arrival order among the events. */
+  previews?: boolean;
 }
 
 /**
@@ -32,10 +34,14 @@ export interface FollowOptions {
  * expected id means some were missed (another writer's `publish` overtook, or a hint was lost), and those are read
  * from the store before it. Ends when `signal` aborts or the consumer stops.
  */
-export function followConversation(options: FollowOptions): AsyncGenerator<ConversationEvent> {
+export function followConversation(
+  options: FollowOptions & { previews: true },
+): AsyncGenerator<ConversationEvent | ReplyPreview>;
+export function followConversation(options: FollowOptions): AsyncGenerator<ConversationEvent>;
+export function followConversation(options: FollowOptions): AsyncGenerator<ConversationEvent | ReplyPreview> {
   const { read, hub, conversationId, signal, pageSize = 200 } = options;
   let last = options.after ?? 0;
-  const queue: ConversationEvent[] = [];
+  const queue: Array<ConversationEvent | ReplyPreview> = [];
   let wake: (() => void) | undefined;
   const poke = () => {
     wake?.();
@@ -48,7 +54,15 @@ export function followConversation(options: FollowOptions): AsyncGenerator<Conve
       queue.push(event);
       poke();
     },
-    { after: last },
+    {
+      after: last,
+      onPreview: options.previews
+        ? (preview) => {
+            queue.push(preview);
+            poke();
+          }
+        : undefined,
+    },
   );
   signal?.addEventListener('abort', poke, { once: true });
 
@@ -67,7 +81,7 @@ export function followConversation(options: FollowOptions): AsyncGenerator<Conve
     }
   }
 
-  async function* events(): AsyncGenerator<ConversationEvent> {
+  async function* events(): AsyncGenerator<ConversationEvent | ReplyPreview> {
     try {
       if (!options.caughtUp) yield* stored();
       yield* live();
@@ -76,13 +90,17 @@ export function followConversation(options: FollowOptions): AsyncGenerator<Conve
     }
   }
 
-  async function* live(): AsyncGenerator<ConversationEvent> {
+  async function* live(): AsyncGenerator<ConversationEvent | ReplyPreview> {
     while (!signal?.aborted) {
       const event = queue.shift();
       if (!event) {
         await new Promise<void>((resolve) => {
           wake = resolve;
         });
+        continue;
+      }
+      if (event.kind === 'preview') {
+        yield event;
         continue;
       }
       if (event.id <= last) continue;

@@ -98,6 +98,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       logger,
       correlationId,
       metrics,
+      preview: (first) => hub.preview({ kind: 'preview', conversationId, messageId: ctx.replyId, ...first }),
       now,
     });
     let finishing = false;
@@ -243,6 +244,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         conversationId: conversation.id,
         after,
         caughtUp: true,
+        previews: true,
         signal: readerStop.signal,
       });
       const run = answer({

@@ -36,6 +36,7 @@ function fakeChatLog() {
 
 function recorder(log: ReturnType<typeof fakeChatLog>, coalesceMs = 20) {
   const firstDeltas: number[] = [];
+  const previews: string[] = [];
   let clock = 1_000;
   const rec = createReplyRecorder({
     chatLog: log.chatLog,
@@ -47,9 +48,10 @@ function recorder(log: ReturnType<typeof fakeChatLog>, coalesceMs = 20) {
     logger,
     correlationId: 'x',
     metrics: { observeFirstDelta: (ms) => firstDeltas.push(ms) },
+    preview: ({ text }) => previews.push(text),
     now: () => (clock += 5),
   });
-  return { rec, firstDeltas };
+  return { rec, firstDeltas, previews };
 }
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -59,12 +61,11 @@ const texts = (events: NewConversationEvent[]) =>
   );
 
 describe('reply recorder', () => {
-  it('writes the first text at once and coalesces what follows into one event per write', async () => {
+  it('shows the first text at once without a write, and coalesces every piece into one event per write', async () => {
     const log = fakeChatLog();
-    const { rec, firstDeltas } = recorder(log);
+    const { rec, firstDeltas, previews } = recorder(log);
     rec.push({ type: 'delta', agent: 'assistant', text: 'Hel' });
-    await wait(0);
-    expect(log.batches.map(texts)).toEqual([['delta:Hel']]);
+    expect(previews).toEqual(['Hel']);
     expect(firstDeltas).toEqual([5]);
     rec.push({ type: 'delta', agent: 'assistant', text: 'lo, ' });
     rec.push({ type: 'delta', agent: 'assistant', text: 'world' });
@@ -72,9 +73,14 @@ describe('reply recorder', () => {
       type: 'annotation',
       annotation: { agent: 'assistant', kind: 'handoff', data: { reason: 'low_confidence' } },
     });
-    expect(log.batches).toHaveLength(1);
+    await wait(0);
+    expect(log.batches).toEqual([]);
     await wait(40);
-    expect(log.batches.map(texts)).toEqual([['delta:Hel'], ['delta:lo, world', 'annotation']]);
+    expect(log.batches.map(texts)).toEqual([['delta:Hello, world', 'annotation']]);
+    rec.push({ type: 'delta', agent: 'assistant', text: '!' });
+    await wait(40);
+    expect(log.batches.map(texts)).toEqual([['delta:Hello, world', 'annotation'], ['delta:!']]);
+    expect(previews).toEqual(['Hel']);
   });
 
   it('ends with the buffered events, the complete message and the status in the closing write', async () => {
@@ -85,15 +91,14 @@ describe('reply recorder', () => {
       annotation: { agent: 'sentiment', kind: 'sentiment', data: { label: 'neutral', confidence: 0.5 } },
     });
     rec.push({ type: 'delta', agent: 'assistant', text: 'A' });
-    // The first write takes what is pending when it runs: what came in the same tick goes with it.
-    await wait(0);
     rec.push({ type: 'delta', agent: 'assistant', text: 'B' });
     rec.push({
       type: 'annotation',
       annotation: { agent: 'assistant', kind: 'citations', data: [{ id: 'x', title: 'X' }] },
     });
     await rec.finish({ agents: ['assistant'], tasks: [] });
-    expect(log.batches.map(texts)).toEqual([['annotation', 'delta:A']]);
+    // A reply that ends within the coalescing time costs no write of its own: all of it goes with the close.
+    expect(log.batches).toEqual([]);
     const [close] = log.closed;
     expect(close).toMatchObject({
       replyId: 'r1',
@@ -102,7 +107,13 @@ describe('reply recorder', () => {
       citations: [{ id: 'x', title: 'X' }],
       annotations: [{ kind: 'sentiment' }],
     });
-    expect(texts(close?.events ?? [])).toEqual(['delta:B', 'annotation', 'message', 'status:answered']);
+    expect(texts(close?.events ?? [])).toEqual([
+      'annotation',
+      'delta:AB',
+      'annotation',
+      'message',
+      'status:answered',
+    ]);
     expect(close?.events?.at(-1)).toMatchObject({
       data: { state: 'answered', messageId: 'r1', firstTokenMs: 5 },
     });
@@ -115,13 +126,14 @@ describe('reply recorder', () => {
 
   it('keeps a failed write and retries it, in order, with the next one', async () => {
     const log = fakeChatLog();
-    const { rec } = recorder(log, 10_000);
+    const { rec } = recorder(log, 10);
     log.failNext();
     rec.push({ type: 'delta', agent: 'assistant', text: 'one ' });
-    await wait(0);
+    await wait(30);
     rec.push({ type: 'delta', agent: 'assistant', text: 'two' });
     await rec.finish({ agents: ['assistant'], tasks: [] });
     expect(log.batches).toEqual([]);
+    // The failed piece stays first in line; what came next joins it.
     expect(texts(log.closed[0]?.events ?? [])).toEqual(['delta:one two', 'message', 'status:answered']);
   });
 
@@ -135,8 +147,6 @@ describe('reply recorder', () => {
       tasks: [],
     });
     // Shown at once, but an apology is no answer: no first-token time.
-    await wait(0);
-    expect(log.batches.map(texts)).toEqual([['delta:Sorry.']]);
     expect(log.closed[0]).toMatchObject({
       errorCode: 'agent_timeout',
       text: 'Sorry.',

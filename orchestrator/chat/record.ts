@@ -35,14 +35,17 @@ export interface ReplyRecorderOptions {
   logger: Logger;
   correlationId: string;
   metrics?: Pick<MetricsRegistry, 'observeFirstDelta'>;
+  /** Hands the reply's first text to this process's readers at once (`EventHub.preview`). */
+  preview?: (first: { agent: string; text: string }) => void;
   now?: () => number;
 }
 
 /**
  * Stage 5 — record. Appending every delta as its own row would cost more than the rest of the message, so pieces
- * are coalesced: the first text is written (and so delivered to live readers) at once — the first-response time
- * does not wait — and later pieces are buffered and written together every `coalesceMs` (consecutive deltas of
- * one agent become one delta event), with the rest going into the reply's closing transaction. Writes are kept
+ * are coalesced: the first text is handed to this process's live readers at once (`preview`: the first-response
+ * time waits for no write), and every piece is buffered and written together every `coalesceMs` (consecutive
+ * deltas of one agent become one delta event), what is left going into the reply's closing transaction — so a
+ * reply that streams within `coalesceMs` costs no write beyond opening and closing it. Writes are kept
  * in order; a failed write is kept and tried again with the next one. Retention: once a reply has ended its
  * `message` event holds the whole text, so its deltas may be deleted (`ChatLog.compactDeltas`).
  */
@@ -59,7 +62,7 @@ export function createReplyRecorder(options: ReplyRecorderOptions): ReplyRecorde
   } = options;
   let text = '';
   let firstTokenAt: number | undefined;
-  let written = false;
+  let previewed = false;
   const citations: Citation[] = [];
   const shown: Annotation[] = [];
   let handoffReason: string | undefined;
@@ -91,10 +94,10 @@ export function createReplyRecorder(options: ReplyRecorderOptions): ReplyRecorde
   return {
     push(part) {
       if (part.type === 'delta') {
-        // The first text is written at once; an apology is shown like any text but answers nothing, so only
-        // agent text (or the orchestrator's refusal) is the reply's first token.
-        const first = !written;
-        written = true;
+        // The first text is shown at once; an apology is shown like any text but answers nothing, so only agent
+        // text (or the orchestrator's refusal) is the reply's first token.
+        if (!previewed) options.preview?.({ agent: part.agent, text: part.text });
+        previewed = true;
         if (firstTokenAt === undefined && !part.apology) {
           firstTokenAt = now();
           metrics?.observeFirstDelta(firstTokenAt - options.startedAt);
@@ -109,8 +112,7 @@ export function createReplyRecorder(options: ReplyRecorderOptions): ReplyRecorde
             data: { messageId: replyId, agent: part.agent, text: part.text },
           });
         }
-        if (first) flush();
-        else later();
+        later();
         return;
       }
       const { annotation } = part;

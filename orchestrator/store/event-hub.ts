@@ -4,6 +4,18 @@ import type { ConversationEvent } from '../chat/contract.js';
 export type EventListener = (event: ConversationEvent) => void;
 
 /**
+ * The first text of a reply, handed to this process's readers the moment it is shown — before the write that
+ * will make it a numbered `delta` event (its text is a prefix of that event's). Never crosses processes.
+ */
+export interface ReplyPreview {
+  kind: 'preview';
+  conversationId: string;
+  messageId: string;
+  agent: string;
+  text: string;
+}
+
+/**
  * Fans committed conversation events out to the readers in this process. Writers in this process hand it the
  * events they committed (`publish`); writes by other processes arrive as a bare `(conversationId, id)` hint
  * (`notify`, from PostgreSQL `LISTEN`), and the hub reads what it has not seen — once per conversation, however
@@ -17,11 +29,17 @@ export interface EventHub {
   notify(conversationId: string, id: number): void;
   /** Re-reads every followed conversation (after a lost `LISTEN` connection, hints may have been missed). */
   resync(): void;
+  /** A reply's first text, for the readers here that take previews. */
+  preview(preview: ReplyPreview): void;
   /**
    * Calls `listener` with each event of `conversationId` published or read from now on; `after` is the last id
    * the reader already has. Returns the unsubscribe function.
    */
-  subscribe(conversationId: string, listener: EventListener, options?: { after?: number }): () => void;
+  subscribe(
+    conversationId: string,
+    listener: EventListener,
+    options?: { after?: number; onPreview?: (preview: ReplyPreview) => void },
+  ): () => void;
 }
 
 /** Options of {@link createEventHub}. */
@@ -34,6 +52,7 @@ export interface EventHubOptions {
 
 interface Followed {
   listeners: Set<EventListener>;
+  previewers: Set<(preview: ReplyPreview) => void>;
   /** The highest id this hub has passed on for the conversation. */
   latest: number;
   /** The highest id a hint has named, and whether a read is in flight. */
@@ -80,6 +99,10 @@ export function createEventHub(options: EventHubOptions): EventHub {
       entry.hinted = Math.max(entry.hinted, id);
       void read(conversationId, entry);
     },
+    preview(preview) {
+      for (const previewer of [...(followed.get(preview.conversationId)?.previewers ?? [])])
+        previewer(preview);
+    },
     resync() {
       for (const [conversationId, entry] of followed) {
         entry.hinted = Number.POSITIVE_INFINITY;
@@ -88,16 +111,18 @@ export function createEventHub(options: EventHubOptions): EventHub {
         });
       }
     },
-    subscribe(conversationId, listener, { after = 0 } = {}) {
+    subscribe(conversationId, listener, { after = 0, onPreview } = {}) {
       let entry = followed.get(conversationId);
       if (!entry) {
-        entry = { listeners: new Set(), latest: after, hinted: after, reading: false };
+        entry = { listeners: new Set(), previewers: new Set(), latest: after, hinted: after, reading: false };
         followed.set(conversationId, entry);
       }
       entry.listeners.add(listener);
+      if (onPreview) entry.previewers.add(onPreview);
       const mine = entry;
       return () => {
         mine.listeners.delete(listener);
+        if (onPreview) mine.previewers.delete(onPreview);
         if (!mine.listeners.size && followed.get(conversationId) === mine) followed.delete(conversationId);
       };
     },
