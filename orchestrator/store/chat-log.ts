@@ -225,14 +225,15 @@ const eventRow = z
 /**
  * SQL that appends the JSON array `events` (each `{ kind, author, messageId, data }`) to the conversation whose
  * row `conv` returns with its new `last_event_id` (already bumped by the array's length `count`), numbering them
- * after the conversation's previous last event, and returns the inserted rows as JSON.
+ * after the conversation's previous last event. The events are not read back: `numbered` rebuilds them from what
+ * was written and the conversation's new last id (a round trip of their JSON costs more than the insert).
  */
 function appendEventsCte(events: string, count: string, at: string): string {
   return `INSERT INTO conversation_events (conversation_id, id, kind, author, message_id, data, created_at)
     SELECT conv.id, conv.last_event_id - ${count} + e.ord, e.value->>'kind', e.value->>'author',
            (e.value->>'messageId')::uuid, e.value->'data', ${at}
     FROM conv, jsonb_array_elements(${events}::text::jsonb) WITH ORDINALITY AS e(value, ord)
-    RETURNING conversation_id, id, kind, author, data, created_at`;
+    RETURNING id`;
 }
 
 /** The events as the append CTE reads them. */
@@ -389,12 +390,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
              WHERE id = $1 AND subject = $2 RETURNING ${CONVERSATION_COLUMNS}, last_event_id`;
       // One statement is one transaction: committed before this resolves, so the message is durable before any
       // agent sees it. The reply reads its row from `asked`, so the shopper message is inserted (and numbered) first.
-      const rows = await sql.query<{
-        conversation: unknown;
-        asked: unknown;
-        reply: unknown;
-        events: unknown;
-      }>(
+      const rows = await sql.query<{ conversation: Record<string, unknown>; asked: unknown; reply: unknown }>(
         `WITH conv AS (${conversation}),
          asked AS (
            INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
@@ -409,7 +405,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
          ),
          events AS (${appendEventsCte('$8', '$9::int', '$3::timestamptz')})
          SELECT to_jsonb(conv) AS conversation, to_jsonb(asked) AS asked, to_jsonb(reply) AS reply,
-                (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
+                (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM conv, asked, reply`,
         conversationId === undefined ? [...params, role, locale] : params,
       );
@@ -417,10 +413,11 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       if (row === undefined) {
         throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
       }
-      const appended = eventsOf(row.events);
+      const opened = conversationRow.parse(row.conversation);
+      const appended = numbered(opened.id, Number(row.conversation.last_event_id), events, at);
       hub?.publish(appended);
       return {
-        conversation: conversationRow.parse(row.conversation),
+        conversation: opened,
         shopperMessage: messageRow.parse(row.asked),
         reply: messageRow.parse(row.reply),
         events: appended,
@@ -448,7 +445,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       // One statement is one transaction: the reply, its shopper message, the conversation, the tasks and the
       // events change together or not at all. A failed reply deliberately leaves its shopper message 'received',
       // so an unanswered question is never lost.
-      const rows = await sql.query<Record<string, unknown> & { events: unknown }>(
+      const rows = await sql.query<Record<string, unknown> & { last_event_id: unknown }>(
         `WITH reply AS (
            UPDATE messages
            SET status = $2, text = $3, agents = $4::text[], error_code = $5,
@@ -478,8 +475,8 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
              ended_at timestamptz, outcome text, error_code text)
          ),
          events AS (${appendEventsCte('$12', '$13::int', '$8::timestamptz')})
-         SELECT ${MESSAGE_COLUMNS},
-                (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
+         SELECT ${MESSAGE_COLUMNS}, (SELECT last_event_id FROM conv) AS last_event_id,
+                (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM reply`,
         [
           replyId,
@@ -497,9 +494,11 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
           events.length,
         ],
       );
-      if (rows[0] === undefined) return notStreaming(replyId);
-      hub?.publish(eventsOf(rows[0].events));
-      return messageRow.parse(rows[0]);
+      const row = rows[0];
+      if (row === undefined) return notStreaming(replyId);
+      const message = messageRow.parse(row);
+      hub?.publish(numbered(message.conversationId, Number(row.last_event_id), events, at));
+      return message;
     },
 
     async appendEvents(conversationId, events) {
@@ -507,19 +506,20 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
         throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
       }
       if (!events.length) return [];
-      const rows = await sql.query<{ events: unknown }>(
+      const at = now();
+      const rows = await sql.query<{ last_event_id: unknown }>(
         `WITH conv AS (
            UPDATE conversations SET last_event_id = last_event_id + $3 WHERE id = $1 RETURNING id, last_event_id
          ),
          events AS (${appendEventsCte('$2', '$3::int', '$4::timestamptz')})
-         SELECT (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
+         SELECT conv.last_event_id, (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM conv`,
-        [conversationId, eventsParam(events), events.length, now()],
+        [conversationId, eventsParam(events), events.length, at],
       );
       if (rows[0] === undefined) {
         throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
       }
-      const appended = eventsOf(rows[0].events);
+      const appended = numbered(conversationId, Number(rows[0].last_event_id), events, at);
       hub?.publish(appended);
       return appended;
     },
@@ -586,8 +586,11 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       const events: NewConversationEvent[] = [
         { kind: 'status', author: 'system', data: { state: 'closed', reason } },
       ];
+      const at = now();
       // Only the first close appends its status; the row's lock orders it with the conversation's other writers.
-      const rows = await sql.query<Record<string, unknown> & { events: unknown }>(
+      const rows = await sql.query<
+        Record<string, unknown> & { last_event_id: unknown; first_close: unknown }
+      >(
         `WITH before AS (SELECT id, closed_at FROM conversations WHERE id = $1 FOR UPDATE),
          conv AS (
            UPDATE conversations c
@@ -600,24 +603,29 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
          events AS (
            ${appendEventsCte('$4', '$5::int', '$2::timestamptz').replace('FROM conv,', 'FROM (SELECT * FROM conv WHERE first_close) AS conv,')}
          )
-         SELECT ${CONVERSATION_COLUMNS},
-                (SELECT jsonb_agg(to_jsonb(events) ORDER BY id) FROM events) AS events${notifySelect}
+         SELECT ${CONVERSATION_COLUMNS}, last_event_id, first_close,
+                (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM conv`,
-        [id, now(), reason, eventsParam(events), events.length],
+        [id, at, reason, eventsParam(events), events.length],
       );
-      if (rows[0] === undefined)
-        throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
-      hub?.publish(eventsOf(rows[0].events));
-      return conversationRow.parse(rows[0]);
+      const row = rows[0];
+      if (row === undefined) throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
+      if (row.first_close === true) hub?.publish(numbered(id, Number(row.last_event_id), events, at));
+      return conversationRow.parse(row);
     },
   };
   return log;
 }
 
-/** The rows of an append CTE, as events. */
-function eventsOf(value: unknown): ConversationEvent[] {
-  const rows = typeof value === 'string' ? JSON.parse(value) : value;
-  return Array.isArray(rows) ? rows.map((row) => eventRow.parse(row)) : [];
+/** The events just appended, numbered up to the conversation's new last id, as the log will read them back. */
+function numbered(
+  conversationId: string,
+  last: number,
+  events: readonly NewConversationEvent[],
+  at: Date,
+): ConversationEvent[] {
+  const first = last - events.length + 1;
+  return events.map((event, i) => ({ ...event, id: first + i, conversationId, at: at.toISOString() }));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
