@@ -455,6 +455,7 @@ export async function createOrchestrator(
     const chat = createChatService({
       chatLog,
       hub,
+      coalesceMs: config.EVENT_COALESCE_MS,
       directory,
       dispatcher,
       logger,

@@ -28,6 +28,8 @@ export const configSchema = z
       .string()
       .regex(/^[a-z_][a-z0-9_]{0,40}$/, 'lower-case letters, digits and _, at most 41 characters')
       .optional(),
+    /** How long a reply's later pieces wait to share one write to the event log (the first text never waits). */
+    EVENT_COALESCE_MS: z.coerce.number().int().min(1).max(5_000).default(40),
     /** How long after a reply ends its coalesced deltas stay in the event log (its `message` event remains). */
     EVENT_DELTA_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
     /** Base URLs of the agents whose cards are discovered. */
