@@ -9,13 +9,20 @@ export interface SseEvent {
 
 /**
  * Reads a `text/event-stream` body into its events as they arrive (events without data are left out, as the spec
- * says; an unfinished event at the end of the stream is dropped). Stopping early cancels the body.
+ * says; an unfinished event at the end of the stream is dropped); comments (heartbeats) reach `onComment`.
+ * Stopping early cancels the body. Browser-safe: the widget reads its streams through it too.
  */
-export async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+export async function* readEventStream(
+  body: ReadableStream<Uint8Array>,
+  options: { onComment?: (comment: string) => void } = {},
+): AsyncGenerator<SseEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let ready: SseEvent[] = [];
-  const parser = createParser({ onEvent: (message) => ready.push(toSseEvent(message)) });
+  const parser = createParser({
+    onEvent: (message) => ready.push(toSseEvent(message)),
+    onComment: options.onComment,
+  });
   try {
     for (;;) {
       const { value, done } = await reader.read();

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { generateCerts, loadTlsMaterial } from '../../certs/certs.js';
 import type { Orchestrator } from '../../orchestrator/server.js';
 import {
@@ -192,3 +192,20 @@ export async function newContext(
   });
   return { context, problems };
 }
+
+/** Opens the demo shop page at `url` and its chat panel (pt-BR). */
+export async function openWidget(page: Page, url: string) {
+  await page.goto(`${url}/`);
+  await page.getByRole('button', { name: 'Abrir o chat de atendimento' }).click();
+  await page.getByRole('dialog', { name: 'Atendimento' }).waitFor();
+}
+
+/** Types `text` in the chat's message box and sends it. */
+export async function ask(page: Page, text: string) {
+  const input = page.getByRole('textbox', { name: /Sua mensagem|Your message/ });
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+/** The newest finished agent bubble. */
+export const lastAnswer = (page: Page) => page.locator('atende-chat .msg.agent.done .bubble').last();

@@ -5,9 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicFetch } from '../../orchestrator/testing/harness.js';
 import {
   ARTIFACTS,
+  ask,
   HAS_CHROMIUM,
+  lastAnswer,
   launchChromium,
   newContext,
+  openWidget as openStackWidget,
   startWebStack,
   type WebStack,
 } from './stack.js';
@@ -18,19 +21,7 @@ import {
 let stack: WebStack;
 let browser: Browser;
 
-async function openWidget(page: Page) {
-  await page.goto(`${stack.url}/`);
-  await page.getByRole('button', { name: 'Abrir o chat de atendimento' }).click();
-  await page.getByRole('dialog', { name: 'Atendimento' }).waitFor();
-}
-
-async function ask(page: Page, text: string) {
-  const input = page.getByRole('textbox', { name: 'Sua mensagem' });
-  await input.fill(text);
-  await input.press('Enter');
-}
-
-const lastAnswer = (page: Page) => page.locator('atende-chat .msg.agent.done .bubble').last();
+const openWidget = (page: Page) => openStackWidget(page, stack.url);
 
 describe.skipIf(!HAS_CHROMIUM)('the chat widget, hard cases', () => {
   beforeAll(async () => {

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
+  ask,
   DEMO_PASSWORD,
   HAS_CHROMIUM,
   launchChromium,
@@ -31,12 +32,6 @@ async function watchStreaming(page: Page) {
     };
     tick();
   });
-}
-
-async function ask(page: Page, text: string) {
-  const input = page.getByRole('textbox', { name: /Sua mensagem|Your message/ });
-  await input.fill(text);
-  await input.press('Enter');
 }
 
 describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {

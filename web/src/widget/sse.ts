@@ -1,4 +1,4 @@
-import { createParser } from 'eventsource-parser';
+import { readEventStream } from '../../../agents/runtime/sse.js';
 
 /** One server-sent event: its name (`message` when none is given), its JSON data, and its `id:` if any. */
 export interface ServerEvent {
@@ -8,43 +8,21 @@ export interface ServerEvent {
 }
 
 /**
- * Reads a `text/event-stream` body into events as they arrive. An event whose data is not JSON is skipped, and so
- * is an unfinished event at the end of the stream; comments (heartbeats) reach `onComment`. Stopping early
- * cancels the body.
+ * Reads a `text/event-stream` body into events as they arrive, with their data parsed as JSON (the runtime's
+ * reader, `eventsource-parser` underneath). An event whose data is not JSON is skipped, and so is an unfinished
+ * event at the end of the stream; comments (heartbeats) reach `onComment`. Stopping early cancels the body.
  */
 export async function* readEvents(
   body: ReadableStream<Uint8Array>,
   options: { onComment?: (comment: string) => void } = {},
 ): AsyncGenerator<ServerEvent> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let ready: ServerEvent[] = [];
-  const parser = createParser({
-    onEvent({ event, data, id }) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(data);
-      } catch {
-        return;
-      }
-      ready.push(
-        id === undefined
-          ? { event: event ?? 'message', data: parsed }
-          : { event: event ?? 'message', data: parsed, id },
-      );
-    },
-    onComment: options.onComment,
-  });
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-      const events = ready;
-      ready = [];
-      yield* events;
+  for await (const { event, data, id } of readEventStream(body, options)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      continue;
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    yield id === undefined ? { event, data: parsed } : { event, data: parsed, id };
   }
 }
