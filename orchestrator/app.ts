@@ -12,7 +12,7 @@ import { loadTlsMaterial, type TlsMaterial } from '../certs/certs.js';
 import { a2aRoutes, loadOrchestratorCard } from './a2a/index.js';
 import { type AccessTokens, createAccessTokens, RefusedTokenError } from './auth/access-tokens.js';
 import { type AccountStore, createAccountStore } from './auth/accounts.js';
-import { type AuditLog, createAuditLog } from './auth/audit-log.js';
+import { type AuditLog, cappedAudit, createAuditLog } from './auth/audit-log.js';
 import { demoAccounts, seedDemoAccounts } from './auth/demo-accounts.js';
 import { createLoginGuard, type LoginGuard } from './auth/login-guard.js';
 import { authRoutes } from './auth/routes.js';
@@ -452,6 +452,16 @@ export async function createOrchestrator(
     const metrics = overrides.metrics ?? createMetricsRegistry();
 
     // The chat service: built here and nowhere else.
+    // Role refusals in the chat are events any guest can cause: 30 a minute per address reach the audit log.
+    const chatAudit = cappedAudit({
+      audit,
+      limiter: await limiters({ keyPrefix: 'audit-chat-role', points: 30, durationSec: 60 }),
+      onError: (error, entry) =>
+        logger.error(
+          { err: error, event: entry.event, requestId: entry.requestId },
+          'could not write the audit log',
+        ),
+    });
     const chat = createChatService({
       chatLog,
       hub,
@@ -459,7 +469,7 @@ export async function createOrchestrator(
       directory,
       dispatcher,
       logger,
-      audit,
+      audit: chatAudit,
       metrics,
       scopePolicy: config.SCOPE_POLICY,
     });

@@ -82,3 +82,28 @@ export function createAuditLog(options: { sql: SqlClient }): AuditLog {
     },
   };
 }
+
+/**
+ * An audit log that records events anyone can cause under a cap: once `limiter` has spent the points of an entry's
+ * key (its address, else its subject), further entries are dropped, so a scripted flood cannot fill the
+ * append-only log. A failing write is reported to `onError`, never thrown.
+ */
+export function cappedAudit(options: {
+  audit: AuditLog;
+  limiter: { consume(key: string): Promise<unknown> };
+  onError: (error: unknown, entry: Parameters<AuditLog['record']>[0]) => void;
+}): AuditLog {
+  const { audit, limiter, onError } = options;
+  return {
+    async record(entry) {
+      const key = entry.ip ?? entry.subject ?? 'unknown';
+      const allowed = await limiter.consume(key).then(
+        () => true,
+        () => false,
+      );
+      if (!allowed) return;
+      await audit.record(entry).catch((error: unknown) => onError(error, entry));
+    },
+    recent: (query) => audit.recent(query),
+  };
+}

@@ -24,6 +24,7 @@ export interface ChatServiceOptions {
   directory: AgentDirectory;
   dispatcher: Dispatcher;
   logger: Logger;
+  /** Where role refusals are recorded; give it a capped one (`cappedAudit`), since any guest can cause them. */
   audit?: AuditLog;
   metrics?: Pick<MetricsRegistry, 'observeChatMessage' | 'observeFirstDelta' | 'observeTask'>;
   scopePolicy?: ScopePolicy;
@@ -138,6 +139,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         ?.record({
           event: 'role_refused',
           subject: shopper.subject,
+          ip: request.ip,
           requestId: correlationId,
           details: {
             role: shopper.role,

@@ -4,6 +4,7 @@ import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
+import { clientIp } from '../edge/client-ip.js';
 import { httpError } from '../errors.js';
 import type { EventHub } from '../store/event-hub.js';
 import type { ChatLog } from '../store/index.js';
@@ -84,6 +85,7 @@ export function chatRoutes(deps: {
         locale: body.locale,
         conversationId: body.conversationId,
         correlationId: c.get('requestId'),
+        ip: clientIp(c),
       });
     } catch (error) {
       if (error instanceof ConversationNotFoundError)

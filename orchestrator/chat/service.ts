@@ -17,6 +17,8 @@ export interface ReplyRequest {
   locale: Locale;
   conversationId?: string;
   correlationId: string;
+  /** The client's address, for the audit log. */
+  ip?: string;
   /** Aborting it stops the reply (an A2A caller canceled its task); a reader that goes away does not. */
   signal?: AbortSignal;
 }

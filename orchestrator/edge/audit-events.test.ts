@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { parseAgentCard } from '../../agents/runtime/index.js';
 import { makeApp } from '../testing/app.js';
 
 type App = Awaited<ReturnType<typeof makeApp>>;
@@ -115,6 +118,32 @@ describe('security events in the audit log', () => {
     const entries = await t.audit.recent({ event: 'role_refused', limit: 100 });
     expect(entries.filter((e) => e.details.role === 'guest')).toHaveLength(30);
     expect(entries.filter((e) => e.details.route === '/api/inspector/inspect')).toHaveLength(1);
+  });
+
+  it('records a role refused in the chat with the address, capped at 30 a minute per address', async () => {
+    const promotions = parseAgentCard(
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../agent-cards/promotions.json'), 'utf8')),
+    );
+    const t = await makeApp({
+      cards: [{ baseUrl: 'https://promotions.test', card: promotions }],
+      chatMessagesPerMinute: 1000,
+    });
+    // A signed-in customer (guests are held to 30 messages a minute per address anyway) asking for premium offers.
+    const customer = await login(t, 'customer@atende.dev');
+    for (let i = 0; i < 35; i++) {
+      const reply = await t.post(
+        '/api/chat/messages',
+        { text: 'tem cupom de desconto?' },
+        { token: customer, ip: '198.51.100.9' },
+      );
+      expect(await reply.text()).toMatch(/not_available/);
+    }
+    const entries = await t.audit.recent({ event: 'role_refused', limit: 100 });
+    expect(entries).toHaveLength(30);
+    expect(entries[0]).toMatchObject({
+      ip: '198.51.100.9',
+      details: { role: 'customer', skill: 'premium-offers' },
+    });
   });
 
   it('records a spent rate limit once a minute per client, however many messages follow', async () => {
