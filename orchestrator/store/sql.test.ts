@@ -1,5 +1,8 @@
+import { chmod, mkdir, mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createPostgresClient } from './sql.js';
+import { createPgliteClient, createPostgresClient } from './sql.js';
 import { pgliteTestDatabase, postgresTestDatabase, type TestDatabase } from './test-support.js';
 
 const postgresUrl = process.env.TEST_DATABASE_URL;
@@ -65,5 +68,19 @@ describe.skipIf(!postgresUrl)('SqlClient on PostgreSQL', () => {
     await expect(
       createPostgresClient({ connectionString: postgresUrl ?? '', schema: 'x"; DROP SCHEMA public; --' }),
     ).rejects.toThrow(/invalid schema name/);
+  });
+});
+
+describe('the embedded database on disk', () => {
+  it('keeps its folder to the orchestrator’s user alone, even one created open to all', async () => {
+    const dataDir = join(await mkdtemp(join(tmpdir(), 'atende-pglite-')), 'pglite');
+    await mkdir(dataDir, { mode: 0o777 });
+    await chmod(dataDir, 0o777);
+    const sql = await createPgliteClient({ dataDir });
+    try {
+      expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    } finally {
+      await sql.close();
+    }
   });
 });

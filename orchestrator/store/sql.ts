@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -21,7 +21,12 @@ export interface PgliteClientOptions {
 /** Opens an embedded PGlite database, in memory or persisted under `dataDir`. */
 export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
   const { dataDir } = options;
-  if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
+  if (dataDir !== undefined) {
+    // The database holds password hashes and the audit log: only the orchestrator's user may enter its folder,
+    // whatever modes PGlite gives the files inside (it makes them 0666 under a permissive umask).
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chmod(dataDir, 0o700);
+  }
   const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
 
   function inTransaction(tx: Transaction): SqlClient {
