@@ -1,8 +1,33 @@
 import { Writable } from 'node:stream';
+import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 
 describe('logger', () => {
+  it("keeps a failed database statement's values out of the line, and its code and message in", async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ name: 'test', destination });
+    const db = await PGlite.create();
+    await db.query('CREATE TABLE users (email text UNIQUE, password_hash text)');
+    await db.query('INSERT INTO users VALUES ($1, $2)', ['ana@example.com', '$argon2id$v=19$secret-hash']);
+    const error = await db
+      .query('INSERT INTO users VALUES ($1, $2)', ['ana@example.com', '$argon2id$v=19$secret-hash'])
+      .catch((e: unknown) => e);
+    await db.close();
+    logger.error({ err: error, requestId: 'r-1' }, 'could not register');
+    const line = lines.join('');
+    expect(line).toMatch(/23505/);
+    expect(line).toMatch(/duplicate key/);
+    expect(line).not.toMatch(/ana@example\.com/);
+    expect(line).not.toMatch(/secret-hash/);
+  });
+
   it('redacts tokens, passwords and cookies at the top of a log line and up to two levels down', () => {
     const lines: string[] = [];
     const destination = new Writable({

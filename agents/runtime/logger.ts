@@ -10,11 +10,16 @@ const SECRET_KEYS = [
   'password',
   'cookie',
   '"set-cookie"',
+  // A failed database statement's error carries its parameters (PGlite) and the offending values (PostgreSQL's
+  // `detail`: "Key (email)=(…) already exists"): an e-mail, a password hash, a shopper's text.
+  'params',
+  'queryOptions',
+  'detail',
 ];
 
 /**
- * Paths that never reach a log line: tokens, passwords and cookies at the top level of a line and one or two levels
- * down (`body.password`, `req.headers.cookie`). pino's redaction is by path, not by search: a secret nested deeper
+ * Paths that never reach a log line: tokens, passwords, cookies and a failed statement's values at the top level of
+ * a line and one or two levels down (`body.password`, `req.headers.cookie`). pino's redaction is by path, not by search: a secret nested deeper
  * is not caught, so nothing logs request bodies whole.
  */
 export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => {
