@@ -19,7 +19,7 @@ import { authRoutes } from './auth/routes.js';
 import { type ChatService, createChatService } from './chat/index.js';
 import { chatRoutes } from './chat/routes.js';
 import type { Config } from './config.js';
-import { chatRateLimit } from './edge/chat-rate-limit.js';
+import { chatRateLimit, createChatAllowance } from './edge/chat-rate-limit.js';
 import { clientIp } from './edge/client-ip.js';
 import { createLimiterFactory, type LimiterBackend, type LimiterFactory } from './edge/limiter-store.js';
 import { handleError, httpError, RoleRefusedError } from './errors.js';
@@ -253,9 +253,13 @@ export async function createApp(deps: AppDeps) {
     });
   });
 
-  const rateLimit = await chatRateLimit({
+  // One allowance for the chat API and the shop's own A2A agent: 10 messages a minute in all, whichever the door.
+  const allowance = await createChatAllowance({
     limiters: deps.limiters,
     perClient: deps.chatMessagesPerMinute,
+  });
+  const rateLimit = chatRateLimit({
+    allowance,
     onLimited: async (c, key) => {
       await auditCapped(limitedClients, key, {
         event: 'rate_limited',
@@ -283,9 +287,8 @@ export async function createApp(deps: AppDeps) {
       card: deps.a2aCard,
       chat,
       accessTokens,
-      limiters: deps.limiters,
+      allowance,
       logger,
-      tasksPerMinute: deps.chatMessagesPerMinute,
       maxMessageChars: deps.maxMessageChars,
       onTokenRefused: async (c, reason) => {
         const ip = clientIp(c);

@@ -57,6 +57,8 @@ export interface JsonRpcRouteOptions {
   correlationIdOf?: (c: Context<AgentEnv>) => string | undefined;
   /** Told of each refused token after it is logged (the orchestrator's own A2A agent audits them). */
   onRefused?: (c: Context<AgentEnv>, error: ServiceTokenError) => Promise<void>;
+  /** More of the request for the executor, put in the call context's `state` (e.g. the caller's address). */
+  stateOf?: (c: Context<AgentEnv>) => Record<string, unknown>;
 }
 
 /**
@@ -146,6 +148,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       headers: Object.fromEntries(c.req.raw.headers),
       requestedVersion: c.req.header(A2A_VERSION_HEADER) || undefined,
     });
+    for (const [key, value] of Object.entries(options.stateOf?.(c) ?? {})) context.state.set(key, value);
     context.state.set('claims', claims);
     // The task's own correlation id; the token's `cid` names the request that minted it (tokens are reused).
     context.state.set('correlationId', correlationId ?? claims.cid);

@@ -20,6 +20,7 @@ import {
   validateAgentCardJson,
 } from '../../agents/runtime/index.js';
 import { createTestPki, userMessage } from '../../agents/runtime/testing/fixtures.js';
+import { createChatAllowance } from '../edge/chat-rate-limit.js';
 import { createSigningKeys } from '../mesh/signing-keys.js';
 import { makeApp } from '../testing/app.js';
 import { freePort, publicFetch } from '../testing/harness.js';
@@ -91,7 +92,7 @@ beforeAll(async () => {
       card,
       chat: made.chat,
       accessTokens: made.accessTokens,
-      limiters: made.limiters,
+      allowance: await createChatAllowance({ limiters: made.limiters }),
       logger: made.logger,
     }),
   );

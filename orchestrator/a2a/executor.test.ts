@@ -6,7 +6,6 @@ import {
   RequestContext,
   ServerCallContext,
 } from '@a2a-js/sdk/server';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { describe, expect, it } from 'vitest';
 import type { ServiceTokenClaims } from '../../agents/runtime/index.js';
 import { createLogger } from '../../agents/runtime/index.js';
@@ -17,6 +16,7 @@ import {
   ConversationNotFoundError,
   type ReplyRequest,
 } from '../chat/index.js';
+import type { ChatAllowance } from '../edge/chat-rate-limit.js';
 import { createSupportExecutor } from './executor.js';
 
 const logger = createLogger({ name: 'a2a-test', level: 'silent' });
@@ -52,11 +52,17 @@ function scriptedChat(script: (request: ReplyRequest) => AsyncGenerator<ChatEven
   return { chat, requests, known };
 }
 
+/** An allowance never spent (the real one is tested with the A2A route, shared with the chat API). */
+const unlimited: ChatAllowance = {
+  perClient: 10,
+  windowSec: 60,
+  take: async () => ({ ok: true, res: { remainingPoints: 9, msBeforeNext: 60_000 } as never }),
+};
+
 function run(options: { chat: ChatService; contextId?: string; sub?: string; maxContexts?: number }) {
   const executor = createSupportExecutor({
     chat: options.chat,
-    limiter: new RateLimiterMemory({ points: 10, duration: 60 }),
-    tasksPerMinute: 10,
+    allowance: unlimited,
     maxMessageChars: 2000,
     logger,
     maxContexts: options.maxContexts,

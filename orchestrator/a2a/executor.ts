@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '@a2a-js/sdk';
 import type { AgentExecutor, ExecutionEventBus, RequestContext } from '@a2a-js/sdk/server';
 import { LRUCache } from 'lru-cache';
-import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger, ServiceTokenClaims } from '../../agents/runtime/index.js';
 import { type ArtifactLabel, createRunningTasks, createTaskReply } from '../../agents/runtime/index.js';
 import { ROLES, type Shopper } from '../auth/access-tokens.js';
 import { type ChatEvent, type ChatService, ConversationNotFoundError } from '../chat/index.js';
 import type { Locale } from '../chat/messages.js';
+import type { ChatAllowance } from '../edge/chat-rate-limit.js';
 
 /** Artifact id of the streamed answer text. */
 export const ANSWER_ARTIFACT_ID = 'answer';
@@ -23,10 +23,8 @@ const ANNOTATIONS_ARTIFACT: ArtifactLabel = {
 /** Options of {@link createSupportExecutor}. */
 export interface SupportExecutorOptions {
   chat: ChatService;
-  /** Counts each task against its subject; a spent limit rejects the task. */
-  limiter: RateLimiterAbstract;
-  /** The limit `limiter` enforces, for the refusal's wording. */
-  tasksPerMinute: number;
+  /** The shopper's chat allowance (shared with the chat API); a spent one rejects the task. */
+  allowance: ChatAllowance;
   maxMessageChars: number;
   logger: Logger;
   /** Conversations remembered per shopper and A2A context (least recently used forgotten first). */
@@ -58,7 +56,7 @@ const REFUSALS = {
  * FAILED with the polite text as the status message; REJECTED when the subject's rate limit is spent.
  */
 export function createSupportExecutor(options: SupportExecutorOptions): AgentExecutor {
-  const { chat, limiter, tasksPerMinute, maxMessageChars, logger, maxContexts = 10_000 } = options;
+  const { chat, allowance, maxMessageChars, logger, maxContexts = 10_000 } = options;
   const now = options.now ?? (() => new Date());
   const running = createRunningTasks(now);
   // A2A context → chat conversation, per shopper: a context the chat log does not know starts a conversation
@@ -85,11 +83,12 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
         return;
       }
 
-      const limited = await consume(limiter, shopper.subject);
-      if (limited) {
-        const retry = Math.max(1, Math.ceil(limited.msBeforeNext / 1000));
+      const ip = String(requestContext.context.state.get('ip') ?? 'unknown');
+      const taken = await allowance.take(shopper, ip);
+      if (!taken.ok) {
+        const retry = Math.max(1, Math.ceil(taken.res.msBeforeNext / 1000));
         logger.warn({ ...log, subject: shopper.subject }, 'a2a task rate limited');
-        reply.reject(REFUSALS.rateLimited[locale](tasksPerMinute, retry), {
+        reply.reject(REFUSALS.rateLimited[locale](allowance.perClient, retry), {
           code: 'rate_limited',
           retryAfterSec: retry,
         });
@@ -169,17 +168,6 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
 function shopperOf(claims: ServiceTokenClaims | undefined): Shopper | undefined {
   if (!claims || !(ROLES as readonly string[]).includes(claims.role)) return undefined;
   return { subject: claims.sub, role: claims.role as Shopper['role'] };
-}
-
-/** Returns the limiter's answer when `key` has spent its points, else undefined. */
-async function consume(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes | undefined> {
-  try {
-    await limiter.consume(key);
-    return undefined;
-  } catch (error) {
-    if (error instanceof Error) throw error;
-    return error as RateLimiterRes;
-  }
 }
 
 /** The locale asked for in the message's (or the request's) metadata: `en…` is English, anything else pt-BR. */

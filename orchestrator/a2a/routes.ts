@@ -7,8 +7,8 @@ import type { Logger } from '../../agents/runtime/index.js';
 import { agentCardToJson, BoundedTaskStore, createJsonRpcHandler } from '../../agents/runtime/index.js';
 import { type AccessTokens, RefusedTokenError } from '../auth/access-tokens.js';
 import type { ChatService } from '../chat/index.js';
-import { CHAT_LIMITS } from '../edge/chat-rate-limit.js';
-import type { LimiterFactory } from '../edge/limiter-store.js';
+import type { ChatAllowance } from '../edge/chat-rate-limit.js';
+import { clientIp } from '../edge/client-ip.js';
 import { createAccessTokenVerifier } from './access-token-verifier.js';
 import { createSupportExecutor } from './executor.js';
 
@@ -20,10 +20,9 @@ export interface A2aRoutesOptions {
   card: AgentCard;
   chat: ChatService;
   accessTokens: AccessTokens;
-  limiters: LimiterFactory;
+  /** The shopper's chat allowance, shared with the chat API (a task is a chat message). */
+  allowance: ChatAllowance;
   logger: Logger;
-  /** Tasks a subject may send a minute (the chat's own limit by default). */
-  tasksPerMinute?: number;
   maxMessageChars?: number;
   maxBodyBytes?: number;
   /** Told of each presented access token that was refused (the app audits them). */
@@ -35,17 +34,10 @@ export interface A2aRoutesOptions {
  * JSON-RPC, SSE for streams), behind the shop's access tokens, answering with the shopper chat pipeline.
  */
 export async function a2aRoutes(options: A2aRoutesOptions): Promise<Hono<A2aEnv>> {
-  const { card, chat, accessTokens, limiters, logger } = options;
-  const tasksPerMinute = options.tasksPerMinute ?? CHAT_LIMITS.perClient;
-  const limiter = await limiters({
-    keyPrefix: 'a2a-task',
-    points: tasksPerMinute,
-    durationSec: CHAT_LIMITS.windowSec,
-  });
+  const { card, chat, accessTokens, allowance, logger } = options;
   const executor = createSupportExecutor({
     chat,
-    limiter,
-    tasksPerMinute,
+    allowance,
     maxMessageChars: options.maxMessageChars ?? 2000,
     logger,
   });
@@ -72,6 +64,8 @@ export async function a2aRoutes(options: A2aRoutesOptions): Promise<Hono<A2aEnv>
         const refused = error.cause instanceof RefusedTokenError ? error.cause.reason : error.reason;
         if (error.reason !== 'missing_token') await options.onTokenRefused?.(c, refused);
       },
+      // The caller's address: the allowance bounds guest sessions by it, as the chat API does.
+      stateOf: (c) => ({ ip: clientIp(c) }),
       // The edge's request id (the caller's X-Request-Id when it looks like one) names the task in every log.
       correlationIdOf: (c) =>
         (c.get('requestId' as never) as string | undefined) ?? c.req.header('x-request-id'),

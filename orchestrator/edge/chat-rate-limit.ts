@@ -15,18 +15,31 @@ function setHeaders(c: Context, limit: number, windowSec: number, res: RateLimit
   c.header('RateLimit-Reset', String(Math.ceil(res.msBeforeNext / 1000)));
 }
 
+/** How one message fared against the allowance: counted, or refused with the limiter's answer. */
+export type AllowanceResult =
+  | { ok: true; res: RateLimiterRes }
+  | { ok: false; res: RateLimiterRes; key: string };
+
 /**
- * Counts each chat message against the client (the account, or the guest session and IP) and answers 429 with
- * `Retry-After` and the `RateLimit-*` headers once the limit is spent. Needs `shopper` set before it.
+ * The shopper's allowance of chat messages, shared by every way in — the chat API and the shop's own A2A agent —
+ * so a shopper gets the documented number a minute in all, not that many per door. A message counts against the
+ * client (the account, or the guest session and IP) and, for guests, against the address too (new guest sessions
+ * cost nothing to make, so the address is what bounds them).
  */
-export async function chatRateLimit(options: {
+export interface ChatAllowance {
+  /** Messages a client may send a minute. */
+  perClient: number;
+  windowSec: number;
+  take(shopper: Shopper, ip: string): Promise<AllowanceResult>;
+}
+
+/** Creates the allowance over the configured limiter store. */
+export async function createChatAllowance(options: {
   limiters: LimiterFactory;
   perClient?: number;
   perGuestIp?: number;
   windowSec?: number;
-  /** Called when a client is refused (e.g. to audit it); awaited, and it must not throw. */
-  onLimited?: (c: Context, key: string) => void | Promise<void>;
-}): Promise<MiddlewareHandler<{ Variables: { shopper: Shopper; requestId: string } }>> {
+}): Promise<ChatAllowance> {
   const perClient = options.perClient ?? CHAT_LIMITS.perClient;
   const perGuestIp = options.perGuestIp ?? CHAT_LIMITS.perGuestIp;
   const windowSec = options.windowSec ?? CHAT_LIMITS.windowSec;
@@ -53,27 +66,48 @@ export async function chatRateLimit(options: {
     }
   }
 
+  return {
+    perClient,
+    windowSec,
+    async take(shopper, ip) {
+      const isGuest = shopper.role === 'guest';
+      const key = isGuest ? `${shopper.subject}|${ip}` : shopper.subject;
+      const result = await consume(clients, key);
+      const ipResult = isGuest ? await consume(guestIps, ip) : undefined;
+      const limited =
+        'limited' in result
+          ? result.limited
+          : ipResult && 'limited' in ipResult
+            ? ipResult.limited
+            : undefined;
+      return limited ? { ok: false, res: limited, key } : { ok: true, res: result as RateLimiterRes };
+    },
+  };
+}
+
+/**
+ * Counts each chat message against the shopper's allowance and answers 429 with `Retry-After` and the
+ * `RateLimit-*` headers once it is spent. Needs `shopper` set before it.
+ */
+export function chatRateLimit(options: {
+  allowance: ChatAllowance;
+  /** Called when a client is refused (e.g. to audit it); awaited, and it must not throw. */
+  onLimited?: (c: Context, key: string) => void | Promise<void>;
+}): MiddlewareHandler<{ Variables: { shopper: Shopper; requestId: string } }> {
+  const { allowance } = options;
   return async function chatRateLimit(c, next) {
-    const shopper = c.get('shopper');
-    const ip = clientIp(c);
-    const isGuest = shopper.role === 'guest';
-    const key = isGuest ? `${shopper.subject}|${ip}` : shopper.subject;
-    const result = await consume(clients, key);
-    const ipResult = isGuest ? await consume(guestIps, ip) : undefined;
-    const limited =
-      'limited' in result ? result.limited : ipResult && 'limited' in ipResult ? ipResult.limited : undefined;
-    if (limited) {
-      await options.onLimited?.(c, key);
-      setHeaders(c, perClient, windowSec, limited);
-      const retry = Math.max(1, Math.ceil(limited.msBeforeNext / 1000));
+    const taken = await allowance.take(c.get('shopper'), clientIp(c));
+    setHeaders(c, allowance.perClient, allowance.windowSec, taken.res);
+    if (!taken.ok) {
+      await options.onLimited?.(c, taken.key);
+      const retry = Math.max(1, Math.ceil(taken.res.msBeforeNext / 1000));
       throw httpError(
         429,
         'rate_limited',
-        `you can send ${perClient} messages a minute; try again in ${retry} s`,
+        `you can send ${allowance.perClient} messages a minute; try again in ${retry} s`,
         retry,
       );
     }
-    setHeaders(c, perClient, windowSec, result as RateLimiterRes);
     await next();
   };
 }

@@ -119,6 +119,44 @@ describe('chat rate limit', () => {
     expect(statuses.slice(30).every((s) => s === 429)).toBe(true);
   });
 
+  it("counts the shop's A2A agent and the chat API against one allowance, and guests at /a2a per address", async () => {
+    const t = await makeApp();
+    /** One A2A task (SendMessage) as `token` from `ip`; the task's final state. */
+    const task = async (token: string, ip = '203.0.113.7') => {
+      const response = await t.post(
+        '/a2a',
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'SendMessage',
+          params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text: 'oi' }] } },
+        },
+        { token, ip, headers: { 'A2A-Version': '1.0' } },
+      );
+      return ((await response.json()) as any).result?.task?.status?.state as string;
+    };
+    const token = await guestToken(t);
+    for (let i = 0; i < 6; i++) {
+      const response = await t.post('/api/chat/messages', { text: `mensagem ${i}` }, { token });
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const states: string[] = [];
+    for (let i = 0; i < 5; i++) states.push(await task(token));
+    // Four tasks fit in what the chat left of the ten (they fail: no agent in this app); the fifth is the eleventh
+    // message of the minute.
+    expect(states.slice(0, 4)).toEqual(Array(4).fill('TASK_STATE_FAILED'));
+    expect(states[4]).toBe('TASK_STATE_REJECTED');
+    expect((await t.post('/api/chat/messages', { text: 'e agora?' }, { token })).status).toBe(429);
+
+    // New guest sessions from one address do not multiply the allowance at /a2a either.
+    const rotating: string[] = [];
+    for (let i = 0; i < 32; i++)
+      rotating.push(await task(await guestToken(t, `198.18.1.${i}`), '192.0.2.77'));
+    expect(rotating.slice(0, 30)).toEqual(Array(30).fill('TASK_STATE_FAILED'));
+    expect(rotating.slice(30)).toEqual(['TASK_STATE_REJECTED', 'TASK_STATE_REJECTED']);
+  });
+
   it('keeps limiting, per process, when the shared store is down (degraded, never down)', async () => {
     // Nothing listens on port 1: every Redis call fails and the insurance limiter in memory takes over.
     const broken = new Redis('redis://127.0.0.1:1', {
