@@ -10,6 +10,7 @@ export {
   requiredScopeSets,
   validateAgentCardJson,
 } from './card.js';
+export { cardRoute, rpcPaths } from './card-route.js';
 export { type AgentConfig, loadAgentConfig } from './config.js';
 export { AUTH_ERROR_CODE, createJsonRpcHandler } from './json-rpc.js';
 export { type Locale, localeOf } from './locale.js';

@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { TlsMaterial } from '../../certs/certs.js';
-import { agentCardToJson } from './card.js';
+import { cardRoute, rpcPaths } from './card-route.js';
 import { createJsonRpcHandler } from './json-rpc.js';
 import type { Logger } from './logger.js';
 import { type AgentEnv, peerIdentity } from './peer.js';
@@ -33,16 +33,14 @@ export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
   const jsonRpcUrl = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC')?.url;
   if (!jsonRpcUrl) throw new Error(`agent "${card.name}" declares no JSONRPC interface`);
   const rpcPath = new URL(jsonRpcUrl).pathname;
-  const cardBody = JSON.stringify(agentCardToJson(card));
 
   const app = new Hono<AgentEnv>();
   app.use(peerIdentity());
-  app.get('/.well-known/agent-card.json', (c) =>
-    c.body(cardBody, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' }),
-  );
+  app.get('/.well-known/agent-card.json', cardRoute(card, { maxAgeSec: 60 }));
   app.get('/healthz', (c) => c.json({ status: 'ok', agent: card.name }));
-  app.post(
-    rpcPath,
+  app.on(
+    'POST',
+    rpcPaths(rpcPath),
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) =>

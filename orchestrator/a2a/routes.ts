@@ -4,7 +4,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../../agents/runtime/index.js';
-import { agentCardToJson, BoundedTaskStore, createJsonRpcHandler } from '../../agents/runtime/index.js';
+import { BoundedTaskStore, cardRoute, createJsonRpcHandler, rpcPaths } from '../../agents/runtime/index.js';
 import { type AccessTokens, RefusedTokenError } from '../auth/access-tokens.js';
 import type { ChatService } from '../chat/index.js';
 import type { ChatAllowance } from '../edge/chat-rate-limit.js';
@@ -42,14 +42,12 @@ export async function a2aRoutes(options: A2aRoutesOptions): Promise<Hono<A2aEnv>
     logger,
   });
   const requestHandler = new DefaultRequestHandler(card, new BoundedTaskStore(), executor);
-  const cardBody = JSON.stringify(agentCardToJson(card));
 
   const app = new Hono<A2aEnv>();
-  app.get('/.well-known/agent-card.json', (c) =>
-    c.body(cardBody, 200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }),
-  );
-  app.post(
-    '/a2a',
+  app.get('/.well-known/agent-card.json', cardRoute(card, { maxAgeSec: 300 }));
+  app.on(
+    'POST',
+    rpcPaths('/a2a'),
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 64 * 1024,
       onError: (c) =>

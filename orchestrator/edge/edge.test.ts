@@ -393,6 +393,27 @@ describe('metrics are for admins', () => {
 });
 
 describe('the shop’s own A2A agent', () => {
+  it('takes JSON-RPC at /a2a/ as at /a2a, and answers a conditional card request with 304', async () => {
+    const t = await makeApp();
+    const bare = await t.request('/a2a', {
+      method: 'POST',
+      headers: { 'A2A-Version': '1.0', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const slash = await t.request('/a2a/', {
+      method: 'POST',
+      headers: { 'A2A-Version': '1.0', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(bare.status).toBe(401);
+    expect(slash.status).toBe(401);
+    const card = await t.request('/.well-known/agent-card.json');
+    const etag = card.headers.get('etag') ?? '';
+    expect(etag).not.toBe('');
+    const cached = await t.request('/.well-known/agent-card.json', { headers: { 'if-none-match': etag } });
+    expect(cached.status).toBe(304);
+  });
+
   it('publishes its card and refuses a task without an access token', async () => {
     const t = await makeApp();
     const card = (await (await t.request('/.well-known/agent-card.json')).json()) as any;
