@@ -101,6 +101,19 @@ describe('support executor', () => {
     expect(message?.parts[0]?.content).toEqual({ $case: 'text', value: 'Desculpe.' });
   });
 
+  it('rejects a task whose text carries control characters, without reaching the chat', async () => {
+    const { chat, requests } = scriptedChat(async function* () {
+      yield { event: 'conversation', data: { conversationId: randomUUID(), messageId: randomUUID() } };
+    });
+    const { events, done } = run({ chat }).start('oi\u0000');
+    await done;
+    const last = events.at(-1);
+    expect(stateOf(last)).toBe(TaskState.TASK_STATE_REJECTED);
+    const message = last?.kind === 'statusUpdate' ? last.data.status?.message : undefined;
+    expect(message?.parts[0]?.content).toMatchObject({ value: expect.stringMatching(/controle/) });
+    expect(requests).toEqual([]);
+  });
+
   it('cancels: publishes CANCELED, aborts the chat stream and publishes nothing after', async () => {
     let aborted = false;
     let closed = false;

@@ -8,6 +8,7 @@ import { ROLES, type Shopper } from '../auth/access-tokens.js';
 import { type ChatEvent, type ChatService, ConversationNotFoundError } from '../chat/index.js';
 import type { Locale } from '../chat/messages.js';
 import type { ChatAllowance } from '../edge/chat-rate-limit.js';
+import { hasControlCharacters } from '../edge/text.js';
 
 /** Artifact id of the streamed answer text. */
 export const ANSWER_ARTIFACT_ID = 'answer';
@@ -42,6 +43,10 @@ const REFUSALS = {
   noText: {
     'pt-BR': () => 'A mensagem precisa de uma parte de texto.',
     en: () => 'The message needs a text part.',
+  },
+  control: {
+    'pt-BR': () => 'A mensagem tem caracteres de controle que não podem ser lidos.',
+    en: () => 'The message has control characters that cannot be read.',
   },
   tooLong: {
     'pt-BR': (max: number) => `A mensagem deve ter no máximo ${max} caracteres.`,
@@ -96,8 +101,12 @@ export function createSupportExecutor(options: SupportExecutorOptions): AgentExe
       }
 
       const text = textOf(userMessage);
-      if (!text || text.length > maxMessageChars) {
-        const refusal = text ? REFUSALS.tooLong[locale](maxMessageChars) : REFUSALS.noText[locale]();
+      if (!text || text.length > maxMessageChars || hasControlCharacters(text)) {
+        const refusal = !text
+          ? REFUSALS.noText[locale]()
+          : hasControlCharacters(text)
+            ? REFUSALS.control[locale]()
+            : REFUSALS.tooLong[locale](maxMessageChars);
         reply.reject(refusal, { code: 'invalid_message' });
         return;
       }

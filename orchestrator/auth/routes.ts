@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { clientIp } from '../edge/client-ip.js';
 import type { LimiterFactory } from '../edge/limiter-store.js';
+import { hasLineControlCharacters } from '../edge/text.js';
 import { httpError } from '../errors.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { Account, AccountStore } from './accounts.js';
@@ -23,7 +24,18 @@ const password = z
 
 /** Bodies of the auth endpoints. */
 export const authSchemas = {
-  register: z.object({ email, password, displayName: z.string().trim().min(1).max(80) }).strict(),
+  register: z
+    .object({
+      email,
+      password,
+      displayName: z
+        .string()
+        .trim()
+        .min(1)
+        .max(80)
+        .refine((name) => !hasLineControlCharacters(name), 'displayName must not contain control characters'),
+    })
+    .strict(),
   login: z.object({ email, password: z.string().min(1).max(PASSWORD_POLICY.maxLength) }).strict(),
   refresh: z.object({ refreshToken: z.string().min(1).max(200) }).strict(),
 };

@@ -5,6 +5,7 @@ import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import { clientIp } from '../edge/client-ip.js';
+import { hasControlCharacters } from '../edge/text.js';
 import { httpError } from '../errors.js';
 import type { EventHub } from '../store/event-hub.js';
 import type { ChatLog } from '../store/index.js';
@@ -21,7 +22,8 @@ export const chatMessageSchema = (maxChars: number) =>
         .string()
         .trim()
         .min(1, 'text must not be empty')
-        .max(maxChars, `text must be at most ${maxChars} characters`),
+        .max(maxChars, `text must be at most ${maxChars} characters`)
+        .refine((text) => !hasControlCharacters(text), 'text must not contain control characters'),
       locale: z.enum(['pt-BR', 'en']).default('pt-BR'),
     })
     .strict();

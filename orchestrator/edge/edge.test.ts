@@ -57,6 +57,26 @@ describe('input validation and errors', () => {
     expect(body.requestId).toBeTruthy();
   });
 
+  it('refuses NUL and other control characters with 400 before they reach the database, line breaks allowed', async () => {
+    const t = await makeApp();
+    const token = await guestToken(t);
+    for (const text of ['oi\u0000', 'a\u0007b', 'x\u001b[31my']) {
+      const response = await t.post('/api/chat/messages', { text }, { token });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).message).toMatch(/control characters/);
+    }
+    const multiline = await t.post('/api/chat/messages', { text: 'linha 1\nlinha 2\tfim' }, { token });
+    expect(multiline.status).toBe(200);
+    await multiline.text();
+    const named = await t.post('/api/auth/register', {
+      email: 'nul@example.com',
+      password: 'correct horse battery staple',
+      displayName: 'Ana\u0000',
+    });
+    expect(named.status).toBe(400);
+    expect(((await named.json()) as any).code).toBe('invalid_request');
+  });
+
   it('answers malformed JSON, unknown fields and a bad path parameter with 400 { code, message, requestId }', async () => {
     const t = await makeApp();
     const token = await guestToken(t);
