@@ -3,16 +3,21 @@ import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logger.js';
 
+/** A logger whose lines are kept in `lines`. */
+function capturing() {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ name: 'test', destination }) };
+}
+
 describe('logger', () => {
   it("keeps a failed database statement's values out of the line, and its code and message in", async () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const logger = createLogger({ name: 'test', destination });
+    const { lines, logger } = capturing();
     const db = await PGlite.create();
     await db.query('CREATE TABLE users (email text UNIQUE, password_hash text)');
     await db.query('INSERT INTO users VALUES ($1, $2)', ['ana@example.com', '$argon2id$v=19$secret-hash']);
@@ -29,14 +34,7 @@ describe('logger', () => {
   });
 
   it('redacts tokens, passwords and cookies at the top of a log line and up to two levels down', () => {
-    const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
-    const logger = createLogger({ name: 'test', destination });
+    const { lines, logger } = capturing();
     logger.info(
       {
         authorization: 'Bearer secret-token',

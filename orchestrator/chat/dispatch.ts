@@ -1,6 +1,12 @@
 import type { Logger } from '../../agents/runtime/index.js';
 import type { SkillTarget } from '../mesh/agent-directory.js';
-import { AgentCallError, type Dispatcher, requiredScopes, type TaskUpdate } from '../mesh/dispatch.js';
+import {
+  AgentCallError,
+  type Dispatcher,
+  type DispatchRequest,
+  requiredScopes,
+  type TaskUpdate,
+} from '../mesh/dispatch.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import type { RecordAgentTaskInput } from '../store/index.js';
 
@@ -16,16 +22,8 @@ export type Tagged =
 /** A task as the chat log keeps it. */
 export type TaskRecord = Omit<RecordAgentTaskInput, 'messageId'>;
 
-/** What every task of one reply shares. */
-export interface TaskBase {
-  text: string;
-  /** A2A contextId: the conversation. */
-  contextId: string;
-  locale: string;
-  subject: string;
-  role: string;
-  correlationId: string;
-}
+/** What every task of one reply shares: the request less what each task sets itself. */
+export type TaskBase = Omit<DispatchRequest, 'target' | 'scopes' | 'metadata' | 'signal'>;
 
 /** The tasks of one reply, started. */
 export interface StartedTasks {

@@ -9,6 +9,7 @@ import { answers, type FakeTask, fakeDispatcher, skillTarget, slow } from '../te
 import type { ChatEvent } from './contract.js';
 import { followConversation } from './follow.js';
 import { createChatService } from './pipeline.js';
+import type { ChatService, ReplyRequest } from './service.js';
 
 const logger = createLogger({ name: 'test', level: 'silent' });
 const faq = skillTarget({ name: 'assistant', skill: 'faq', tags: ['faq', 'entrega'] });
@@ -53,6 +54,10 @@ async function setup(script: Record<string, FakeTask>) {
 
 const guest = { subject: 'guest-1', role: 'guest' as const };
 
+/** The guest's message `text`, accepted by `chat` (pt-BR unless `extra` says otherwise). */
+const ask = (chat: ChatService, text: string, extra: Partial<ReplyRequest> = {}) =>
+  chat.accept({ shopper: guest, text, locale: 'pt-BR', correlationId: 'r1', ...extra });
+
 async function collect(events: AsyncGenerator<ChatEvent>): Promise<ChatEvent[]> {
   const out: ChatEvent[] = [];
   for await (const event of events) out.push(event);
@@ -68,14 +73,7 @@ describe('the reply pipeline', () => {
       ),
       sentiment: answers([], [{ kind: 'sentiment', label: 'neutral', confidence: 0.6 }]),
     });
-    const events = await collect(
-      await chat.accept({
-        shopper: guest,
-        text: 'qual o prazo de entrega?',
-        locale: 'pt-BR',
-        correlationId: 'r1',
-      }),
-    );
+    const events = await collect(await ask(chat, 'qual o prazo de entrega?'));
     expect(events[0]?.event).toBe('conversation');
     expect(events.at(-1)).toMatchObject({ event: 'done', data: { firstTokenMs: expect.any(Number) } });
     const text = events.flatMap((e) => (e.event === 'delta' ? [e.data.text] : [])).join('');
@@ -112,26 +110,14 @@ describe('the reply pipeline', () => {
 
   it('asks a guest to sign in for orders, sends no task and logs the refusal', async () => {
     const { chat, requests } = await setup({ sentiment: answers([]) });
-    const events = await collect(
-      await chat.accept({
-        shopper: guest,
-        text: 'onde está meu pedido?',
-        locale: 'pt-BR',
-        correlationId: 'r1',
-      }),
-    );
+    const events = await collect(await ask(chat, 'onde está meu pedido?'));
     expect(events.map((e) => e.event)).toEqual(['conversation', 'delta', 'annotation', 'done']);
     expect(requests.map((r) => r.target.skill.id)).toEqual([]);
   });
 
   it('finishes and stores a reply whose reader went away', async () => {
     const { chat, chatLog } = await setup({ faq: slow(30, 'late answer'), sentiment: answers([]) });
-    const events = await chat.accept({
-      shopper: guest,
-      text: 'prazo de entrega',
-      locale: 'pt-BR',
-      correlationId: 'r1',
-    });
+    const events = await ask(chat, 'prazo de entrega');
     const first = await events.next();
     await events.return(undefined);
     await chat.drain();
@@ -142,12 +128,7 @@ describe('the reply pipeline', () => {
 
   it('stops the reply when its conversation is closed, and says so', async () => {
     const { chat, chatLog } = await setup({ faq: slow(10_000, 'never'), sentiment: answers([]) });
-    const events = await chat.accept({
-      shopper: guest,
-      text: 'prazo de entrega',
-      locale: 'pt-BR',
-      correlationId: 'r1',
-    });
+    const events = await ask(chat, 'prazo de entrega');
     const first = await events.next();
     const conversationId = first.value?.event === 'conversation' ? first.value.data.conversationId : '';
     setTimeout(() => void chatLog.closeConversation(conversationId, 'closed_by_shopper'), 30);
@@ -160,9 +141,7 @@ describe('the reply pipeline', () => {
     directory.list = () => {
       throw new Error('a bug in a stage');
     };
-    const events = await collect(
-      await chat.accept({ shopper: guest, text: 'prazo de entrega', locale: 'en', correlationId: 'r1' }),
-    );
+    const events = await collect(await ask(chat, 'prazo de entrega', { locale: 'en' }));
     expect(events.at(-1)).toMatchObject({ event: 'error', data: { code: 'agent_failed' } });
     const conversationId = events[0]?.event === 'conversation' ? events[0].data.conversationId : '';
     const [, reply] = await chatLog.listMessages(conversationId);
@@ -171,9 +150,7 @@ describe('the reply pipeline', () => {
 
   it('lets a follower on the conversation see a reply it did not ask for, live', async () => {
     const { chat, chatLog, hub } = await setup({ faq: answers(['one']), sentiment: answers([]) });
-    const first = await collect(
-      await chat.accept({ shopper: guest, text: 'prazo de entrega', locale: 'pt-BR', correlationId: 'r1' }),
-    );
+    const first = await collect(await ask(chat, 'prazo de entrega'));
     const conversationId = first[0]?.event === 'conversation' ? first[0].data.conversationId : '';
     const stored = await chatLog.listEvents(conversationId, { after: 0, limit: 100 });
     const follower = followConversation({
@@ -182,15 +159,7 @@ describe('the reply pipeline', () => {
       conversationId,
       after: stored.at(-1)?.id ?? 0,
     });
-    await collect(
-      await chat.accept({
-        shopper: guest,
-        conversationId,
-        text: 'prazo de entrega',
-        locale: 'pt-BR',
-        correlationId: 'r2',
-      }),
-    );
+    await collect(await ask(chat, 'prazo de entrega', { conversationId, correlationId: 'r2' }));
     const seen: string[] = [];
     for await (const event of follower) {
       seen.push(event.kind === 'status' ? `status:${event.data.state}` : event.kind);
