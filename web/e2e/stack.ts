@@ -209,3 +209,24 @@ export async function ask(page: Page, text: string) {
 
 /** The newest finished agent bubble. */
 export const lastAnswer = (page: Page) => page.locator('atende-chat .msg.agent.done .bubble').last();
+
+/** Starts counting the different lengths the newest answer bubble's text goes through (evidence it streamed in). */
+export async function watchStreaming(page: Page) {
+  await page.evaluate(() => {
+    const w = window as unknown as { __lengths: Set<number> };
+    w.__lengths = new Set();
+    const tick = () => {
+      const bubbles = document
+        .querySelector('atende-chat')
+        ?.shadowRoot?.querySelectorAll('.msg.agent .bubble');
+      const last = bubbles?.[bubbles.length - 1];
+      if (last) w.__lengths.add(last.textContent?.length ?? 0);
+      requestAnimationFrame(tick);
+    };
+    tick();
+  });
+}
+
+/** How many different lengths `watchStreaming` has seen. */
+export const streamedLengths = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __lengths: Set<number> }).__lengths.size);

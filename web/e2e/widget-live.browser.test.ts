@@ -12,7 +12,9 @@ import {
   newContext,
   openWidget as openStackWidget,
   startWebStack,
+  streamedLengths,
   type WebStack,
+  watchStreaming,
 } from './stack.js';
 
 // The widget follows its conversation's events: replies it did not ask for show up live, and a reply whose
@@ -26,21 +28,6 @@ let browser: Browser;
 const openWidget = (page: Page) => openStackWidget(page, stack.url);
 const bubbles = (page: Page, author: 'shopper' | 'agent') =>
   page.locator(`atende-chat .msg.${author} .bubble`).allTextContents();
-
-/** Records every text length the newest answer bubble goes through (evidence that it streamed in). */
-async function watchLengths(page: Page) {
-  await page.evaluate(() => {
-    const w = window as unknown as { __lengths: Set<number> };
-    w.__lengths = new Set();
-    const tick = () => {
-      const all = document.querySelector('atende-chat')?.shadowRoot?.querySelectorAll('.msg.agent .bubble');
-      const last = all?.[all.length - 1];
-      if (last) w.__lengths.add(last.textContent?.length ?? 0);
-      requestAnimationFrame(tick);
-    };
-    tick();
-  });
-}
 
 describe.skipIf(!HAS_CHROMIUM)('the chat widget, live conversations', () => {
   beforeAll(async () => {
@@ -66,7 +53,7 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget, live conversations', () => {
     // Another tab of the same shopper (here: the test) sends a message in the same conversation.
     const session = await page.evaluate(() => JSON.parse(localStorage.getItem('atende.session') ?? '{}'));
     expect(session.conversationId).toEqual(expect.any(String));
-    await watchLengths(page);
+    await watchStreaming(page);
     const text = `repeat after me sent from another tab ${Array.from({ length: 20 }, (_, i) => `t${i}`).join(' ')}`;
     const web = publicFetch(await readFile(join(stack.certsDir, 'ca.pem'), 'utf8'));
     try {
@@ -92,9 +79,7 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget, live conversations', () => {
       .toEqual(['repeat after me hello', text]);
     await expect.poll(() => lastAnswer(page).textContent(), { timeout: 15_000 }).toBe(text);
     expect(await bubbles(page, 'agent')).toEqual(['repeat after me hello', text]);
-    const lengths = await page.evaluate(
-      () => (window as unknown as { __lengths: Set<number> }).__lengths.size,
-    );
+    const lengths = await streamedLengths(page);
     expect(lengths).toBeGreaterThan(3);
     // The finished reply is announced like one the shopper asked for.
     await expect

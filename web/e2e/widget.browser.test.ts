@@ -7,32 +7,19 @@ import {
   ask,
   DEMO_PASSWORD,
   HAS_CHROMIUM,
+  lastAnswer,
   launchChromium,
   newContext,
   startWebStack,
+  streamedLengths,
   type WebStack,
+  watchStreaming,
 } from './stack.js';
 
 // The shopper's widget on the demo shop page, in Chromium, against the real assistant and orders agents.
 
 let stack: WebStack;
 let browser: Browser;
-
-/** Counts how many different lengths the newest answer bubble's text went through (streaming evidence). */
-async function watchStreaming(page: Page) {
-  await page.evaluate(() => {
-    const w = window as unknown as { __lengths: Set<number> };
-    w.__lengths = new Set();
-    const tick = () => {
-      const root = document.querySelector('atende-chat')?.shadowRoot;
-      const bubbles = root?.querySelectorAll('.msg.agent .bubble');
-      const last = bubbles?.[bubbles.length - 1];
-      if (last) w.__lengths.add(last.textContent?.length ?? 0);
-      requestAnimationFrame(tick);
-    };
-    tick();
-  });
-}
 
 describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
   beforeAll(async () => {
@@ -64,11 +51,9 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
 
     await watchStreaming(page);
     await ask(page, 'Qual o prazo de entrega?');
-    const answer = page.locator('atende-chat .msg.agent.done .bubble').last();
+    const answer = lastAnswer(page);
     await expect.poll(() => answer.textContent(), { timeout: 15_000 }).toMatch(/dias úteis/);
-    const lengths = await page.evaluate(
-      () => (window as unknown as { __lengths: Set<number> }).__lengths.size,
-    );
+    const lengths = await streamedLengths(page);
     expect(lengths).toBeGreaterThan(3);
     const citation = page.locator('atende-chat .sources li[data-citation="delivery-time"]');
     await expect.poll(() => citation.count()).toBe(1);
