@@ -12,6 +12,13 @@ export {
 } from './card.js';
 export { cardRoute, rpcPaths } from './card-route.js';
 export { type AgentConfig, loadAgentConfig } from './config.js';
+export {
+  createPgliteClient,
+  createPostgresClient,
+  type Migration,
+  runMigrations,
+  type SqlClient,
+} from './database.js';
 export { AUTH_ERROR_CODE, createJsonRpcHandler } from './json-rpc.js';
 export { type Locale, localeOf } from './locale.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';

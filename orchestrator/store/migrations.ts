@@ -1,12 +1,6 @@
-import type { SqlClient } from './sql.js';
+import { type Migration, runMigrations, type SqlClient } from './sql.js';
 
-/** One schema change: applied once, in `id` order, and recorded in `schema_migrations`. */
-export interface Migration {
-  /** Sortable, unique and never renamed once released, e.g. `0001_chat_log`. */
-  id: string;
-  /** Statements run in order; one statement each, since PGlite's parameterised protocol accepts no batches. */
-  statements: readonly string[];
-}
+export type { Migration };
 
 /** The store's migrations, shared by PGlite and PostgreSQL; append new ones, never edit released ones. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -178,40 +172,7 @@ export interface MigrateOptions {
   migrations?: readonly Migration[];
 }
 
-/** Applies every migration not yet recorded, in one transaction under an advisory lock; returns the ids applied. */
-export async function migrate(options: MigrateOptions): Promise<string[]> {
-  const { sql, migrations = MIGRATIONS } = options;
-  assertOrdered(migrations);
-  return sql.transaction(async (tx) => {
-    // Serialises concurrent starters on PostgreSQL (per schema); the lock is released at commit or rollback.
-    // Under READ COMMITTED the statements after the wait see what the previous holder committed.
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext('atende.schema_migrations.' || current_schema()))");
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (
-        id text PRIMARY KEY,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`,
-    );
-    const done = new Set(
-      (await tx.query<{ id: string }>('SELECT id FROM schema_migrations')).map((r) => r.id),
-    );
-    const applied: string[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.id)) continue;
-      for (const statement of migration.statements) await tx.query(statement);
-      await tx.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
-      applied.push(migration.id);
-    }
-    return applied;
-  });
-}
-
-function assertOrdered(migrations: readonly Migration[]): void {
-  for (let i = 1; i < migrations.length; i++) {
-    const previous = migrations[i - 1]?.id ?? '';
-    const current = migrations[i]?.id ?? '';
-    if (current <= previous) {
-      throw new Error(`migrations must have unique ids in ascending order: ${previous} before ${current}`);
-    }
-  }
+/** Applies the orchestrator's migrations not yet recorded (see `runMigrations`); returns the ids applied. */
+export function migrate(options: MigrateOptions): Promise<string[]> {
+  return runMigrations(options.sql, options.migrations ?? MIGRATIONS);
 }

@@ -1,0 +1,183 @@
+import { chmod, mkdir } from 'node:fs/promises';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** The few database operations the store needs, implemented by PGlite and by a PostgreSQL pool alike. */
+export interface SqlClient {
+  /** Runs one parameterised statement and returns its rows; values MUST go through `params`, never into `text`. */
+  query<R>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Runs `fn` inside one transaction, committed when it resolves and rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /** Releases the connection(s); the client MUST NOT be used afterwards. */
+  close(): Promise<void>;
+}
+
+/** One schema change: applied once, in `id` order, and recorded in `schema_migrations`. */
+export interface Migration {
+  /** Sortable, unique and never renamed once released, e.g. `0001_chat_log`. */
+  id: string;
+  /** Statements run in order; one statement each, since PGlite's parameterised protocol accepts no batches. */
+  statements: readonly string[];
+}
+
+/** Options of {@link createPgliteClient}. */
+export interface PgliteClientOptions {
+  /** Directory holding the database files (created when missing); undefined keeps the database in memory. */
+  dataDir?: string;
+}
+
+/** Opens an embedded PGlite database, in memory or persisted under `dataDir`. */
+export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
+  const { dataDir } = options;
+  if (dataDir !== undefined) {
+    // The database holds password hashes, audit logs and conversations: only the service's user may enter its folder,
+    // whatever modes PGlite gives the files inside (it makes them 0666 under a permissive umask).
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chmod(dataDir, 0o700);
+  }
+  const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+
+  function inTransaction(tx: Transaction): SqlClient {
+    const client: SqlClient = {
+      async query<R>(text: string, params?: unknown[]) {
+        return (await tx.query<R>(text, params)).rows;
+      },
+      // Nested calls join the enclosing transaction.
+      transaction: (fn) => fn(client),
+      close: async () => {
+        throw new Error('close() is not available inside a transaction');
+      },
+    };
+    return client;
+  }
+
+  return {
+    async query<R>(text: string, params?: unknown[]) {
+      return (await db.query<R>(text, params)).rows;
+    },
+    transaction: (fn) => db.transaction((tx) => fn(inTransaction(tx))),
+    close: () => db.close(),
+  };
+}
+
+/** Options of {@link createPostgresClient}. */
+export interface PostgresClientOptions {
+  /** A `postgres://` URL. */
+  connectionString: string;
+  /** Schema to work in: created when missing and put first on every connection's `search_path`. */
+  schema?: string;
+  /** Largest number of pooled connections; defaults to 10. */
+  maxConnections?: number;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens a pooled PostgreSQL client, optionally confined to one schema (created when missing). */
+export async function createPostgresClient(options: PostgresClientOptions): Promise<SqlClient> {
+  const { connectionString, schema, maxConnections = 10 } = options;
+  if (schema !== undefined && !IDENTIFIER.test(schema)) {
+    throw new Error(`invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _`);
+  }
+  const pool = new pg.Pool({
+    connectionString,
+    max: maxConnections,
+    // Set at connection start-up, so every pooled connection sees the schema before its first query.
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  // An idle client that loses its connection emits 'error' on the pool; without a listener that kills the process.
+  pool.on('error', () => {});
+
+  if (schema !== undefined) {
+    try {
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } catch (error) {
+      // Two processes creating the same schema at once: the loser sees a unique violation; the schema exists.
+      if (!isPgError(error, '23505') && !isPgError(error, '42P06')) {
+        await pool.end();
+        throw error;
+      }
+    }
+  }
+
+  function onConnection(conn: pg.PoolClient): SqlClient {
+    const client: SqlClient = {
+      async query<R>(text: string, params?: unknown[]) {
+        return (await conn.query(text, params)).rows as R[];
+      },
+      // Nested calls join the enclosing transaction.
+      transaction: (fn) => fn(client),
+      close: async () => {
+        throw new Error('close() is not available inside a transaction');
+      },
+    };
+    return client;
+  }
+
+  return {
+    async query<R>(text: string, params?: unknown[]) {
+      return (await pool.query(text, params)).rows as R[];
+    },
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>) {
+      const conn = await pool.connect();
+      let broken = false;
+      try {
+        await conn.query('BEGIN');
+        const result = await fn(onConnection(conn));
+        await conn.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await conn.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        // A connection whose rollback failed is in an unknown state: destroy it rather than reuse it.
+        conn.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function isPgError(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** Applies every migration not yet recorded, in one transaction under an advisory lock; returns the ids applied. */
+export async function runMigrations(sql: SqlClient, migrations: readonly Migration[]): Promise<string[]> {
+  assertOrdered(migrations);
+  return sql.transaction(async (tx) => {
+    // Serialises concurrent starters on PostgreSQL (per schema); the lock is released at commit or rollback.
+    // Under READ COMMITTED the statements after the wait see what the previous holder committed.
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext('atende.schema_migrations.' || current_schema()))");
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+        id text PRIMARY KEY,
+        applied_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    );
+    const done = new Set(
+      (await tx.query<{ id: string }>('SELECT id FROM schema_migrations')).map((r) => r.id),
+    );
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      if (done.has(migration.id)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (id) VALUES ($1)', [migration.id]);
+      applied.push(migration.id);
+    }
+    return applied;
+  });
+}
+
+function assertOrdered(migrations: readonly Migration[]): void {
+  for (let i = 1; i < migrations.length; i++) {
+    const previous = migrations[i - 1]?.id ?? '';
+    const current = migrations[i]?.id ?? '';
+    if (current <= previous) {
+      throw new Error(`migrations must have unique ids in ascending order: ${previous} before ${current}`);
+    }
+  }
+}
