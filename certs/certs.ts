@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createCA, createCert } from 'mkcert';
 
 /** Every service of the mesh; each gets its own certificate signed by the development CA. */
-export const SERVICES = ['orchestrator', 'assistant', 'sentiment', 'orders', 'promotions'] as const;
+export const SERVICES = ['orchestrator', 'assistant', 'sentiment', 'orders', 'promotions', 'desk'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface GenerateCertsOptions {

@@ -38,6 +38,7 @@ export const configSchema = z
       'https://localhost:9102',
       'https://localhost:9103',
       'https://localhost:9104',
+      'https://localhost:9105',
     ]),
     DISCOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(15_000),
     TOKEN_ISSUER: z.string().default('atende-orchestrator'),

@@ -17,6 +17,7 @@ const AGENT_PORTS: Record<string, number> = {
   sentiment: 9102,
   orders: 9103,
   promotions: 9104,
+  desk: 9105,
 };
 const agents = SERVICES.filter((s) => s !== 'orchestrator' && existsSync(join(root, 'agents', s, 'main.ts')));
 const port = process.env.PORT ?? '8443';

@@ -12,7 +12,8 @@ export const scopePolicySchema = z.record(z.string().min(1), z.array(z.enum(ROLE
 
 /**
  * The default policy, for the agents Atende ships: the FAQ and sentiment for everyone, orders for signed-in
- * shoppers, promotions for premium ones only. A shop that adds an agent whose card asks for a new scope grants it
+ * shoppers, promotions for premium ones only; handing a conversation to a person for everyone, acting at the desk
+ * for operators and admins. A shop that adds an agent whose card asks for a new scope grants it
  * here (by configuration), or no shopper's message reaches that skill.
  */
 export const DEFAULT_SCOPE_POLICY: ScopePolicy = {
@@ -20,6 +21,8 @@ export const DEFAULT_SCOPE_POLICY: ScopePolicy = {
   'sentiment:classify': [...ROLES],
   'orders:read': ['customer', 'premium', 'operator', 'admin'],
   'promotions:read': ['premium'],
+  'desk:handoff': [...ROLES],
+  'desk:operate': ['operator', 'admin'],
 };
 
 /** Result of asking for a skill's scopes on behalf of a role. */
