@@ -24,7 +24,7 @@ export { type Locale, localeOf } from './locale.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { createMtlsFetch, type MtlsFetch } from './mtls-fetch.js';
 export { type AgentEnv, peerIdentity } from './peer.js';
-export { runAgent } from './run-agent.js';
+export { type AgentParts, runAgent } from './run-agent.js';
 export {
   type AgentAppOptions,
   createAgentApp,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { AgentExecutor } from '@a2a-js/sdk/server';
+import type { TaskState } from '@a2a-js/sdk';
+import type { AgentExecutor, ExecutionEventBusManager, TaskStore } from '@a2a-js/sdk/server';
 import { createRemoteJWKSet, customFetch } from 'jose';
 import { loadTlsMaterial } from '../../certs/certs.js';
 import { loadAgentCard } from './card.js';
@@ -10,10 +11,25 @@ import { createAgentApp, type RunningServer, startAgentServer } from './server.j
 import { createTokenVerifier } from './service-token.js';
 import { BoundedTaskStore } from './task-store.js';
 
+/**
+ * What an agent that keeps its own tasks hands the runtime instead of a bare executor: its task store, event
+ * buses and the states that keep a bus open (see `AgentAppOptions`), and what to release on shutdown.
+ */
+export interface AgentParts {
+  executor: AgentExecutor;
+  taskStore?: TaskStore;
+  eventBusManager?: ExecutionEventBusManager;
+  keepBusAliveStates?: TaskState[];
+  /** Called after the server stopped, e.g. to close a database. */
+  close?: () => Promise<void>;
+}
+
 /** Starts one agent process from its configuration and executor: card, mTLS server, token verification. */
 export async function runAgent(options: {
   config: AgentConfig;
-  createExecutor: (deps: { logger: Logger }) => Promise<AgentExecutor> | AgentExecutor;
+  createExecutor: (deps: {
+    logger: Logger;
+  }) => Promise<AgentExecutor | AgentParts> | AgentExecutor | AgentParts;
 }): Promise<RunningServer> {
   const { config } = options;
   const logger = createLogger({ name: config.name, level: config.LOG_LEVEL });
@@ -31,17 +47,29 @@ export async function runAgent(options: {
     timeoutDuration: 3_000,
   });
   const verifier = createTokenVerifier({ keys, issuer: config.TOKEN_ISSUER, audience: interfaceUrl });
-  const executor = await options.createExecutor({ logger });
-  const taskStore = new BoundedTaskStore({
-    maxTasks: config.TASK_STORE_MAX_TASKS,
-    finishedTtlMs: config.TASK_STORE_FINISHED_TTL_MS,
+  const created = await options.createExecutor({ logger });
+  const parts: AgentParts = 'execute' in created ? { executor: created } : created;
+  const taskStore =
+    parts.taskStore ??
+    new BoundedTaskStore({
+      maxTasks: config.TASK_STORE_MAX_TASKS,
+      finishedTtlMs: config.TASK_STORE_FINISHED_TTL_MS,
+    });
+  const app = createAgentApp({
+    card,
+    executor: parts.executor,
+    verifier,
+    logger,
+    taskStore,
+    eventBusManager: parts.eventBusManager,
+    keepBusAliveStates: parts.keepBusAliveStates,
   });
-  const app = createAgentApp({ card, executor, verifier, logger, taskStore });
   const running = await startAgentServer({ app, tls, port: config.PORT, host: config.HOST });
   logger.info({ url: interfaceUrl, port: running.port }, `${config.name} agent listening`);
   const stop = async (signal: string) => {
     logger.info({ signal }, 'stopping');
     await running.close();
+    await parts.close?.();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { AgentCard } from '@a2a-js/sdk';
-import { type AgentExecutor, DefaultRequestHandler, type TaskStore } from '@a2a-js/sdk/server';
+import type { AgentCard, TaskState } from '@a2a-js/sdk';
+import {
+  type AgentExecutor,
+  DefaultExecutionEventBusManager,
+  DefaultRequestHandler,
+  type ExecutionEventBusManager,
+  type TaskStore,
+} from '@a2a-js/sdk/server';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -23,13 +29,27 @@ export interface AgentAppOptions {
   taskStore?: TaskStore;
   /** Largest JSON-RPC body accepted, in bytes. */
   maxBodyBytes?: number;
+  /** Defaults to the SDK's; an agent whose tasks outlive one request (the desk) keeps its own buses. */
+  eventBusManager?: ExecutionEventBusManager;
+  /** States in which a task's bus stays open after the executor returns (the SDK's default: the interrupted ones). */
+  keepBusAliveStates?: TaskState[];
 }
 
 /** Builds an agent's Hono app: the public card, A2A JSON-RPC behind service tokens, and a health probe. */
 export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
   const { card, executor, verifier, logger, maxBodyBytes = 256 * 1024 } = options;
   const taskStore = options.taskStore ?? new BoundedTaskStore();
-  const requestHandler = new DefaultRequestHandler(card, taskStore, executor);
+  const requestHandler = new DefaultRequestHandler(
+    card,
+    taskStore,
+    executor,
+    options.eventBusManager ?? new DefaultExecutionEventBusManager(),
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    options.keepBusAliveStates ? { keepBusAliveStates: options.keepBusAliveStates } : {},
+  );
   const jsonRpcUrl = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC')?.url;
   if (!jsonRpcUrl) throw new Error(`agent "${card.name}" declares no JSONRPC interface`);
   const rpcPath = new URL(jsonRpcUrl).pathname;
