@@ -112,6 +112,11 @@ export const API_ERROR_CODES = [
   'unauthorized',
   'forbidden',
   'conversation_not_found',
+  'already_claimed',
+  'not_yours',
+  'conversation_ended',
+  'already_rated',
+  'desk_unavailable',
   'rate_limited',
   'too_many_streams',
   'origin_not_allowed',
@@ -156,7 +161,7 @@ export type ChatEvent =
 /** One stored message of a conversation, as the history lists it. */
 export const HistoryMessageSchema = z.object({
   id: z.string(),
-  author: z.enum(['shopper', 'agent', 'system']),
+  author: z.enum(['shopper', 'agent', 'system', 'operator']),
   text: z.string(),
   status: z.enum(['received', 'streaming', 'answered', 'failed']),
   createdAt: z.string(),
@@ -191,6 +196,8 @@ export const MessageEventDataSchema = z.object({
   citations: z.array(CitationSchema),
   annotations: z.array(AnnotationSchema),
   errorCode: z.string().nullable(),
+  /** For an operator's message: who wrote it (first name as shoppers see it). */
+  operator: z.object({ id: z.string(), name: z.string() }).optional(),
 });
 
 /** A piece of a reply's text as it streams; consecutive pieces of one reply are coalesced into one event. */
@@ -216,8 +223,39 @@ export const StatusEventDataSchema = z.object({
   reason: z.string().optional(),
 });
 
-/** Room for the human desk's kinds (queued, assigned, operator typing): data is kind-specific. */
+/** Room for older desk kinds (queued, assigned): data is kind-specific. */
 const DeskEventDataSchema = z.record(z.string(), z.unknown());
+
+/** Where the conversation's handoff to a person is (the human desk's task, as the orchestrator follows it). */
+export const HANDOFF_EVENT_STATES = [
+  'requested',
+  'queued',
+  'assigned',
+  'resolved',
+  'returned_to_bot',
+  'offline',
+  'abandoned',
+  'failed',
+] as const;
+export const HandoffEventDataSchema = z.object({
+  state: z.enum(HANDOFF_EVENT_STATES),
+  /** Why the conversation was handed over (`asked_for_human`, `low_confidence`…). */
+  reason: z.string().optional(),
+  /** While queued: 1 for the next in line, and the estimated wait. */
+  position: z.number().int().positive().optional(),
+  estimatedWaitSec: z.number().int().nonnegative().optional(),
+  /** Once assigned: who holds it (first name). */
+  operator: z.object({ id: z.string(), name: z.string() }).optional(),
+  /** For `offline`: why nobody can take it now (`closed`, `no_operator`), and leaving a message is offered. */
+  offlineReason: z.string().optional(),
+});
+export type HandoffEventData = z.infer<typeof HandoffEventDataSchema>;
+
+/** Someone is typing: the shopper (seen by the operator) or the operator (seen by the shopper). */
+export const TypingEventDataSchema = z.object({
+  role: z.enum(['shopper', 'operator']),
+  name: z.string().optional(),
+});
 
 /** The data of each conversation event kind, by kind. */
 export const CONVERSATION_EVENT_DATA = {
@@ -225,9 +263,10 @@ export const CONVERSATION_EVENT_DATA = {
   delta: DeltaEventDataSchema,
   annotation: AnnotationEventDataSchema,
   status: StatusEventDataSchema,
+  handoff: HandoffEventDataSchema,
   queued: DeskEventDataSchema,
   assigned: DeskEventDataSchema,
-  typing: DeskEventDataSchema,
+  typing: TypingEventDataSchema,
 } as const;
 export type ConversationEventKind = keyof typeof CONVERSATION_EVENT_DATA;
 export const CONVERSATION_EVENT_KINDS = Object.keys(CONVERSATION_EVENT_DATA) as ConversationEventKind[];
@@ -238,9 +277,10 @@ export interface ConversationEventData {
   delta: z.infer<typeof DeltaEventDataSchema>;
   annotation: { messageId: string; annotation: Annotation };
   status: z.infer<typeof StatusEventDataSchema>;
+  handoff: HandoffEventData;
   queued: Record<string, unknown>;
   assigned: Record<string, unknown>;
-  typing: Record<string, unknown>;
+  typing: z.infer<typeof TypingEventDataSchema>;
 }
 
 /** An event to append to a conversation (the log gives it its id and time). */

@@ -1,8 +1,11 @@
+import { HANDOFF_TAG, STAFF_TAG } from '../../agents/desk/protocol.js';
 import type { SkillTarget } from './agent-directory.js';
 import { chooseSkills } from './router.js';
 
 /** Tag of skills that run on every message beside the answer (e.g. sentiment). */
 export const ALWAYS_TAG = 'always';
+/** Tags of skills no shopper question is routed to: the human desk's, reached only by a handoff or by staff. */
+const NEVER_ROUTED = [HANDOFF_TAG, STAFF_TAG];
 
 /**
  * What to run for one shopper message: the skill that answers, a second one when the message also asks something
@@ -24,6 +27,7 @@ export function planReply(
   const answering: SkillTarget['agent'][] = [];
   for (const agent of agents) {
     const regular = agent.card.skills.filter((skill) => {
+      if (skill.tags.some((tag) => NEVER_ROUTED.includes(tag))) return false;
       if (skill.tags.includes(ALWAYS_TAG)) {
         always.push({ agent, skill });
         return false;

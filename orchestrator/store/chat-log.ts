@@ -6,7 +6,7 @@ import { EVENTS_CHANNEL_SQL } from './event-listener.js';
 import type { SqlClient } from './sql.js';
 
 /** Who wrote a message. */
-export const MessageAuthorSchema = z.enum(['shopper', 'agent', 'system']);
+export const MessageAuthorSchema = z.enum(['shopper', 'agent', 'system', 'operator']);
 export type MessageAuthor = z.infer<typeof MessageAuthorSchema>;
 
 /** Where a message is in its life: a shopper message is `received` until answered; a reply streams, then ends. */
@@ -228,7 +228,7 @@ const eventRow = z
  * after the conversation's previous last event. The events are not read back: `numbered` rebuilds them from what
  * was written and the conversation's new last id (a round trip of their JSON costs more than the insert).
  */
-function appendEventsCte(events: string, count: string, at: string): string {
+export function appendEventsCte(events: string, count: string, at: string): string {
   return `INSERT INTO conversation_events (conversation_id, id, kind, author, message_id, data, created_at)
     SELECT conv.id, conv.last_event_id - ${count} + e.ord, e.value->>'kind', e.value->>'author',
            (e.value->>'messageId')::uuid, e.value->'data', ${at}
@@ -237,7 +237,7 @@ function appendEventsCte(events: string, count: string, at: string): string {
 }
 
 /** The events as the append CTE reads them. */
-function eventsParam(events: readonly NewConversationEvent[]): string {
+export function eventsParam(events: readonly NewConversationEvent[]): string {
   return JSON.stringify(
     events.map((e) => ({
       kind: e.kind,
@@ -319,9 +319,7 @@ const MAX_PAGE = 500;
 export function createChatLog(options: ChatLogOptions): ChatLog {
   const { sql, now = () => new Date(), hub } = options;
   // Other processes learn of new events from a hint sent at commit: the conversation and its last event id.
-  const notifySelect = options.notify
-    ? `, (SELECT pg_notify(${EVENTS_CHANNEL_SQL}, conv.id || ':' || conv.last_event_id) FROM conv) AS notified`
-    : '';
+  const notifySelect = notifySql(options.notify);
 
   /** Explains why ending `replyId` changed nothing: it is unknown, or no longer streaming. */
   async function notStreaming(replyId: string): Promise<never> {
@@ -617,8 +615,18 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
   return log;
 }
 
+/**
+ * The select-list item that hints other processes of the events a statement appended (a `conv` CTE returns the
+ * conversation's id and new last event id), or nothing when no other process shares the database.
+ */
+export function notifySql(notify: boolean | undefined): string {
+  return notify
+    ? `, (SELECT pg_notify(${EVENTS_CHANNEL_SQL}, conv.id || ':' || conv.last_event_id) FROM conv) AS notified`
+    : '';
+}
+
 /** The events just appended, numbered up to the conversation's new last id, as the log will read them back. */
-function numbered(
+export function numbered(
   conversationId: string,
   last: number,
   events: readonly NewConversationEvent[],
@@ -631,6 +639,6 @@ function numbered(
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Ids arrive from URLs; a malformed one is simply not found rather than a database cast error.
-function isUuid(value: string): boolean {
+export function isUuid(value: string): boolean {
   return UUID.test(value);
 }

@@ -163,6 +163,35 @@ export const MIGRATIONS: readonly Migration[] = [
        WHERE e.conversation_id = c.id`,
     ],
   },
+  {
+    // The human desk (orchestrator/desk/): a conversation handed to a person remembers the desk's task, so the
+    // shopper's next messages go there and any replica can follow it again after a restart; the handoff's state and
+    // queue position are kept so that replicas following the same task append each change once. Operators write
+    // messages; `handoff` events tell the shopper where the handoff is; each conversation gets one rating (CSAT).
+    id: '0006_human_desk',
+    statements: [
+      'ALTER TABLE conversations ADD COLUMN handoff_task_id text',
+      'ALTER TABLE conversations ADD COLUMN handoff_agent text',
+      'ALTER TABLE conversations ADD COLUMN handoff_state text',
+      'ALTER TABLE conversations ADD COLUMN handoff_position integer',
+      'ALTER TABLE conversations ADD COLUMN handoff_reason text',
+      'ALTER TABLE conversations ADD COLUMN handoff_at timestamptz',
+      "CREATE INDEX conversations_open_handoff_idx ON conversations (handoff_at) WHERE handoff_state IN ('requested', 'queued', 'assigned')",
+      'ALTER TABLE messages DROP CONSTRAINT messages_author_check',
+      "ALTER TABLE messages ADD CONSTRAINT messages_author_check CHECK (author IN ('shopper', 'agent', 'system', 'operator'))",
+      'ALTER TABLE conversation_events DROP CONSTRAINT conversation_events_kind_check',
+      `ALTER TABLE conversation_events ADD CONSTRAINT conversation_events_kind_check
+        CHECK (kind IN ('message', 'delta', 'annotation', 'status', 'handoff', 'queued', 'assigned', 'typing'))`,
+      `CREATE TABLE conversation_ratings (
+        conversation_id uuid PRIMARY KEY REFERENCES conversations (id) ON DELETE CASCADE,
+        score smallint NOT NULL CHECK (score BETWEEN 1 AND 5),
+        comment text,
+        resolved_by text NOT NULL CHECK (resolved_by IN ('bot', 'human')),
+        created_at timestamptz NOT NULL
+      )`,
+      'CREATE INDEX conversation_ratings_created_at_idx ON conversation_ratings (created_at)',
+    ],
+  },
 ];
 
 /** Options of {@link migrate}. */
