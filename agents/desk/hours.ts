@@ -25,7 +25,8 @@ function day(name: string, spec: string): number {
 function minutes(hours: string, mins: string, spec: string): number {
   const h = Number(hours);
   const m = Number(mins);
-  if (h > 24 || m > 59 || (h === 24 && m !== 0)) throw new Error(`invalid time ${hours}:${mins} in "${spec}"`);
+  if (h > 24 || m > 59 || (h === 24 && m !== 0))
+    throw new Error(`invalid time ${hours}:${mins} in "${spec}"`);
   return h * 60 + m;
 }
 
@@ -40,7 +41,9 @@ export function parseBusinessHours(spec: string): BusinessHours {
   const ranges = parts.map((part) => {
     const match = RANGE.exec(part);
     if (!match) {
-      throw new Error(`invalid business hours range "${part}": expected like "mon-fri 09:00-18:00" or "always"`);
+      throw new Error(
+        `invalid business hours range "${part}": expected like "mon-fri 09:00-18:00" or "always"`,
+      );
     }
     const [, first = '', last, fh = '', fm = '', th = '', tm = ''] = match;
     const start = day(first, part);
