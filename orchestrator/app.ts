@@ -19,6 +19,10 @@ import { authRoutes } from './auth/routes.js';
 import { type ChatService, createChatService } from './chat/index.js';
 import { chatRoutes } from './chat/routes.js';
 import type { Config } from './config.js';
+import { createDeskClient } from './desk/desk-client.js';
+import { createHandoffService, type HandoffService } from './desk/handoffs.js';
+import { ordersLookup } from './desk/orders-lookup.js';
+import { deskRoutes } from './desk/routes.js';
 import { chatRateLimit, createChatAllowance } from './edge/chat-rate-limit.js';
 import { clientIp } from './edge/client-ip.js';
 import { createLimiterFactory, type LimiterBackend, type LimiterFactory } from './edge/limiter-store.js';
@@ -42,6 +46,7 @@ import {
 } from './metrics/index.js';
 import { createEventHub, type EventHub } from './store/event-hub.js';
 import { listenForEvents } from './store/event-listener.js';
+import { createHandoffLog, type HandoffLog } from './store/handoff-log.js';
 import { type ChatLog, createChatLog, openStore, type SqlClient } from './store/index.js';
 import { webRoutes } from './web/index.js';
 
@@ -69,6 +74,13 @@ export interface AppDeps {
   metricsToken?: string;
   /** The orchestrator's own agent card (`loadOrchestratorCard`), served with `POST /a2a` for third-party agents. */
   a2aCard: AgentCard;
+  /** The human desk: handoffs and the operators' routes. */
+  desk: {
+    client: ReturnType<typeof createDeskClient>;
+    handoffs: HandoffService;
+    handoffLog: HandoffLog;
+    ordersOf: ReturnType<typeof ordersLookup>;
+  };
   /** The inspector reaches agents' cards through the mesh (mTLS) fetch, only at allowed hosts. */
   inspector: {
     fetch: typeof fetch;
@@ -196,7 +208,7 @@ export async function createApp(deps: AppDeps) {
     '/api/*',
     cors({
       origin: (origin) => (allowed.has(origin) ? origin : null),
-      allowMethods: ['GET', 'POST'],
+      allowMethods: ['GET', 'POST', 'PUT'],
       allowHeaders: ['content-type', 'authorization', 'x-request-id', 'last-event-id'],
       exposeHeaders: [
         'x-request-id',
@@ -278,6 +290,23 @@ export async function createApp(deps: AppDeps) {
       accessTokens,
       maxMessageChars: deps.maxMessageChars,
       rateLimit,
+      staffMayRead: async (conversationId, staff) =>
+        staff.role === 'admin' || (await deps.desk.handoffLog.get(conversationId))?.state != null,
+      onClose: (conversationId, correlationId) => deps.desk.handoffs.abandon(conversationId, correlationId),
+    }),
+  );
+  app.route(
+    '/api',
+    deskRoutes({
+      desk: deps.desk.client,
+      handoffs: deps.desk.handoffs,
+      handoffLog: deps.desk.handoffLog,
+      accessTokens,
+      accounts: deps.accounts,
+      audit,
+      logger,
+      maxMessageChars: deps.maxMessageChars,
+      ordersOf: deps.desk.ordersOf,
     }),
   );
 
@@ -465,9 +494,20 @@ export async function createOrchestrator(
           'could not write the audit log',
         ),
     });
+    // The human desk: handoffs are recorded in the same database and followed into the conversations' events.
+    const handoffLog = createHandoffLog({ sql, hub, notify: shared });
+    const deskClient = createDeskClient({
+      directory,
+      fetch: meshFetch,
+      minter,
+      scopePolicy: config.SCOPE_POLICY,
+    });
+    const handoffs = createHandoffService({ desk: deskClient, handoffLog, chatLog, logger });
+    cleanups.push(() => handoffs.stop());
     const chat = createChatService({
       chatLog,
       hub,
+      desk: { handoffs, handoffLog },
       coalesceMs: config.EVENT_COALESCE_MS,
       directory,
       dispatcher,
@@ -515,6 +555,12 @@ export async function createOrchestrator(
       metricsQueries: createMetricsQueries({ sql }),
       metricsToken: config.METRICS_TOKEN,
       a2aCard: await loadOrchestratorCard({ publicUrl: config.publicUrl }),
+      desk: {
+        client: deskClient,
+        handoffs,
+        handoffLog,
+        ordersOf: ordersLookup({ directory, dispatcher, scopePolicy: config.SCOPE_POLICY }),
+      },
       inspector: {
         fetch: inspectorFetch,
         minter,

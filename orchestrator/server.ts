@@ -34,6 +34,12 @@ export async function startOrchestrator(
     const { directory, logger } = deps;
     await directory.refresh();
     directory.start(config.DISCOVERY_INTERVAL_MS);
+    // Handoffs a person holds outlive a restart: follow the desk's open tasks again (SubscribeToTask).
+    const resumed = await deps.desk.handoffs.resumeAll().catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not follow the open handoffs again');
+      return 0;
+    });
+    if (resumed) logger.info({ handoffs: resumed }, 'following open handoffs again');
     // Retention of the event log: the deltas of replies that ended long enough ago go (their messages stay).
     const compaction = setInterval(
       () => {

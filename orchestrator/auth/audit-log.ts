@@ -14,7 +14,9 @@ export type AuditEvent =
   | 'origin_refused'
   | 'inspector_test_message'
   | 'role_refused'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'desk_action'
+  | 'desk_context_viewed';
 
 /** One audit entry as read back. */
 export interface AuditEntry {

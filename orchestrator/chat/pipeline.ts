@@ -1,10 +1,16 @@
+import type { HandoffReason } from '../../agents/desk/protocol.js';
 import type { Logger } from '../../agents/runtime/index.js';
 import type { AuditLog } from '../auth/audit-log.js';
+import type { HandoffService } from '../desk/handoffs.js';
+import { heldReply } from '../desk/held-reply.js';
+import { asksForPerson } from '../desk/intent.js';
+import { offerReason } from '../desk/offer.js';
 import type { AgentDirectory } from '../mesh/agent-directory.js';
 import type { Dispatcher } from '../mesh/dispatch.js';
 import { DEFAULT_SCOPE_POLICY, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import type { EventHub } from '../store/event-hub.js';
+import type { HandoffLog } from '../store/handoff-log.js';
 import { type ChatLog, ChatLogError } from '../store/index.js';
 import { authorize, ORCHESTRATOR } from './authorize.js';
 import { startTasks } from './dispatch.js';
@@ -36,7 +42,25 @@ export interface ChatServiceOptions {
   sideGraceMs?: number;
   /** How long later pieces of a reply wait to share one write (see `createReplyRecorder`). */
   coalesceMs?: number;
+  /** The human desk: conversations a person holds skip the bots, and explicit requests for a person go there. */
+  desk?: { handoffs: HandoffService; handoffLog: HandoffLog };
   now?: () => number;
+}
+
+const HANDOFF_TEXTS = {
+  calling: {
+    'pt-BR': 'Certo! Vou chamar uma pessoa da nossa equipe para continuar com você. Aguarde um instante.',
+    en: 'Sure! I am calling a person from our team to continue with you. Please hold on a moment.',
+  },
+  nobody: {
+    'pt-BR':
+      'Desculpe, nossa equipe não pode atender agora. Tente de novo mais tarde; enquanto isso, posso ajudar com outra coisa?',
+    en: 'Sorry, our team cannot take the conversation right now. Please try again later; meanwhile, can I help with something else?',
+  },
+} as const;
+
+function handoffText(kind: keyof typeof HANDOFF_TEXTS, locale: 'pt-BR' | 'en'): string {
+  return HANDOFF_TEXTS[kind][locale];
 }
 
 /**
@@ -128,6 +152,28 @@ export function createChatService(options: ChatServiceOptions): ChatService {
   ): Promise<void> {
     const { request, conversationId, signal } = ctx;
     const { shopper, locale, correlationId } = request;
+    const desk = options.desk;
+    if (desk && asksForPerson(request.text)) {
+      // Asked in so many words: no confirmation. The reply says what happens; the handoff starts once it is stored,
+      // so the desk's transcript has it.
+      const reachable = desk.handoffs.available();
+      recorder.push({
+        type: 'delta',
+        agent: ORCHESTRATOR,
+        text: handoffText(reachable ? 'calling' : 'nobody', locale),
+      });
+      await finish({ agents: [], tasks: [] });
+      if (reachable) {
+        await desk.handoffs.request({
+          conversationId,
+          shopper,
+          locale,
+          reason: 'asked_for_human',
+          correlationId,
+        });
+      }
+      return;
+    }
     const decision = authorize(plan(directory, request.text, { fallbackTags }), {
       shopper,
       locale,
@@ -189,6 +235,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       now,
     });
     let failure: Parameters<ReplyRecorder['finish']>[0]['failure'];
+    const seen = { lowConfidence: false, negative: false };
     try {
       for await (const part of mergeReply({
         tasks,
@@ -200,7 +247,18 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         onUnavailable: (target, reason) => directory.markDown(target.agent.baseUrl, reason),
       })) {
         if (part.type === 'end') failure = part.failure;
-        else recorder.push(part);
+        else if (part.type === 'annotation' && part.annotation.kind === 'handoff') {
+          // Offers of a person are the pipeline's to make (see `offerReason`), not one agent's.
+          seen.lowConfidence ||= part.annotation.data.reason === 'low_confidence';
+        } else {
+          if (part.type === 'annotation' && part.annotation.kind === 'sentiment') {
+            seen.negative ||= part.annotation.data.label === 'negative';
+          }
+          if (part.type === 'annotation' && part.annotation.kind === 'confidence') {
+            seen.lowConfidence ||= part.annotation.data.level === 'low';
+          }
+          recorder.push(part);
+        }
       }
     } finally {
       tasks.dispose();
@@ -208,12 +266,51 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     const agents = [decision.answer, ...(decision.second ? [decision.second] : [])].map(
       (t) => t.agent.card.name,
     );
+    const reason: HandoffReason | undefined = desk
+      ? await offerReason({
+          ...seen,
+          failed: failure !== undefined,
+          previousLowConfidence: () => previousReplyWasLow(conversationId, ctx.replyId),
+        })
+      : undefined;
+    if (reason && desk?.handoffs.available()) {
+      recorder.push({
+        type: 'annotation',
+        annotation: { agent: ORCHESTRATOR, kind: 'handoff', data: { reason } },
+      });
+    }
     await finish({ failure, agents, tasks: tasks.records });
+  }
+
+  /** Whether the shopper's previous reply in the conversation was a low-confidence one. */
+  async function previousReplyWasLow(conversationId: string, replyId: string): Promise<boolean> {
+    const recent = await chatLog.listMessages(conversationId, { limit: 6 });
+    const previous = recent.filter((m) => m.author === 'agent' && m.id !== replyId).at(-1);
+    return (previous?.annotations ?? []).some(
+      (a) =>
+        typeof a === 'object' &&
+        a !== null &&
+        (a as { kind?: unknown }).kind === 'confidence' &&
+        (a as { data?: { level?: unknown } }).data?.level === 'low',
+    );
   }
 
   return {
     async accept(request) {
       const startedAt = now();
+      if (options.desk && request.conversationId) {
+        // A conversation a person holds: the message goes to the desk's task, not to the bots.
+        const held = await options.desk.handoffLog.heldMessage({
+          conversationId: request.conversationId,
+          subject: request.shopper.subject,
+          text: request.text,
+          correlationId: request.correlationId,
+        });
+        if (held) {
+          metrics?.observeChatMessage({ role: request.shopper.role });
+          return heldReply({ held, request, handoffs: options.desk.handoffs, logger });
+        }
+      }
       const { shopper, locale, correlationId } = request;
       // One transaction checks the conversation's owner, stores the message and opens the reply; committed before
       // anything is dispatched, so an agent failure can never lose the shopper's words.

@@ -65,6 +65,13 @@ export function chatRoutes(deps: {
   heartbeatMs?: number;
   /** Event streams one shopper may hold open at once on this replica (tabs, devices); 5 by default. */
   maxFollowersPerShopper?: number;
+  /**
+   * Whether a staff member may read someone else's conversation (operators: those handed to the desk; admins: all).
+   * Without it only the owner reads a conversation.
+   */
+  staffMayRead?: (conversationId: string, staff: Shopper) => Promise<boolean>;
+  /** Told when the shopper closes a conversation (the desk hears that a waiting shopper left). */
+  onClose?: (conversationId: string, correlationId: string) => Promise<void>;
 }) {
   const { chat, chatLog, hub, accessTokens, heartbeatMs = 15_000, maxFollowersPerShopper = 5 } = deps;
   // Open event streams per shopper: each holds a connection and a subscription, so a script cannot hold thousands.
@@ -116,8 +123,19 @@ export function chatRoutes(deps: {
     return conversation;
   }
 
+  /** The conversation `:id` if the caller owns it or, as staff, may read it; 404 otherwise. */
+  async function readableConversation(c: Context<ChatEnv>) {
+    const { id } = idParam.parse(c.req.param());
+    const caller = c.get('shopper');
+    const conversation = await chatLog.getConversation(id);
+    if (conversation && conversation.subject === caller.subject) return conversation;
+    const staff = caller.role === 'operator' || caller.role === 'admin';
+    if (conversation && staff && (await deps.staffMayRead?.(id, caller))) return conversation;
+    throw httpError(404, 'conversation_not_found', 'conversation not found');
+  }
+
   app.get('/conversations/:id/events', shopper, async (c) => {
-    const { id } = await ownConversation(c);
+    const { id } = await readableConversation(c);
     const after = afterSchema.parse(c.req.header('last-event-id') ?? c.req.query('after'));
     const { subject } = c.get('shopper');
     const open = following.get(subject) ?? 0;
@@ -155,7 +173,7 @@ export function chatRoutes(deps: {
   });
 
   app.get('/conversations/:id/messages', shopper, async (c) => {
-    const { id } = await ownConversation(c);
+    const { id } = await readableConversation(c);
     const messages = await chatLog.listMessages(id, { limit: 200 });
     // Citations and annotations were checked against the contract when the reply stored them.
     const body: HistoryResponse = {
@@ -178,6 +196,7 @@ export function chatRoutes(deps: {
   app.post('/conversations/:id/close', shopper, async (c) => {
     const { id } = await ownConversation(c);
     await chatLog.closeConversation(id, 'closed_by_shopper');
+    await deps.onClose?.(id, c.get('requestId'));
     return c.json({ conversationId: id, closed: true });
   });
 

@@ -13,6 +13,8 @@ export type HandoffOutcome = 'started' | 'already_open' | 'not_found' | 'desk_un
 
 /** Hands conversations to the human desk and follows the desk's tasks into the conversations' event logs. */
 export interface HandoffService {
+  /** Whether a desk is discovered and up. */
+  available(): boolean;
   /** Hands the conversation to a person: records it, sends the desk its task, and follows it in the background. */
   request(input: {
     conversationId: string;
@@ -191,6 +193,7 @@ export function createHandoffService(options: {
   }
 
   return {
+    available: () => desk.locate() !== undefined,
     async request(input) {
       const agent = desk.locate();
       if (!agent) return 'desk_unavailable';
