@@ -11,6 +11,8 @@ export const webManifestSchema = z.object({
   inspector: z.string(),
   shopCss: z.string(),
   inspectorCss: z.string(),
+  operator: z.string(),
+  operatorCss: z.string(),
 });
 
 /** The manifest `buildWeb` writes to `dist/asset-manifest.json`. */
@@ -51,7 +53,7 @@ function entry(manifest: z.infer<typeof viteManifestSchema>, source: string): st
 }
 
 /**
- * Builds the widget, the inspector and the pages of `webDir` with Vite into `webDir/dist`. The build goes to a
+ * Builds the widget, the staff pages (inspector, operator inbox) and the pages of `webDir` with Vite into `webDir/dist`. The build goes to a
  * temporary folder first and is renamed into place, so a concurrent reader never sees half a build.
  */
 export async function buildWeb(options: {
@@ -89,11 +91,13 @@ export async function buildWeb(options: {
       inspector: entry(pages, 'src/inspector/index.ts'),
       shopCss: entry(pages, 'src/shop/shop.css'),
       inspectorCss: entry(pages, 'src/inspector/page.css'),
+      operator: entry(pages, 'src/operator/index.ts'),
+      operatorCss: entry(pages, 'src/operator/page.css'),
     };
     // The stable loader other shops embed: tiny, revalidated on every load, pointing at today's hashed bundle.
     const hashed = manifest.widget.split('/').pop();
     await writeFile(join(tmp, 'widget', 'atende-chat.js'), `import './${hashed}';\n`);
-    for (const page of ['index', 'inspector']) {
+    for (const page of ['index', 'inspector', 'operator']) {
       const template = await readFile(join(webDir, 'pages', `${page}.html`), 'utf8');
       await writeFile(join(tmp, `${page}.html`), renderPage(template, manifest));
     }

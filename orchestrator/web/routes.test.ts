@@ -61,6 +61,19 @@ describe('the web routes', () => {
     expect(await response.text()).toContain(`src="/${manifest.inspector}"`);
   });
 
+  it('serves the operator inbox page, also under /inbox', async () => {
+    const response = await app.request('/operator');
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain(`src="/${manifest.operator}"`);
+    expect(html).toContain(`href="/${manifest.operatorCss}"`);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|style="/);
+    const inbox = await app.request('/inbox');
+    expect(inbox.status).toBe(302);
+    expect(inbox.headers.get('location')).toBe('/operator');
+  });
+
   it('serves nothing else from the build folder', async () => {
     for (const path of [
       '/widget/..%2F..%2Fpackage.json',

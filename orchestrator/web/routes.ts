@@ -25,7 +25,7 @@ const HASHED = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{8}\.(js|css|js\.map|css\.map)$/;
 
 /**
  * Mount with `app.route('/', webRoutes(deps))`. Serves the demo shop page (`/`), the inspector page
- * (`/inspector`), the content-hashed bundles (`/widget/*.HASH.js`, `/static/*`) for a year, and the stable widget
+ * (`/inspector`), the operators' inbox (`/operator`, and `/inbox` redirecting there), the content-hashed bundles (`/widget/*.HASH.js`, `/static/*`) for a year, and the stable widget
  * loader `/widget/atende-chat.js` (revalidated on every use) that other shops embed. Builds `web/dist` first
  * when it is missing.
  */
@@ -56,12 +56,16 @@ export function webRoutes(deps: WebRoutesDeps) {
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
     return page('index', etag);
   });
-  app.get('/inspector', async (c) => {
-    const m = await built();
-    const etag = `"${m.builtAt}"`;
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    return page('inspector', etag);
-  });
+  for (const name of ['inspector', 'operator']) {
+    app.get(`/${name}`, async (c) => {
+      const m = await built();
+      const etag = `"${m.builtAt}"`;
+      if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+      return page(name, etag);
+    });
+  }
+  // The operators' inbox has a second, shorter name.
+  app.get('/inbox', (c) => c.redirect('/operator', 302));
 
   app.get('/widget/atende-chat.js', async (c) => {
     const m = await built();
