@@ -1,7 +1,8 @@
 /**
  * What Atende measures, in words and in code. The chat log (`orchestrator/store`) is the only source: every
- * figure here is recomputed by SQL from `conversations`, `messages` and `agent_tasks`, never from counters held
- * in memory (Prometheus counters in `prometheus.ts` are for live operations, not for these figures).
+ * figure here is recomputed by SQL from `conversations`, `messages`, `agent_tasks`, `conversation_events` and
+ * `conversation_ratings`, never from counters held in memory (Prometheus counters in `prometheus.ts` are for
+ * live operations, not for these figures; its `atende_desk_*` gauges are this SQL over the last hour, at scrape).
  *
  * **First-response time of a message**: from the shopper message's `created_at` to the `first_token_at` of the
  * agent reply to it (`messages.reply_to`), i.e. to the first `delta` of agent text the shopper saw. A message
@@ -21,20 +22,60 @@
  * conversation without any shopper message has nothing to abandon and is outside the rate too.
  * **Abandonment rate** = abandoned / ended, where ended = conversations with a shopper message that were left.
  *
- * **Handoffs**: agent replies that offered the shopper a human operator (the `handoff` annotation: the
- * assistant's low-confidence answers), recorded in `messages.handoff_reason` (migration 0003, see
- * `migration.ts`). Until that column exists the summary reports `handoffs: null`.
+ * **Messages a person holds**: once a conversation is handed to the human desk, the shopper's messages go to the
+ * operator and no bot reply is opened for them. A shopper message written at or after the conversation's
+ * `handoff_at` that has no agent reply at all is such a message: it is left out of the messages' and the
+ * conversations' first-response figures and out of abandonment (it is neither answered nor unanswered by the
+ * bots). A message after the conversation went back to the bot has a reply again and counts as usual.
+ *
+ * **Handoff offers** (`handoffOffers`): agent replies that offered the shopper a human operator (the `handoff`
+ * annotation: the assistant's low-confidence answers), recorded in `messages.handoff_reason` (migration 0003),
+ * by the reply's `created_at`. An offer is not a handoff: the shopper may not take it.
+ *
+ * **The human desk** (`desk`; migration 0006). A conversation is *handed off* in the range when its `handoff_at`
+ * (when its latest handoff was requested) is in the range and its `handoff_state` is set and is not `failed` (the
+ * desk could not take it: counted apart as `failedHandoffs`, outside every other desk figure). Only the latest
+ * handoff of a conversation counts, and only its `handoff` events (those at or after `handoff_at`).
+ * - **Handoff rate** = conversations handed off ÷ conversations with a shopper message (the latter by the
+ *   conversation's `created_at`, as everywhere else); **by reason**: the handoffs counted by `handoff_reason`
+ *   (`asked_for_human`, `low_confidence`, `negative_sentiment`, `agent_failed`; anything else or none: `other`).
+ * - **Time to a human** (queue wait): from the handoff's first `queued` event (its `requested` event when it was
+ *   never queued) to its first `assigned` event; p50/p95 over the handoffs that reached a person (`assigned`).
+ *   **Waiting**: handoffs still `requested` or `queued` whose shopper has not left (see Abandonment).
+ * - **Human first-response time**: from the `assigned` event to the first operator message (`author =
+ *   'operator'`) created at or after it; p50/p95 over the assigned handoffs an operator wrote in.
+ * - **Bot resolution rate** = conversations ended, never handed off (`handoff_state` null) and not abandoned ÷
+ *   conversations ended (ended and abandoned as above; a not-abandoned conversation had its last message answered).
+ * - **Abandonment while waiting for a human** = handoffs the shopper left before a person took them (the desk
+ *   recorded `abandoned` and no `assigned` event; or the conversation is still `requested`/`queued` and the
+ *   shopper closed it or went idle) ÷ handoffs *settled*: in a final state (`resolved`, `returned_to_bot`,
+ *   `offline`, `abandoned`) or left by the shopper whatever the state. The leaving rule is the one of Abandonment
+ *   (closed, or idle for `idleMs` since `last_activity_at`): a shopper who waits in the queue longer than
+ *   `idleMs` without writing counts as gone.
+ * - **CSAT**: ratings (`conversation_ratings`, score 1–5) by their `created_at`: the average score (two decimals)
+ *   and the count, in all and by `resolved_by` (`bot`, `human`).
  *
  * **Per agent** (rows of `agent_tasks` started in the range): tasks; task latency = `started_at` → `ended_at`
  * (p50/p95); time to first event = `started_at` → `first_event_at` (p50/p95); failures = tasks whose outcome is
  * not `completed` (failed, timeout, canceled, refused, unavailable); timeouts = outcome `timeout`.
  *
  * Time ranges are half-open `[from, to)`: messages by their `created_at`, conversations by their `created_at`
- * (a conversation belongs to the range it started in, all its messages count), agent tasks by `started_at`.
+ * (a conversation belongs to the range it started in, all its messages count), agent tasks by `started_at`,
+ * handoffs by `handoff_at`, ratings by their `created_at`.
  */
 
 /** Default idle time after which a shopper who did not close the chat is taken to have left: 5 minutes. */
 export const DEFAULT_IDLE_MS = 5 * 60_000;
+
+/** The reasons the desk figures count handoffs by; a reason outside this list is counted as `other`. */
+export const HANDOFF_REASONS = [
+  'asked_for_human',
+  'low_confidence',
+  'negative_sentiment',
+  'agent_failed',
+  'other',
+] as const;
+export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 
 /** Percentiles reported for first-response time and agent latency. */
 export const PERCENTILES = [0.5, 0.95, 0.99] as const;

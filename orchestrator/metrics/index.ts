@@ -1,5 +1,7 @@
 export {
   DEFAULT_IDLE_MS,
+  HANDOFF_REASONS,
+  type HandoffReason,
   HISTOGRAM_BOUNDS_MS,
   judgeConversation,
   type LeftBy,
@@ -10,13 +12,17 @@ export { type MetricsRoutesDeps, metricsRoutes, summaryQuerySchema } from './rou
 export {
   type AgentFigures,
   bucketWidthMs,
+  type Csat,
   createMetricsQueries,
+  type DeskFigures,
   type HistogramBin,
   type MetricsQueries,
   type MetricsQueriesOptions,
   type MetricsSummary,
   type Percentiles,
+  type Quantiles,
   type SeriesPoint,
+  type Share,
   type SummaryRequest,
   type SummaryStatement,
 } from './summary.js';

@@ -204,7 +204,7 @@ describe('the metrics summary over a hand-built chat log', () => {
       from: START,
       to: now,
     });
-    expect(summary.handoffs).toBe(1);
+    expect(summary.handoffOffers).toBe(1);
   });
 
   it('measures a conversation from its first question to the first agent text, whichever question that answers', async () => {

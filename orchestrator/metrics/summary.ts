@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { SqlClient } from '../store/index.js';
-import { DEFAULT_IDLE_MS, HISTOGRAM_BOUNDS_MS } from './definitions.js';
+import { DEFAULT_IDLE_MS, HANDOFF_REASONS, type HandoffReason, HISTOGRAM_BOUNDS_MS } from './definitions.js';
 
 /** p50/p95/p99 in milliseconds; null when there is nothing to measure. */
 export interface Percentiles {
@@ -17,6 +17,53 @@ export interface AgentFigures {
   timeouts: number;
   latencyMs: { p50: number | null; p95: number | null };
   firstEventMs: { p50: number | null; p95: number | null };
+}
+
+/** p50/p95 in milliseconds; null when there is nothing to measure. */
+export interface Quantiles {
+  p50: number | null;
+  p95: number | null;
+}
+
+/** A share: `count` of `of`, and their ratio (null when `of` is 0). */
+export interface Share {
+  count: number;
+  of: number;
+  rate: number | null;
+}
+
+/** Average rating (1–5, two decimals; null without ratings) and how many ratings it averages. */
+export interface Csat {
+  average: number | null;
+  count: number;
+}
+
+/** The human desk's figures over the range (see `definitions.ts`). */
+export interface DeskFigures {
+  /** Conversations handed to the desk (handoff requested in the range), a failed handoff excluded. */
+  handoffs: number;
+  /** Handoffs the desk failed to take (state `failed`), outside every other desk figure. */
+  failedHandoffs: number;
+  /** `handoffs` ÷ conversations with a shopper message. */
+  handoffRate: number | null;
+  /** `handoffs` by reason; every known reason is present, unknown reasons count as `other`. */
+  byReason: Record<HandoffReason, number>;
+  /** Queue wait (first `queued`, else `requested`, to `assigned`) of the handoffs that reached a person. */
+  queueWaitMs: Quantiles;
+  /** Handoffs that reached a person (those measured in `queueWaitMs`). */
+  assigned: number;
+  /** Handoffs still waiting for a person (`requested` or `queued`, the shopper not gone). */
+  waiting: number;
+  /** From `assigned` to the operator's first message after it. */
+  humanFirstResponseMs: Quantiles;
+  /** Assigned handoffs whose operator wrote (those measured in `humanFirstResponseMs`). */
+  humanAnswered: number;
+  /** Conversations ended answered, never handed off and not abandoned, of the conversations ended. */
+  botResolution: Share;
+  /** Handoffs the shopper left while still waiting, of the handoffs that ended or were left. */
+  abandonedWaiting: Share;
+  /** Ratings given in the range, in all and by who resolved the conversation. */
+  csat: Csat & { byResolvedBy: { bot: Csat; human: Csat } };
 }
 
 /** One bucket of the time series: first-response time of the messages and abandonment of the conversations. */
@@ -55,8 +102,10 @@ export interface MetricsSummary {
     abandonmentRate: number | null;
     firstResponseMs: Percentiles;
   };
-  /** Replies that offered a human operator; null while the chat log does not record them (migration 0003). */
-  handoffs: number | null;
+  /** Replies that offered a human operator (the `handoff` annotation), not conversations handed off. */
+  handoffOffers: number;
+  /** The human desk: handoffs, queue wait, human first response, bot resolution, CSAT. */
+  desk: DeskFigures;
   agents: AgentFigures[];
   series: SeriesPoint[];
   histogram: HistogramBin[];
@@ -76,7 +125,7 @@ export interface SummaryRequest {
 
 /** One SQL statement the summary runs, exposed so tests can EXPLAIN it. */
 export interface SummaryStatement {
-  name: 'messages' | 'conversations' | 'agents' | 'handoffs';
+  name: 'messages' | 'conversations' | 'agents' | 'handoffOffers' | 'desk';
   text: string;
   params: unknown[];
 }
@@ -84,7 +133,9 @@ export interface SummaryStatement {
 /** Read-only queries over the chat log for the metrics API and the benchmark. */
 export interface MetricsQueries {
   summary(request: SummaryRequest): Promise<MetricsSummary>;
-  /** The statements `summary` runs for `request` (handoffs only when the column exists). */
+  /** Only the human desk's figures of `summary` (two statements instead of five; for `GET /metrics`). */
+  desk(request: SummaryRequest): Promise<DeskFigures>;
+  /** The statements `summary` runs for `request`. */
   statements(request: SummaryRequest): Promise<SummaryStatement[]>;
 }
 
@@ -128,10 +179,13 @@ WITH asked AS MATERIALIZED (
          extract(epoch FROM (r.first_token_at - s.created_at)) * 1000 AS ms
   FROM messages s
   LEFT JOIN LATERAL (
-    SELECT min(a.first_token_at) AS first_token_at FROM messages a
+    SELECT min(a.first_token_at) AS first_token_at, count(*) AS replies FROM messages a
     WHERE a.reply_to = s.id AND a.author = 'agent'
   ) r ON true
   WHERE s.author = 'shopper' AND s.created_at >= $1::timestamptz AND s.created_at < $2::timestamptz
+    -- A message a person holds (written after the handoff, no bot reply opened for it) is not the bots' to answer.
+    AND (r.replies > 0 OR NOT EXISTS (
+      SELECT 1 FROM conversations c WHERE c.id = s.conversation_id AND c.handoff_at <= s.created_at))
 )
 SELECT json_build_object(
   'shopper', (SELECT count(*) FROM asked),
@@ -149,7 +203,8 @@ SELECT json_build_object(
 const CONVERSATIONS_SQL = `
 WITH conv AS MATERIALIZED (
   SELECT floor(extract(epoch FROM (c.created_at - $1::timestamptz)) * 1000 / $3::float8)::int AS bucket,
-         c.closed_at, c.last_activity_at, f.first_asked, f.first_answered, f.last_id,
+         c.closed_at, c.last_activity_at, c.handoff_state IS NOT NULL AS handed,
+         f.first_asked, f.first_answered, f.last_id,
          (SELECT min(a.first_token_at) FROM messages a
           WHERE a.reply_to = f.last_id AND a.author = 'agent') AS last_answered
   FROM conversations c
@@ -158,11 +213,13 @@ WITH conv AS MATERIALIZED (
            min(m.first_token_at) FILTER (WHERE m.author = 'agent') AS first_answered,
            (array_agg(m.id ORDER BY m.created_at DESC, m.seq DESC) FILTER (WHERE m.author = 'shopper'))[1] AS last_id
     FROM messages m WHERE m.conversation_id = c.id
+      AND NOT (m.author = 'shopper' AND c.handoff_at IS NOT NULL AND m.created_at >= c.handoff_at
+               AND NOT EXISTS (SELECT 1 FROM messages a WHERE a.reply_to = m.id AND a.author = 'agent'))
   ) f ON true
   WHERE c.created_at >= $1::timestamptz AND c.created_at < $2::timestamptz
 ),
 judged AS (
-  SELECT bucket, first_asked, first_answered, last_id IS NOT NULL AS asked, last_answered,
+  SELECT bucket, handed, first_asked, first_answered, last_id IS NOT NULL AS asked, last_answered,
          CASE WHEN closed_at IS NOT NULL THEN 'closed'
               WHEN last_activity_at <= $5::timestamptz - $4::float8 * interval '1 millisecond' THEN 'idle'
               ELSE 'active' END AS left_by,
@@ -171,7 +228,7 @@ judged AS (
   FROM conv
 ),
 scored AS (
-  SELECT bucket, asked, left_by,
+  SELECT bucket, asked, left_by, handed,
          asked AND left_by <> 'active' AS ended,
          asked AND left_by <> 'active' AND (last_answered IS NULL OR last_answered > left_at) AS abandoned,
          CASE WHEN first_answered >= first_asked
@@ -185,6 +242,7 @@ SELECT json_build_object(
   'idle', (SELECT count(*) FILTER (WHERE asked AND left_by = 'idle') FROM scored),
   'ended', (SELECT count(*) FILTER (WHERE ended) FROM scored),
   'abandoned', (SELECT count(*) FILTER (WHERE abandoned) FROM scored),
+  'botResolved', (SELECT count(*) FILTER (WHERE ended AND NOT abandoned AND NOT handed) FROM scored),
   'p', (SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY first_ms) FROM scored),
   'buckets', (SELECT coalesce(json_agg(json_build_array(bucket, n, ended, abandoned) ORDER BY bucket), '[]'::json)
     FROM (SELECT bucket, count(*) AS n, count(*) FILTER (WHERE ended) AS ended,
@@ -210,10 +268,62 @@ FROM (
   GROUP BY agent
 ) t`;
 
-const HANDOFFS_SQL = `
+const HANDOFF_OFFERS_SQL = `
 SELECT json_build_object('handoffs', count(*)) AS result FROM messages
 WHERE author = 'agent' AND handoff_reason IS NOT NULL
   AND created_at >= $1::timestamptz AND created_at < $2::timestamptz`;
+
+// The human desk (see `definitions.ts`): handoffs by `handoff_at` in the range, their `handoff` events since that
+// handoff began (an earlier handoff of the same conversation is left out), and ratings by `created_at`.
+const DESK_SQL = `
+WITH handed AS MATERIALIZED (
+  SELECT c.handoff_state AS state,
+         CASE WHEN c.handoff_reason IN (${HANDOFF_REASONS.map((r) => `'${r}'`).join(', ')})
+              THEN c.handoff_reason ELSE 'other' END AS reason,
+         c.closed_at IS NOT NULL
+           OR c.last_activity_at <= $4::timestamptz - $3::float8 * interval '1 millisecond' AS left_chat,
+         e.waiting_since, e.assigned_at,
+         (SELECT min(m.created_at) FROM messages m
+          WHERE m.conversation_id = c.id AND m.author = 'operator' AND m.created_at >= e.assigned_at) AS answered_at
+  FROM conversations c
+  LEFT JOIN LATERAL (
+    SELECT coalesce(min(ev.created_at) FILTER (WHERE ev.data->>'state' = 'queued'),
+                    min(ev.created_at) FILTER (WHERE ev.data->>'state' = 'requested')) AS waiting_since,
+           min(ev.created_at) FILTER (WHERE ev.data->>'state' = 'assigned') AS assigned_at
+    FROM conversation_events ev
+    WHERE ev.conversation_id = c.id AND ev.kind = 'handoff' AND ev.created_at >= c.handoff_at
+  ) e ON true
+  WHERE c.handoff_at >= $1::timestamptz AND c.handoff_at < $2::timestamptz AND c.handoff_state IS NOT NULL
+),
+scored AS (
+  SELECT state, reason,
+         extract(epoch FROM (assigned_at - waiting_since)) * 1000 AS wait_ms,
+         extract(epoch FROM (answered_at - assigned_at)) * 1000 AS first_ms,
+         state IN ('requested', 'queued') AND NOT left_chat AS waiting,
+         (state = 'abandoned' AND assigned_at IS NULL) OR (state IN ('requested', 'queued') AND left_chat)
+           AS abandoned,
+         state IN ('resolved', 'returned_to_bot', 'offline', 'abandoned') OR left_chat AS settled
+  FROM handed WHERE state <> 'failed'
+),
+rated AS (
+  SELECT resolved_by, score FROM conversation_ratings
+  WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz
+)
+SELECT json_build_object(
+  'handoffs', (SELECT count(*) FROM scored),
+  'failed', (SELECT count(*) FILTER (WHERE state = 'failed') FROM handed),
+  'reasons', (SELECT coalesce(json_agg(json_build_array(reason, n)), '[]'::json)
+    FROM (SELECT reason, count(*) AS n FROM scored GROUP BY reason) r),
+  'assigned', (SELECT count(wait_ms) FROM scored),
+  'waiting', (SELECT count(*) FILTER (WHERE waiting) FROM scored),
+  'wait', (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY wait_ms) FROM scored),
+  'answered', (SELECT count(first_ms) FROM scored),
+  'first', (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY first_ms) FROM scored),
+  'abandoned', (SELECT count(*) FILTER (WHERE abandoned) FROM scored),
+  'settled', (SELECT count(*) FILTER (WHERE settled) FROM scored),
+  'ratings', (SELECT coalesce(json_agg(json_build_array(resolved_by, n, total)), '[]'::json)
+    FROM (SELECT resolved_by, count(*) AS n, sum(score) AS total FROM rated GROUP BY resolved_by) g)
+) AS result`;
 
 const count = z.coerce.number().int().nonnegative();
 const maybeMs = z.coerce.number().nullable();
@@ -233,13 +343,27 @@ const conversationsResult = z.object({
   idle: count,
   ended: count,
   abandoned: count,
+  botResolved: count,
   p: pair,
   buckets: z.array(z.tuple([z.number().int(), count, count, count])),
 });
 const agentsResult = z.object({
   agents: z.array(z.tuple([z.string(), count, count, count, pair, pair])),
 });
-const handoffsResult = z.object({ handoffs: count });
+const handoffOffersResult = z.object({ handoffs: count });
+const deskResult = z.object({
+  handoffs: count,
+  failed: count,
+  reasons: z.array(z.tuple([z.string(), count])),
+  assigned: count,
+  waiting: count,
+  wait: pair,
+  answered: count,
+  first: pair,
+  abandoned: count,
+  settled: count,
+  ratings: z.array(z.tuple([z.enum(['bot', 'human']), count, count])),
+});
 
 const round = (ms: number | null | undefined) => (ms == null ? null : Math.round(ms * 10) / 10);
 const percentiles = (p: Array<number | null> | null): Percentiles => ({
@@ -247,26 +371,56 @@ const percentiles = (p: Array<number | null> | null): Percentiles => ({
   p95: round(p?.[1]),
   p99: round(p?.[2]),
 });
+const quantiles = (p: Array<number | null> | null): Quantiles => ({ p50: round(p?.[0]), p95: round(p?.[1]) });
 const rate = (part: number, whole: number) => (whole === 0 ? null : part / whole);
+const share = (part: number, whole: number): Share => ({ count: part, of: whole, rate: rate(part, whole) });
+const csat = (n: number, total: number): Csat => ({
+  average: n === 0 ? null : Math.round((total / n) * 100) / 100,
+  count: n,
+});
 
-/** Creates the metrics queries over a chat-log database; works the same on PGlite and PostgreSQL. */
+/** The desk's figures from the `desk` statement and the `conversations` one (for the rates' denominators). */
+function deskFigures(
+  desk: z.infer<typeof deskResult>,
+  conversations: z.infer<typeof conversationsResult>,
+): DeskFigures {
+  const byReason = Object.fromEntries(HANDOFF_REASONS.map((reason) => [reason, 0])) as Record<
+    HandoffReason,
+    number
+  >;
+  for (const [reason, n] of desk.reasons) {
+    const known = (HANDOFF_REASONS as readonly string[]).includes(reason)
+      ? (reason as HandoffReason)
+      : 'other';
+    byReason[known] += n;
+  }
+  const ratings = { bot: { n: 0, total: 0 }, human: { n: 0, total: 0 } };
+  for (const [by, n, total] of desk.ratings) ratings[by] = { n, total };
+  return {
+    handoffs: desk.handoffs,
+    failedHandoffs: desk.failed,
+    handoffRate: rate(desk.handoffs, conversations.asked),
+    byReason,
+    queueWaitMs: quantiles(desk.wait),
+    assigned: desk.assigned,
+    waiting: desk.waiting,
+    humanFirstResponseMs: quantiles(desk.first),
+    humanAnswered: desk.answered,
+    botResolution: share(conversations.botResolved, conversations.ended),
+    abandonedWaiting: share(desk.abandoned, desk.settled),
+    csat: {
+      ...csat(ratings.bot.n + ratings.human.n, ratings.bot.total + ratings.human.total),
+      byResolvedBy: {
+        bot: csat(ratings.bot.n, ratings.bot.total),
+        human: csat(ratings.human.n, ratings.human.total),
+      },
+    },
+  };
+}
+
+/** Creates the metrics queries over a migrated chat-log database; works the same on PGlite and PostgreSQL. */
 export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQueries {
   const { sql, now = () => new Date() } = options;
-  let hasHandoffColumn: Promise<boolean> | undefined;
-  // Probed once (and again after a failed probe): migration 0003 adds the column while the process may run.
-  const handoffColumn = () => {
-    hasHandoffColumn ??= sql
-      .query<{ found: unknown }>(
-        `SELECT count(*) AS found FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name = 'messages' AND column_name = 'handoff_reason'`,
-      )
-      .then((rows) => Number(rows[0]?.found ?? 0) > 0)
-      .catch(() => {
-        hasHandoffColumn = undefined;
-        return false;
-      });
-    return hasHandoffColumn;
-  };
 
   function plan(request: SummaryRequest, at: Date) {
     const { from, to } = request;
@@ -277,9 +431,9 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
     return { idleMs, bucketMs, range, at };
   }
 
-  async function statementsFor(request: SummaryRequest, at: Date): Promise<SummaryStatement[]> {
+  function statementsFor(request: SummaryRequest, at: Date): SummaryStatement[] {
     const { idleMs, bucketMs, range } = plan(request, at);
-    const list: SummaryStatement[] = [
+    return [
       { name: 'messages', text: MESSAGES_SQL, params: [...range, bucketMs, HISTOGRAM_BOUNDS_MS] },
       {
         name: 'conversations',
@@ -287,30 +441,39 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
         params: [...range, bucketMs, idleMs, at.toISOString()],
       },
       { name: 'agents', text: AGENTS_SQL, params: range },
+      { name: 'handoffOffers', text: HANDOFF_OFFERS_SQL, params: range },
+      { name: 'desk', text: DESK_SQL, params: [...range, idleMs, at.toISOString()] },
     ];
-    if (await handoffColumn()) list.push({ name: 'handoffs', text: HANDOFFS_SQL, params: range });
-    return list;
+  }
+
+  /** Runs `statements` one after the other (a PGlite client runs one at a time anyway; a pool is left to others). */
+  async function run(statements: SummaryStatement[]): Promise<Record<string, unknown>> {
+    const results: Record<string, unknown> = {};
+    for (const statement of statements) {
+      const rows = await sql.query<{ result: unknown }>(statement.text, statement.params);
+      results[statement.name] = rows[0]?.result;
+    }
+    return results;
   }
 
   return {
-    statements: (request) => statementsFor(request, now()),
+    statements: async (request) => statementsFor(request, now()),
+
+    async desk(request) {
+      const wanted = new Set(['conversations', 'desk']);
+      const results = await run(statementsFor(request, now()).filter((s) => wanted.has(s.name)));
+      return deskFigures(deskResult.parse(results.desk), conversationsResult.parse(results.conversations));
+    },
 
     async summary(request) {
       const at = now();
       const { idleMs, bucketMs } = plan(request, at);
-      const statements = await statementsFor(request, at);
-      // Sequential: a PGlite client runs one statement at a time anyway, and a pool is left to other requests.
-      const results: Record<string, unknown> = {};
-      for (const statement of statements) {
-        const rows = await sql.query<{ result: unknown }>(statement.text, statement.params);
-        results[statement.name] = rows[0]?.result;
-      }
+      const results = await run(statementsFor(request, at));
       const messages = messagesResult.parse(results.messages);
       const conversations = conversationsResult.parse(results.conversations);
       const agents = agentsResult.parse(results.agents);
-      const handoffs =
-        results.handoffs === undefined ? null : handoffsResult.parse(results.handoffs).handoffs;
-
+      const handoffOffers = handoffOffersResult.parse(results.handoffOffers).handoffs;
+      const desk = deskFigures(deskResult.parse(results.desk), conversations);
       const fromMs = request.from.getTime();
       const bucketCount = Math.max(1, Math.ceil((request.to.getTime() - fromMs) / bucketMs));
       const series: SeriesPoint[] = Array.from({ length: bucketCount }, (_, i) => ({
@@ -366,7 +529,8 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
           abandonmentRate: rate(conversations.abandoned, conversations.ended),
           firstResponseMs: percentiles(conversations.p),
         },
-        handoffs,
+        handoffOffers,
+        desk,
         agents: agents.agents.map(([agent, tasks, failures, timeouts, latency, firstEvent]) => ({
           agent,
           tasks,
