@@ -182,10 +182,10 @@ export class ChatApi {
     if (refreshToken) await this.#post('/api/auth/logout', { refreshToken }).catch(() => undefined);
   }
 
-  /** Closes the session's conversation (the next message starts a new one). */
-  async closeConversation(): Promise<void> {
+  /** Closes the session's conversation (the next message starts a new one); returns the id of the one closed. */
+  async closeConversation(): Promise<string | undefined> {
     const session = this.session;
-    if (!session?.conversationId) return;
+    if (!session?.conversationId) return undefined;
     const id = session.conversationId;
     this.setConversation(undefined);
     await this.#post(
@@ -193,6 +193,58 @@ export class ChatApi {
       undefined,
       session.accessToken,
     ).catch(() => undefined);
+    return id;
+  }
+
+  /** A POST with a valid session's token, tried once more with a fresh one after a 401. */
+  async #authorizedPost(path: string, body?: unknown): Promise<Response> {
+    try {
+      return await this.#post(path, body, (await this.ensureSession()).accessToken);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401 || !this.session) throw error;
+      this.#save({ ...this.session, expiresAt: 0 });
+      return this.#post(path, body, (await this.ensureSession()).accessToken);
+    }
+  }
+
+  /**
+   * Asks for a person in the session's conversation (`POST /api/conversations/:id/handoff`); returns the handoff's
+   * state. The conversation's events tell the rest (queue position, who joined).
+   */
+  async requestHandoff(options: { reason?: string; locale: string }): Promise<string> {
+    const id = this.session?.conversationId;
+    if (!id) throw new ApiError(404, 'conversation_not_found', 'no conversation yet');
+    const response = await this.#authorizedPost(`/api/conversations/${encodeURIComponent(id)}/handoff`, {
+      ...(options.reason ? { reason: options.reason } : {}),
+      locale: options.locale,
+    });
+    return ((await response.json()) as { state: string }).state;
+  }
+
+  /** Tells the person holding the conversation that the shopper is typing; errors are ignored. */
+  async typing(): Promise<void> {
+    const id = this.session?.conversationId;
+    if (!id) return;
+    await this.#authorizedPost(`/api/conversations/${encodeURIComponent(id)}/typing`).catch(() => undefined);
+  }
+
+  /** Rates a resolved or closed conversation (1 to 5); 409 `already_rated` or `not_resolved` when refused. */
+  async rate(conversationId: string, score: number, comment?: string): Promise<void> {
+    await this.#authorizedPost(`/api/conversations/${encodeURIComponent(conversationId)}/rating`, {
+      score,
+      ...(comment ? { comment } : {}),
+    });
+  }
+
+  /** Leaves a message for the team when nobody can take the chat (`POST /api/desk/offline-messages`). */
+  async leaveMessage(options: {
+    conversationId?: string;
+    email: string;
+    text: string;
+    locale: string;
+  }): Promise<string> {
+    const response = await this.#authorizedPost('/api/desk/offline-messages', options);
+    return ((await response.json()) as { id: string }).id;
   }
 
   /** The stored messages of the session's conversation; empty when there is none. */

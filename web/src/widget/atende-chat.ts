@@ -1,12 +1,27 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { ApiErrorCode } from '../../../orchestrator/chat/contract.js';
+import type { ApiErrorCode, HandoffEventData } from '../../../orchestrator/chat/contract.js';
 import { ApiError, ChatApi } from './api.js';
 import { followEvents } from './follow.js';
-import { type Locale, pickLocale, type Strings, strings } from './i18n.js';
+import { isEmail, type Locale, pickLocale, type Strings, strings } from './i18n.js';
 import { safeHref } from './markdown.js';
 import { renderMarkdown } from './render-markdown.js';
 import { widgetStyles } from './styles.js';
 import { annotate, type Card, type ChatMessage, fromHistory, Transcript } from './transcript.js';
+
+/** The handoff states in which a person has (or is about to have) the conversation. */
+const HELD = new Set(['requested', 'queued', 'assigned']);
+/** How long "Ana is typing…" stays after the last typing event. */
+const TYPING_SHOWN_MS = 4_000;
+/** At most one typing call in this long. */
+const TYPING_EVERY_MS = 3_000;
+
+/** The rating asked for a conversation, once. */
+interface RatingAsk {
+  conversationId: string;
+  score: number;
+  state: 'asking' | 'sending' | 'thanks';
+  error?: string;
+}
 
 interface Notice {
   kind: 'error' | 'info';
@@ -64,6 +79,16 @@ export class AtendeChat extends LitElement {
   #eventsGate: Promise<void> | undefined;
   /** Replies whose POST dropped, waiting for the events to finish them. */
   #orphans = new Map<ChatMessage, () => void>();
+  /** An operator typing, shown until `until`. */
+  #operatorTyping: { name: string; until: number } | undefined;
+  #typingTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastTypingSent = 0;
+  #handoffBusy = false;
+  #rating: RatingAsk | undefined;
+  /** Offline notices whose message was left, and the form's error. */
+  #offlineSent = new Set<string>();
+  #offlineError = '';
+  #offlineSending = false;
 
   constructor() {
     super();
@@ -105,6 +130,7 @@ export class AtendeChat extends LitElement {
     this.#abort?.abort();
     this.#unfollow();
     clearInterval(this.#cooldownTimer);
+    clearTimeout(this.#typingTimer);
   }
 
   protected override updated(changed: PropertyValues<this>) {
@@ -187,7 +213,12 @@ export class AtendeChat extends LitElement {
         if (signal.aborted) return;
         this.#lastEvent = { conversationId, id: event.id };
         const applied = this.#transcript.apply(event);
-        if (applied.ended) this.#announce(applied.ended.text);
+        if (applied.ended) {
+          if (applied.ended.author === 'operator') this.#showOperatorTyping(undefined);
+          this.#announce(applied.ended.text, applied.ended.operatorName);
+        }
+        if (applied.typing?.role === 'operator') this.#showOperatorTyping(applied.typing.name);
+        if (applied.handoff) this.#onHandoff(conversationId, applied.handoff.data, applied.handoff.at);
         if (applied.changed) this.#update();
         for (const [reply, settle] of this.#orphans) if (reply.status !== 'streaming') settle();
         if (applied.closed) {
@@ -207,6 +238,158 @@ export class AtendeChat extends LitElement {
       }
     } finally {
       if (this.#following?.stop.signal === signal) this.#unfollow();
+    }
+  }
+
+  /** Whether a person has, or is about to take, the conversation: the bots stay quiet then. */
+  get #held(): boolean {
+    return HELD.has(this.#transcript.handoff?.state ?? '');
+  }
+
+  #showOperatorTyping(name: string | undefined) {
+    clearTimeout(this.#typingTimer);
+    if (name === undefined) {
+      if (this.#operatorTyping) this.requestUpdate();
+      this.#operatorTyping = undefined;
+      return;
+    }
+    this.#operatorTyping = { name: firstName(name), until: Date.now() + TYPING_SHOWN_MS };
+    this.#typingTimer = setTimeout(() => {
+      this.#operatorTyping = undefined;
+      this.requestUpdate();
+    }, TYPING_SHOWN_MS);
+    this.#update();
+  }
+
+  #onHandoff(conversationId: string, data: HandoffEventData, at: string) {
+    if (data.state !== 'assigned') this.#showOperatorTyping(undefined);
+    // Events replayed after a reload are not news: only a change of the last minutes is announced or asks.
+    const live = Date.now() - Date.parse(at) < 10 * 60_000;
+    if (!live) return;
+    this.#announce(handoffText(data, this.#t), '');
+    if (data.state === 'resolved') this.#askRating(conversationId);
+  }
+
+  /** Asks for a rating of `conversationId`, once per conversation in this tab. */
+  #askRating(conversationId: string) {
+    const key = `atende.rating-asked.${conversationId}`;
+    const storage = safeStorage('sessionStorage');
+    if (storage?.getItem(key) || this.#rating?.conversationId === conversationId) return;
+    storage?.setItem(key, '1');
+    this.#rating = { conversationId, score: 0, state: 'asking' };
+    this.#update();
+  }
+
+  async #sendRating(event: SubmitEvent) {
+    event.preventDefault();
+    const rating = this.#rating;
+    if (!rating?.score || rating.state !== 'asking') return;
+    const comment = String(new FormData(event.target as HTMLFormElement).get('comment') ?? '').trim();
+    rating.state = 'sending';
+    rating.error = undefined;
+    this.requestUpdate();
+    try {
+      await this.#api.rate(rating.conversationId, rating.score, comment || undefined);
+      rating.state = 'thanks';
+      this.#announce(this.#t.rateThanks, '');
+    } catch (error) {
+      const code = error instanceof ApiError ? error.code : '';
+      if (code === 'already_rated') rating.state = 'thanks';
+      else if (code === 'not_resolved') this.#rating = undefined;
+      else {
+        rating.state = 'asking';
+        rating.error =
+          error instanceof ApiError && error.code === 'network' ? this.#t.networkError : this.#t.genericError;
+      }
+    }
+    this.#update();
+  }
+
+  #pickScore(score: number) {
+    if (!this.#rating) return;
+    this.#rating.score = score;
+    this.requestUpdate();
+  }
+
+  /**
+   * Hands the conversation to a person (`reason` from the bot's offer, if any). Without a conversation yet, the
+   * shopper's request is sent as a message first: the conversation starts with it.
+   */
+  async #requestHandoff(reason?: string) {
+    const t = this.#t;
+    if (this.#held) {
+      this.#notice = { kind: 'info', text: t.handoffAlready };
+      this.#update();
+      return;
+    }
+    if (this.#handoffBusy || this.#busy) return;
+    this.#handoffBusy = true;
+    this.#notice = undefined;
+    this.requestUpdate();
+    try {
+      if (!this.#api.session?.conversationId) await this.send(t.handoffText);
+      if (!this.#api.session?.conversationId) return;
+      // The words alone may have handed it over already: the orchestrator then answers with the state it is in.
+      await this.#api.requestHandoff({ ...(reason ? { reason } : {}), locale: this.#locale });
+      this.#follow();
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(0, 'network', String(error));
+      this.#notice = {
+        kind: 'error',
+        text:
+          failure.code === 'network'
+            ? t.networkError
+            : failure.code === 'desk_unavailable'
+              ? t.handoffFailed
+              : messageFor(failure, t),
+      };
+      this.#announce(this.#notice.text, '');
+    } finally {
+      this.#handoffBusy = false;
+      this.#update();
+    }
+  }
+
+  /** The shopper types in a conversation a person holds: tell them, at most every few seconds. */
+  #onInput() {
+    if (!this.#held || Date.now() - this.#lastTypingSent < TYPING_EVERY_MS) return;
+    this.#lastTypingSent = Date.now();
+    void this.#api.typing();
+  }
+
+  async #leaveMessage(event: SubmitEvent, noticeId: string) {
+    event.preventDefault();
+    const t = this.#t;
+    const data = new FormData(event.target as HTMLFormElement);
+    const email = String(data.get('email') ?? '').trim();
+    const text = String(data.get('text') ?? '').trim();
+    this.#offlineError = !isEmail(email) ? t.invalidEmail : !text ? t.emptyText : '';
+    if (this.#offlineError) {
+      this.requestUpdate();
+      return;
+    }
+    this.#offlineSending = true;
+    this.requestUpdate();
+    try {
+      const conversationId = this.#api.session?.conversationId;
+      await this.#api.leaveMessage({
+        ...(conversationId ? { conversationId } : {}),
+        email,
+        text,
+        locale: this.#locale,
+      });
+      this.#offlineSent.add(noticeId);
+      this.#announce(t.offlineSent, '');
+    } catch (error) {
+      this.#offlineError =
+        error instanceof ApiError && error.code === 'network'
+          ? t.networkError
+          : error instanceof ApiError && error.status === 400
+            ? t.invalidEmail
+            : t.genericError;
+    } finally {
+      this.#offlineSending = false;
+      this.#update();
     }
   }
 
@@ -300,6 +483,8 @@ export class AtendeChat extends LitElement {
           reply.id = event.data.messageId;
           reply.status = 'done';
           finished = true;
+          // A person holds the conversation: no bot reply; the operator's answer comes on the events.
+          if (!reply.text && !reply.cards.length) this.#transcript.remove(reply);
         } else if (event.event === 'error') {
           reply.status = 'failed';
           if (!reply.text) reply.text = event.data.message || t.genericError;
@@ -309,7 +494,7 @@ export class AtendeChat extends LitElement {
         this.#update();
       }
       if (!finished) throw new ApiError(0, 'network', 'the stream ended early');
-      this.#announce(reply.text);
+      if (reply.text) this.#announce(reply.text);
     } catch (error) {
       const failure = error instanceof ApiError ? error : new ApiError(0, 'network', String(error));
       openGate();
@@ -373,12 +558,14 @@ export class AtendeChat extends LitElement {
     this.#notice = { kind: 'error', text: t.networkError, retryText: text };
   }
 
-  #announce(text: string) {
+  /** Reads `text` out to screen readers, said by `who` (the assistant by default; `''` for nobody). */
+  #announce(text: string, who?: string) {
     // Reset first, so the same words twice are announced twice.
     this.#announcement = '';
     this.requestUpdate();
     void this.updateComplete.then(() => {
-      this.#announcement = text ? `${this.#t.assistant}: ${text}` : '';
+      const by = who ?? this.#t.assistant;
+      this.#announcement = text ? (by ? `${by}: ${text}` : text) : '';
       this.requestUpdate();
     });
   }
@@ -443,9 +630,15 @@ export class AtendeChat extends LitElement {
 
   async #newConversation() {
     this.#unfollow();
-    await this.#api.closeConversation();
+    // The bots answered (and no person already asked): the shopper is asked once how it went.
+    const answered = this.#messages.some((m) => m.author === 'agent' && m.status === 'done' && m.text);
+    const closed = await this.#api.closeConversation();
     this.#transcript.reset();
     this.#notice = undefined;
+    this.#operatorTyping = undefined;
+    this.#offlineError = '';
+    if (this.#rating?.state !== 'asking') this.#rating = undefined;
+    if (closed && answered) this.#askRating(closed);
     this.#update();
     this.#focusInput();
   }
@@ -490,6 +683,15 @@ export class AtendeChat extends LitElement {
           <div class="titles">
             <h2 id="atende-title">${t.title}</h2>
             <p>${user ? t.signedInAs(user.displayName) : t.subtitle}</p>
+            <button
+              type="button"
+              class="talk"
+              ?disabled=${this.#handoffBusy || this.#busy}
+              aria-disabled=${this.#held ? 'true' : 'false'}
+              @click=${() => void this.#requestHandoff()}
+            >
+              ${t.talkToPerson}
+            </button>
           </div>
           <select aria-label=${t.language} @change=${this.#setLocale}>
             <option value="pt-BR" ?selected=${this.#locale === 'pt-BR'}>PT</option>
@@ -512,14 +714,18 @@ export class AtendeChat extends LitElement {
               : html`<li class="msg agent"><div class="bubble">${t.welcome}</div></li>`
           }
           ${this.#messages.map((m) => this.#renderMessage(m, t))}
+          ${this.#rating ? html`<li class="rating-item">${this.#renderRating(t, this.#rating)}</li>` : nothing}
           ${
-            this.#messages.length && !this.#busy
+            this.#messages.length && !this.#busy && !this.#held
               ? html`<li class="restart">
                   <button type="button" class="link" @click=${this.#newConversation}>${t.newConversation}</button>
                 </li>`
               : nothing
           }
         </ol>
+        <p class="operator-typing" aria-live="polite">
+          ${this.#operatorTyping ? t.operatorTyping(this.#operatorTyping.name) : ''}
+        </p>
         <div class="notice ${this.#notice?.kind ?? ''}" role=${this.#notice?.kind === 'error' ? 'alert' : 'status'}>
           ${this.#notice ? html`<span>${this.#notice.text}</span>` : nothing}
           ${
@@ -539,6 +745,7 @@ export class AtendeChat extends LitElement {
             placeholder=${t.placeholder}
             autocomplete="off"
             @keydown=${this.#onInputKeydown}
+            @input=${this.#onInput}
           ></textarea>
           <button class="send" type="submit" ?disabled=${this.#busy || cooling} aria-label=${t.send}>${t.send}</button>
         </form>
@@ -571,10 +778,18 @@ export class AtendeChat extends LitElement {
   }
 
   #renderMessage(m: ChatMessage, t: Strings) {
+    if (m.author === 'notice') return this.#renderNotice(m, t);
     const typing = m.author === 'agent' && m.status === 'streaming' && !m.text;
+    // While a person holds the conversation, the bots say nothing: no dots for a reply that will not come.
+    if (typing && this.#held) return nothing;
+    const operator = m.author === 'operator' ? firstName(m.operatorName ?? t.operator) : '';
     return html`
       <li class="msg ${m.author} ${m.status}" aria-busy=${m.status === 'streaming' ? 'true' : 'false'}>
-        <span class="sr-only">${m.author === 'shopper' ? t.you : t.assistant}:</span>
+        ${
+          operator
+            ? html`<span class="who">${operator} · ${t.operator}</span>`
+            : html`<span class="sr-only">${m.author === 'shopper' ? t.you : t.assistant}:</span>`
+        }
         ${
           typing
             ? html`<div class="bubble typing" role="status" aria-label=${t.typing}><span></span><span></span><span></span></div>`
@@ -591,6 +806,71 @@ export class AtendeChat extends LitElement {
         ${m.cards.map((card) => this.#renderCard(card, t))}
       </li>
     `;
+  }
+
+  #renderNotice(m: ChatMessage, t: Strings) {
+    const h = m.handoff;
+    if (!h) return nothing;
+    const key = m.id ?? String(m.key);
+    // Only the newest offline notice offers the form: an older one was answered by what came after.
+    const offerForm = h.state === 'offline' && this.#transcript.handoff === h;
+    return html`<li class="handoff-notice ${h.state}">
+      <p>${handoffText(h, t)}</p>
+      ${
+        !offerForm
+          ? nothing
+          : this.#offlineSent.has(key)
+            ? html`<p class="sent" role="status">${t.offlineSent}</p>`
+            : html`<form class="card offline" @submit=${(e: SubmitEvent) => void this.#leaveMessage(e, key)} novalidate aria-labelledby="atende-offline-title">
+                <h3 id="atende-offline-title">${t.offlineTitle}</h3>
+                <label>${t.offlineEmail}<input name="email" type="email" autocomplete="email" required maxlength="254" .value=${this.#api.session?.user?.email ?? ''} /></label>
+                <label>${t.offlineText}<textarea name="text" rows="3" required maxlength="2000"></textarea></label>
+                ${this.#offlineError ? html`<p class="error" role="alert">${this.#offlineError}</p>` : nothing}
+                <button class="send" type="submit" ?disabled=${this.#offlineSending}>${t.offlineSend}</button>
+              </form>`
+      }
+    </li>`;
+  }
+
+  #renderRating(t: Strings, rating: RatingAsk) {
+    if (rating.state === 'thanks') return html`<p class="card rating" role="status">${t.rateThanks}</p>`;
+    return html`<form class="card rating" @submit=${this.#sendRating} aria-labelledby="atende-rating-title">
+      <h3 id="atende-rating-title">${t.rateTitle}</h3>
+      <div class="stars" role="group" aria-labelledby="atende-rating-title">
+        ${[1, 2, 3, 4, 5].map(
+          (n) => html`<button
+            type="button"
+            class="star ${n <= rating.score ? 'on' : ''}"
+            aria-pressed=${rating.score === n ? 'true' : 'false'}
+            aria-label=${t.rateStar(n)}
+            title=${t.rateStar(n)}
+            @click=${() => this.#pickScore(n)}
+          >
+            ★
+          </button>`,
+        )}
+      </div>
+      ${
+        rating.score
+          ? html`<label class="sr-only" for="atende-rating-comment">${t.rateComment}</label>
+              <textarea id="atende-rating-comment" name="comment" rows="2" maxlength="1000" placeholder=${t.rateComment}></textarea>`
+          : nothing
+      }
+      ${rating.error ? html`<p class="error" role="alert">${rating.error}</p>` : nothing}
+      <div class="row">
+        <button class="send" type="submit" ?disabled=${!rating.score || rating.state === 'sending'}>${t.rateSend}</button>
+        <button
+          class="link"
+          type="button"
+          @click=${() => {
+            this.#rating = undefined;
+            this.#update();
+          }}
+        >
+          ${t.rateSkip}
+        </button>
+      </div>
+    </form>`;
   }
 
   #renderCard(card: Card, t: Strings): TemplateResult | typeof nothing {
@@ -647,7 +927,12 @@ export class AtendeChat extends LitElement {
       case 'handoff':
         return html`<div class="card handoff">
           <p>${t.handoffHint}</p>
-          <button type="button" class="action" ?disabled=${this.#busy} @click=${() => void this.send(t.handoffText)}>
+          <button
+            type="button"
+            class="action"
+            ?disabled=${this.#busy || this.#handoffBusy || this.#held}
+            @click=${() => void this.#requestHandoff(card.reason)}
+          >
             ${t.handoff}
           </button>
         </div>`;
@@ -669,6 +954,32 @@ function messageFor(error: ApiError, t: Strings): string {
   const code = error.code as ApiErrorCode;
   if (code === 'text_too_long') return t.tooLong(2000);
   return t.genericError;
+}
+
+/** What the shopper is told about a change of the handoff. */
+export function handoffText(h: HandoffEventData, t: Strings): string {
+  switch (h.state) {
+    case 'requested':
+      return t.handoffRequested;
+    case 'queued':
+      return t.handoffQueued(h.position, h.estimatedWaitSec);
+    case 'assigned':
+      return t.handoffAssigned(firstName(h.operator?.name ?? t.operator));
+    case 'resolved':
+      return t.handoffResolved;
+    case 'returned_to_bot':
+      return t.handoffReturned;
+    case 'offline':
+      return t.handoffOffline(h.offlineReason);
+    case 'abandoned':
+      return t.handoffAbandoned;
+    default:
+      return t.handoffFailed;
+  }
+}
+
+function firstName(name: string): string {
+  return name.trim().split(/\s+/)[0] || name;
 }
 
 function money(value: number, locale: Locale): string {

@@ -49,6 +49,39 @@ const pt = {
   degraded: 'Parte do atendimento está lenta agora; a resposta pode estar incompleta.',
   newConversation: 'Nova conversa',
   historyError: 'Não foi possível carregar o histórico.',
+  talkToPerson: 'Falar com uma pessoa',
+  operator: 'Atendente',
+  handoffRequested: 'Chamando uma pessoa da equipe…',
+  handoffQueued: (position?: number, waitSec?: number) =>
+    `Você está na fila${
+      position || waitSec !== undefined
+        ? ` (${[position ? `posição ${position}` : '', waitSec !== undefined ? `espera estimada ~${Math.max(1, Math.round(waitSec / 60))} min` : ''].filter(Boolean).join(', ')})`
+        : ''
+    }`,
+  handoffAssigned: (name: string) => `${name} entrou na conversa`,
+  handoffResolved: 'Conversa encerrada pelo atendente',
+  handoffReturned: 'De volta ao assistente virtual',
+  handoffOffline: (reason?: string): string =>
+    reason === 'closed'
+      ? 'Nossa equipe está fora do horário agora. Deixe um recado e respondemos por e-mail.'
+      : 'Ninguém da equipe está disponível agora. Deixe um recado e respondemos por e-mail.',
+  handoffAbandoned: 'O pedido de atendimento foi cancelado.',
+  handoffFailed: 'Não foi possível chamar uma pessoa agora. Tente de novo em instantes.',
+  handoffAlready: 'Você já está falando com a nossa equipe.',
+  operatorTyping: (name: string) => `${name} está digitando…`,
+  offlineTitle: 'Deixe um recado para a equipe',
+  offlineEmail: 'Seu e-mail',
+  offlineText: 'Sua mensagem',
+  offlineSend: 'Enviar recado',
+  offlineSent: 'Recado enviado. Respondemos no seu e-mail assim que possível.',
+  invalidEmail: 'Informe um e-mail válido.',
+  emptyText: 'Escreva a mensagem.',
+  rateTitle: 'Como foi o atendimento?',
+  rateStar: (n: number) => `${n} de 5 estrelas`,
+  rateComment: 'Comentário (opcional)',
+  rateSend: 'Enviar avaliação',
+  rateSkip: 'Agora não',
+  rateThanks: 'Obrigado pela avaliação!',
 };
 
 const en: typeof pt = {
@@ -99,6 +132,39 @@ const en: typeof pt = {
   degraded: 'Part of the service is slow right now; the answer may be incomplete.',
   newConversation: 'New conversation',
   historyError: 'Could not load the history.',
+  talkToPerson: 'Talk to a person',
+  operator: 'Agent',
+  handoffRequested: 'Calling someone from our team…',
+  handoffQueued: (position?: number, waitSec?: number) =>
+    `You are in line${
+      position || waitSec !== undefined
+        ? ` (${[position ? `position ${position}` : '', waitSec !== undefined ? `estimated wait ~${Math.max(1, Math.round(waitSec / 60))} min` : ''].filter(Boolean).join(', ')})`
+        : ''
+    }`,
+  handoffAssigned: (name: string) => `${name} joined the conversation`,
+  handoffResolved: 'The agent ended the conversation',
+  handoffReturned: 'Back to the virtual assistant',
+  handoffOffline: (reason?: string) =>
+    reason === 'closed'
+      ? 'Our team is out of office hours now. Leave a message and we will answer by email.'
+      : 'Nobody from our team is available now. Leave a message and we will answer by email.',
+  handoffAbandoned: 'The request for a person was canceled.',
+  handoffFailed: 'Could not reach a person right now. Please try again shortly.',
+  handoffAlready: 'You are already talking to our team.',
+  operatorTyping: (name: string) => `${name} is typing…`,
+  offlineTitle: 'Leave a message for our team',
+  offlineEmail: 'Your email',
+  offlineText: 'Your message',
+  offlineSend: 'Send message',
+  offlineSent: 'Message sent. We will answer by email as soon as we can.',
+  invalidEmail: 'Enter a valid email address.',
+  emptyText: 'Write your message.',
+  rateTitle: 'How was the service?',
+  rateStar: (n: number) => `${n} out of 5 stars`,
+  rateComment: 'Comment (optional)',
+  rateSend: 'Send rating',
+  rateSkip: 'Not now',
+  rateThanks: 'Thank you for your rating!',
 };
 
 /** The widget's strings in `locale`. */
@@ -112,4 +178,9 @@ export type Strings = typeof pt;
 /** The locale for a `lang` attribute: English for `en*`, pt-BR otherwise (and when there is none). */
 export function pickLocale(lang: string | null | undefined): Locale {
   return lang?.toLowerCase().startsWith('en') ? 'en' : 'pt-BR';
+}
+
+/** Whether `email` looks like an address (the orchestrator checks it too): one @, a dot in the domain, no spaces. */
+export function isEmail(email: string): boolean {
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.trim()) && email.trim().length <= 254;
 }

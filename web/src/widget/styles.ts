@@ -393,6 +393,119 @@ export const widgetStyles = css`
     margin: 0;
     font-size: 13px;
   }
+  header button.talk {
+    background: none;
+    border: none;
+    padding: 0;
+    margin-top: 2px;
+    font-size: 12px;
+    text-decoration: underline;
+    text-underline-offset: 2px;
+    opacity: 0.95;
+  }
+  header button.talk[aria-disabled='true'] {
+    text-decoration: none;
+    opacity: 0.6;
+  }
+  .msg.operator .bubble {
+    background: #eef4ff;
+    border: 1px solid #c9d8f5;
+    white-space: pre-wrap;
+  }
+  .handoff-notice {
+    align-self: stretch;
+    text-align: center;
+    font-size: 13px;
+    color: var(--atende-muted);
+    display: flex;
+    flex-direction: column;
+    gap: 8px;
+  }
+  .handoff-notice > p {
+    margin: 0;
+    padding: 4px 10px;
+    border-radius: 999px;
+    background: #f6f7f9;
+    align-self: center;
+  }
+  .handoff-notice.assigned > p {
+    background: #e5f3ee;
+    color: var(--atende-accent-strong);
+  }
+  .handoff-notice .sent {
+    color: var(--atende-accent-strong);
+  }
+  .operator-typing {
+    margin: 0 14px;
+    font-size: 12px;
+    color: var(--atende-muted);
+    min-height: 0;
+  }
+  .operator-typing:empty {
+    display: none;
+  }
+  form.card {
+    display: flex;
+    flex-direction: column;
+    gap: 8px;
+    text-align: left;
+    color: #1c2430;
+  }
+  form.card h3 {
+    margin: 0;
+  }
+  form.card label {
+    display: flex;
+    flex-direction: column;
+    gap: 2px;
+    font-size: 13px;
+    color: var(--atende-muted);
+  }
+  form.card input,
+  form.card textarea {
+    border: 1px solid var(--atende-border);
+    border-radius: 8px;
+    padding: 8px;
+    color: #1c2430;
+    min-height: 0;
+    max-height: none;
+  }
+  form.card .send {
+    align-self: flex-start;
+  }
+  form.card .error {
+    color: var(--atende-danger);
+    margin: 0;
+    font-size: 13px;
+  }
+  .rating-item {
+    align-self: stretch;
+  }
+  .card.rating .row {
+    display: flex;
+    gap: 8px;
+    align-items: center;
+  }
+  .stars {
+    display: flex;
+    gap: 4px;
+  }
+  .star {
+    background: none;
+    border: 1px solid var(--atende-border);
+    border-radius: 8px;
+    width: 40px;
+    height: 40px;
+    font-size: 22px;
+    line-height: 1;
+    color: #c3c9d1;
+    cursor: pointer;
+  }
+  .star.on {
+    color: #e8a200;
+    border-color: #f0c36d;
+    background: #fffaf0;
+  }
   @media (max-width: 520px) {
     :host {
       right: 12px;

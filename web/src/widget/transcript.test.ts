@@ -69,7 +69,7 @@ describe('Transcript', () => {
     for (const e of [d3, complete, status]) ended.push(t.apply(e as ConversationEvent).ended);
     expect(shown(t)).toEqual(['shopper:done:hello', 'agent:done:one two three']);
     expect(t.messages[1]?.citations).toEqual([{ id: 'faq-1', title: 'Prazo' }]);
-    expect(t.messages[1]?.cards).toEqual([{ type: 'handoff' }]);
+    expect(t.messages[1]?.cards).toEqual([{ type: 'handoff', reason: 'unsure' }]);
     expect(ended.filter(Boolean).map((m) => m?.text)).toEqual(['one two three']);
   });
 
@@ -211,5 +211,70 @@ describe('Transcript', () => {
     expect(
       t.apply(event({ kind: 'status', author: 'system', data: { state: 'closed', reason: 'x' } })).closed,
     ).toBe(true);
+  });
+});
+
+describe('Transcript, with a person of the desk', () => {
+  const handoff = (data: ConversationEvent['data'], at: string) =>
+    event({ kind: 'handoff', author: 'system', data } as NewConversationEvent, at);
+  const operatorMessage = (messageId: string, text: string, at: string) =>
+    event(
+      {
+        kind: 'message',
+        author: 'operator',
+        data: {
+          messageId,
+          role: 'operator',
+          text,
+          replyTo: null,
+          status: 'answered',
+          agents: [],
+          citations: [],
+          annotations: [],
+          errorCode: null,
+          operator: { id: 'op', name: 'Carla' },
+        },
+      },
+      at,
+    );
+
+  it('shows the queue, who joined and their messages, and reports the handoff and typing', () => {
+    const t = new Transcript();
+    t.apply(shopperMessage('s1', 'quero uma pessoa'));
+    const queued = t.apply(
+      handoff({ state: 'queued', position: 2, estimatedWaitSec: 180 }, '2026-12-01T10:00:01Z'),
+    );
+    expect(queued.handoff?.data.state).toBe('queued');
+    // The position moves: the same notice says so.
+    t.apply(handoff({ state: 'queued', position: 1, estimatedWaitSec: 60 }, '2026-12-01T10:00:30Z'));
+    t.apply(handoff({ state: 'assigned', operator: { id: 'op', name: 'Carla' } }, '2026-12-01T10:01:00Z'));
+    expect(t.handoff?.state).toBe('assigned');
+    expect(
+      t.apply(event({ kind: 'typing', author: 'op', data: { role: 'operator', name: 'Carla' } })).typing,
+    ).toEqual({
+      role: 'operator',
+      name: 'Carla',
+    });
+    const said = t.apply(operatorMessage('o1', 'Olá, sou a Carla', '2026-12-01T10:01:10Z'));
+    expect(said.ended?.operatorName).toBe('Carla');
+    expect(t.messages.map((m) => [m.author, m.text || m.handoff?.state, m.handoff?.position])).toEqual([
+      ['shopper', 'quero uma pessoa', undefined],
+      ['notice', 'queued', 1],
+      ['notice', 'assigned', undefined],
+      ['operator', 'Olá, sou a Carla', undefined],
+    ]);
+  });
+
+  it('puts replayed handoff notices where they happened among the loaded history', () => {
+    const t = new Transcript();
+    const history = [
+      { id: 's1', author: 'shopper', text: 'oi', createdAt: '2026-12-01T10:00:00Z' },
+      { id: 'o1', author: 'operator', text: 'Olá', createdAt: '2026-12-01T10:02:00Z' },
+    ].map((m) => fromHistory({ ...m, status: 'answered', citations: [], annotations: [] } as never));
+    t.reset(history, '2026-12-01T10:00:00Z');
+    t.apply(handoff({ state: 'assigned', operator: { id: 'op', name: 'Carla' } }, '2026-12-01T10:01:00Z'));
+    t.apply(operatorMessage('o1', 'Olá', '2026-12-01T10:02:00Z'));
+    expect(t.messages.map((m) => m.author)).toEqual(['shopper', 'notice', 'operator']);
+    expect(t.messages[2]?.operatorName).toBe('Carla');
   });
 });

@@ -2,6 +2,7 @@ import type {
   Annotation,
   Citation,
   ConversationEvent,
+  HandoffEventData,
   OfferView,
   OrderView,
 } from '../../../orchestrator/chat/contract.js';
@@ -12,7 +13,7 @@ import type { Strings } from './i18n.js';
 export type Card =
   | { type: 'order'; order: OrderView }
   | { type: 'offer'; offer: OfferView }
-  | { type: 'handoff' }
+  | { type: 'handoff'; reason?: string }
   | { type: 'sign_in' }
   | { type: 'info'; text: keyof Strings };
 
@@ -21,8 +22,15 @@ export interface ChatMessage {
   key: number;
   /** The orchestrator's id of the message, once known. */
   id?: string;
-  author: 'shopper' | 'agent';
+  /** `operator`: a person of the shop's team; `notice`: a line about the handoff (who joined, the queue). */
+  author: 'shopper' | 'agent' | 'operator' | 'notice';
   text: string;
+  /** For an operator's message: the name the shopper sees. */
+  operatorName?: string;
+  /** For a notice: the handoff's state it tells about. */
+  handoff?: HandoffEventData;
+  /** The orchestrator's time of the message (ms), when known: notices are placed by it. */
+  at?: number;
   status: 'streaming' | 'done' | 'failed';
   citations: Citation[];
   cards: Card[];
@@ -50,6 +58,10 @@ export interface Applied {
   ended?: ChatMessage;
   /** The conversation was closed: stop following it. */
   closed?: boolean;
+  /** The handoff to a person moved on (the event's data and time). */
+  handoff?: { data: HandoffEventData; at: string };
+  /** Someone is typing. */
+  typing?: { role: 'shopper' | 'operator'; name?: string };
 }
 
 let nextKey = 1;
@@ -153,10 +165,48 @@ export class Transcript {
         annotate(route.target, event.data.annotation);
         return route.target === route.shown ? { changed: true } : this.#catchUp(route.shown);
       }
+      case 'handoff':
+        return this.#handoff(event);
+      case 'typing':
+        return typeof event.data?.role === 'string'
+          ? { changed: false, typing: event.data }
+          : { changed: false };
       default:
-        // The human desk's kinds (queued, assigned, typing) are not shown yet.
+        // Older desk kinds (queued, assigned) carry nothing the widget shows.
         return { changed: false };
     }
+  }
+
+  /** The handoff's state now, from the newest notice. */
+  get handoff(): HandoffEventData | undefined {
+    return this.messages.findLast((m) => m.author === 'notice')?.handoff;
+  }
+
+  /**
+   * A change of the handoff becomes a notice in the log, placed by its time among messages whose time is known (a
+   * replay after a reload puts it back where it happened). A queue position that moved updates the notice before.
+   */
+  #handoff(event: Extract<ConversationEvent, { kind: 'handoff' }>): Applied {
+    const data = event.data;
+    if (typeof data?.state !== 'string') return { changed: false };
+    const at = Date.parse(event.at);
+    const handoff = { data, at: event.at };
+    const last = this.messages.findLast((m) => m.author === 'notice');
+    if (last?.handoff?.state === data.state && data.state === 'queued') {
+      last.handoff = data;
+      return { changed: true, handoff };
+    }
+    if (this.messages.some((m) => m.id === `handoff:${event.id}`)) return { changed: false };
+    const notice = localMessage('notice', '', 'done');
+    notice.id = `handoff:${event.id}`;
+    notice.handoff = data;
+    notice.at = at;
+    const later = Number.isNaN(at) ? -1 : this.messages.findIndex((m) => m.at !== undefined && m.at > at);
+    this.messages =
+      later < 0
+        ? [...this.messages, notice]
+        : [...this.messages.slice(0, later), notice, ...this.messages.slice(later)];
+    return { changed: true, handoff };
   }
 
   #message(event: Extract<ConversationEvent, { kind: 'message' }>): Applied {
@@ -164,13 +214,15 @@ export class Transcript {
     let m = this.#byId(d.messageId) ?? (d.role === 'agent' ? this.#unnamedReply(d.replyTo) : undefined);
     if (!m) {
       if (Date.parse(event.at) < this.#since) return { changed: false };
-      m = localMessage(d.role === 'shopper' ? 'shopper' : 'agent', '', 'streaming');
+      m = localMessage(d.role, '', 'streaming');
       m.id = d.messageId;
+      m.at = Date.parse(event.at);
       this.messages = [...this.messages, m];
     } else if (m.author === 'shopper') {
       return { changed: false };
     }
     m.id = d.messageId;
+    if (d.operator?.name) m.operatorName = d.operator.name;
     if (m.viaPost && !m.shadow) m.shadow = shadowOf(m);
     const target = m.shadow ?? m;
     const wasStreaming = target.status === 'streaming';
@@ -183,7 +235,7 @@ export class Transcript {
     for (const a of Array.isArray(d.annotations) ? d.annotations : []) annotate(target, a);
     if (target === m.shadow) return this.#catchUp(m);
     // A failed reply is announced with its apology, by its status.
-    const ended = m.author === 'agent' && wasStreaming && (target.status === 'done' || target.text !== '');
+    const ended = m.author !== 'shopper' && wasStreaming && (target.status === 'done' || target.text !== '');
     return ended ? { changed: true, ended: m } : { changed: true };
   }
 
@@ -258,11 +310,13 @@ function shadowOf(m: ChatMessage): ChatMessage {
 export function fromHistory(m: HistoryMessage): ChatMessage {
   const streaming = m.author === 'agent' && m.status === 'streaming';
   const message = localMessage(
-    m.author === 'shopper' ? 'shopper' : 'agent',
+    m.author === 'shopper' || m.author === 'operator' ? m.author : 'agent',
     streaming ? '' : m.text,
     streaming ? 'streaming' : m.status === 'failed' ? 'failed' : 'done',
   );
   message.id = m.id;
+  const at = Date.parse(m.createdAt);
+  if (!Number.isNaN(at)) message.at = at;
   message.citations = Array.isArray(m.citations) ? m.citations.filter(isCitation) : [];
   // The orchestrator keeps each reply's cards, so order and offer cards come back after a reload.
   for (const a of Array.isArray(m.annotations) ? m.annotations : []) annotate(message, a);
@@ -288,7 +342,9 @@ export function cardFor(annotation: Annotation): Card | undefined {
     case 'offer':
       return isObject(annotation.data?.offer) ? { type: 'offer', offer: annotation.data.offer } : undefined;
     case 'handoff':
-      return { type: 'handoff' };
+      return typeof annotation.data?.reason === 'string'
+        ? { type: 'handoff', reason: annotation.data.reason }
+        : { type: 'handoff' };
     case 'sign_in_required':
       return { type: 'sign_in' };
     case 'not_available':
