@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeskFigures } from './summary.js';
 
 /** Live operational metrics in Prometheus form; the chat-log figures (`summary.ts`) stay the source of truth. */
 export interface MetricsRegistry {
@@ -14,6 +15,11 @@ export interface MetricsRegistry {
   observeFirstDelta(ms: number): void;
   /** Counts one agent task by agent and outcome and records its duration. */
   observeTask(input: { agent: string; outcome: string; ms: number }): void;
+  /**
+   * Sets the `desk_*` gauges from the chat log's desk figures over a recent window (`GET /metrics` computes them at
+   * scrape); null when they could not be computed: every desk gauge then reads NaN rather than a stale value.
+   */
+  setDesk(figures: DeskFigures | null): void;
   /** Hono middleware that observes every request under its matched route pattern. */
   middleware(): MiddlewareHandler;
   /** The exposition text and its content type. */
@@ -76,6 +82,36 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
     registers: [registry],
   });
 
+  const gauge = (name: string, help: string, labelNames: string[] = []) =>
+    new Gauge({ name: `${prefix}${name}`, help, labelNames, registers: [registry] });
+  const WINDOW = 'over the last hour, from the chat log at scrape';
+  const desk = {
+    handoffs: gauge('desk_handoffs', `Conversations handed to the human desk ${WINDOW}, by reason.`, [
+      'reason',
+    ]),
+    waiting: gauge(
+      'desk_waiting',
+      'Handed-off conversations still waiting for a person (requested in the last hour).',
+    ),
+    queueWait: gauge('desk_queue_wait_seconds', `Time to a human (queue wait) ${WINDOW}.`, ['quantile']),
+    firstResponse: gauge(
+      'desk_first_response_seconds',
+      `Time from assignment to the operator's first message ${WINDOW}.`,
+      ['quantile'],
+    ),
+    handoffRatio: gauge('desk_handoff_ratio', `Handoffs per conversation with a shopper message ${WINDOW}.`),
+    abandonedRatio: gauge(
+      'desk_abandoned_waiting_ratio',
+      `Handoffs the shopper left while waiting for a person, of those settled, ${WINDOW}.`,
+    ),
+    botResolution: gauge('bot_resolution_ratio', `Ended conversations the bots resolved alone ${WINDOW}.`),
+    csat: gauge('csat_score', `Average rating (1-5) ${WINDOW}, by who resolved the conversation.`, [
+      'resolved_by',
+    ]),
+  };
+  const value = (n: number | null) => (n === null ? Number.NaN : n);
+  const seconds = (ms: number | null) => (ms === null ? Number.NaN : ms / 1000);
+
   const metrics: MetricsRegistry = {
     registry,
     observeRequest({ method, route, status, ms }) {
@@ -91,6 +127,24 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Met
     observeTask({ agent, outcome, ms }) {
       tasks.inc({ agent, outcome });
       taskSeconds.observe({ agent, outcome }, ms / 1000);
+    },
+    setDesk(figures) {
+      for (const [reason, n] of Object.entries(figures?.byReason ?? {})) desk.handoffs.set({ reason }, n);
+      if (!figures) desk.handoffs.reset();
+      desk.waiting.set(figures ? figures.waiting : Number.NaN);
+      for (const [quantile, key] of [
+        ['0.5', 'p50'],
+        ['0.95', 'p95'],
+      ] as const) {
+        desk.queueWait.set({ quantile }, seconds(figures?.queueWaitMs[key] ?? null));
+        desk.firstResponse.set({ quantile }, seconds(figures?.humanFirstResponseMs[key] ?? null));
+      }
+      desk.handoffRatio.set(value(figures?.handoffRate ?? null));
+      desk.abandonedRatio.set(value(figures?.abandonedWaiting.rate ?? null));
+      desk.botResolution.set(value(figures?.botResolution.rate ?? null));
+      desk.csat.set({ resolved_by: 'all' }, value(figures?.csat.average ?? null));
+      desk.csat.set({ resolved_by: 'bot' }, value(figures?.csat.byResolvedBy.bot.average ?? null));
+      desk.csat.set({ resolved_by: 'human' }, value(figures?.csat.byResolvedBy.human.average ?? null));
     },
     middleware() {
       return async function prometheusRequests(c, next) {

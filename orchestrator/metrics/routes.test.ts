@@ -5,7 +5,9 @@ import { createLogger } from '../../agents/runtime/index.js';
 import { createAccessTokens } from '../auth/access-tokens.js';
 import { handleError } from '../errors.js';
 import { createSigningKeys } from '../mesh/signing-keys.js';
-import { pgliteTestDatabase, type TestDatabase } from '../store/test-support.js';
+import { createHandoffLog } from '../store/handoff-log.js';
+import { createChatLog } from '../store/index.js';
+import { pgliteTestDatabase, seedExchange, type TestDatabase } from '../store/test-support.js';
 import { createMetricsRegistry } from './prometheus.js';
 import { metricsRoutes } from './routes.js';
 import { createMetricsQueries } from './summary.js';
@@ -69,6 +71,7 @@ describe('GET /api/metrics/summary', () => {
     expect(Date.parse(body.range.to) - Date.parse(body.range.from)).toBe(24 * 3_600_000);
     expect(body.range.idleMs).toBe(5 * 60_000);
     expect(body).toMatchObject({ messages: { shopper: 0 }, conversations: { total: 0 }, agents: [] });
+    expect(body).toMatchObject({ handoffOffers: 0, desk: { handoffs: 0, handoffRate: null, waiting: 0 } });
     expect(body.series.length).toBeGreaterThan(0);
   });
 
@@ -160,6 +163,31 @@ describe('GET /metrics', () => {
     expect((await local.request('/metrics', { headers: { authorization: `Bearer ${admin}` } })).status).toBe(
       200,
     );
+  });
+});
+
+describe('GET /metrics: the human desk', () => {
+  it('shows the desk figures of the last hour as gauges, computed from the chat log at scrape', async () => {
+    const conversation = (
+      await seedExchange(createChatLog({ sql: db.sql }), { subject: 'guest:desk', close: {} })
+    ).conversation;
+    const desk = createHandoffLog({ sql: db.sql });
+    await desk.request({
+      conversationId: conversation.id,
+      subject: 'guest:desk',
+      reason: 'asked_for_human',
+      agent: 'desk',
+    });
+    await desk.update(conversation.id, { state: 'queued', position: 1 });
+    const text = await (await get('/metrics', METRICS_TOKEN)).text();
+    expect(text).toContain('# TYPE atende_desk_handoffs gauge');
+    expect(text).toMatch(/^atende_desk_handoffs\{reason="asked_for_human"\} 1$/m);
+    expect(text).toMatch(/^atende_desk_handoffs\{reason="low_confidence"\} 0$/m);
+    expect(text).toMatch(/^atende_desk_waiting 1$/m);
+    expect(text).toMatch(/^atende_desk_handoff_ratio 1$/m);
+    // Nobody took it yet: no queue wait to tell, and no rating (prom-client writes NaN as `Nan`).
+    expect(text).toMatch(/^atende_desk_queue_wait_seconds\{quantile="0\.95"\} nan$/im);
+    expect(text).toMatch(/^atende_csat_score\{resolved_by="human"\} nan$/im);
   });
 });
 

@@ -20,6 +20,8 @@ export interface MetricsRoutesDeps {
   /** Folder of the dashboard page; defaults to `./dashboard` beside this file. */
   dashboardDir?: string;
   now?: () => Date;
+  /** The window `GET /metrics` computes the `desk_*` gauges over; defaults to the last hour. */
+  deskWindowMs?: number;
 }
 
 const HOUR = 3_600_000;
@@ -114,6 +116,11 @@ export function metricsRoutes(deps: MetricsRoutesDeps) {
       presented !== undefined &&
       timingSafeEqual(digest(presented), metricsToken);
     if (!byToken) await requireAdmin(c);
+    // The desk's gauges are the summary's SQL over a recent window; the rest of the scrape does not wait on the
+    // database's health: a failed query leaves those gauges NaN.
+    const to = now();
+    const window = { from: new Date(to.getTime() - (deps.deskWindowMs ?? HOUR)), to };
+    registry.setDesk(await queries.desk(window).catch(() => null));
     const { contentType, body } = await registry.render();
     return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-store' });
   });
