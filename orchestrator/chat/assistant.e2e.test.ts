@@ -79,8 +79,10 @@ describe('the assistant through the mesh', () => {
     expect(citations?.data.data.length).toBeGreaterThan(0);
   });
 
-  it('offers a human when it does not know', async () => {
+  it('says it is unsure when it does not know, and offers no person when there is no desk to hand over to', async () => {
     const events = await ask('qual a capital da França?');
-    expect(events.some((e) => e.event === 'annotation' && e.data.kind === 'handoff')).toBe(true);
+    const confidence = events.find((e) => e.event === 'annotation' && e.data.kind === 'confidence');
+    expect(confidence?.data.data.level).toBe('low');
+    expect(events.some((e) => e.event === 'annotation' && e.data.kind === 'handoff')).toBe(false);
   });
 });

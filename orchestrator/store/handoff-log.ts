@@ -250,10 +250,10 @@ export function createHandoffLog(options: {
       const { events: appended, row } = await appendWith(
         conversationId,
         `UPDATE conversations SET last_event_id = last_event_id + 1,
-           last_activity_at = GREATEST(last_activity_at, $5)
+           last_activity_at = GREATEST(last_activity_at, $3)
          WHERE id = $1 AND subject = $2 AND closed_at IS NULL AND handoff_state IN ${OPEN}
          RETURNING ${HANDOFF_COLUMNS}, last_event_id`,
-        [conversationId, subject, messageId, text, at, correlationId],
+        [conversationId, subject, at],
         events,
         at,
       );

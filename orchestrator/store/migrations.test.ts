@@ -24,6 +24,7 @@ function migrationContract(open: () => Promise<TestDatabase>) {
       'agent_tasks',
       'audit_log',
       'conversation_events',
+      'conversation_ratings',
       'conversations',
       'messages',
       'refresh_tokens',
