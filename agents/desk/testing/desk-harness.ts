@@ -170,7 +170,8 @@ export async function startDesk(
     openSql?: () => Promise<SqlClient>;
   } = {},
 ) {
-  const { pkiDir, tokens } = await (shared ??= createShared());
+  shared ??= createShared();
+  const { pkiDir, tokens } = await shared;
   const dataDir = await mkdtemp(join(tmpdir(), 'atende-desk-data-'));
   const logger = createLogger({ name: 'desk', level: 'silent' });
   const port = await freePort();
