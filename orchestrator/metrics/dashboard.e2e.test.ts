@@ -218,6 +218,15 @@ async function checkFigures(page: Page, shown: MetricsSummary) {
   expect(await text('t-p99')).toBe(ms(firstResponseMs.p99));
   expect(await text('t-abandon')).toBe(`${percent(c.abandonmentRate)} (${c.abandoned}/${c.ended})`);
   expect(await text('t-msg')).toBe(`${summary.messages.answered}/${summary.messages.shopper}`);
+  const { desk } = summary;
+  expect(await text('t-desk-handoffs')).toBe(`${desk.handoffs} (${percent(desk.handoffRate)})`);
+  expect(await text('t-desk-waiting')).toBe(String(desk.waiting));
+  expect(await text('t-desk-wait')).toBe('–');
+  expect(await text('t-desk-bot')).toBe(
+    `${percent(desk.botResolution.rate)} (${desk.botResolution.count}/${desk.botResolution.of})`,
+  );
+  expect(await text('t-desk-csat')).toBe('– (0; bot –, human –)');
+  expect(await page.locator('#desk-reasons tr').allTextContents()).toContain('asked for a person0');
   const rows = await page.locator('#agents tr').allTextContents();
   expect(rows.some((r) => r.startsWith('Atende Assistant'))).toBe(true);
   await expect
@@ -286,6 +295,16 @@ describe.skipIf(!HAS_CHROMIUM)('the admin dashboard in Chromium', () => {
       active: QUESTIONS.length - CLOSED_ANSWERED,
     });
     expect(summary.conversations.abandonmentRate).toBeCloseTo(2 / (CLOSED_ANSWERED + 2), 5);
+    // Nobody asked for a person: the bots resolved every ended conversation they did not abandon.
+    expect(summary.desk).toMatchObject({
+      handoffs: 0,
+      handoffRate: 0,
+      waiting: 0,
+      queueWaitMs: { p50: null, p95: null },
+      botResolution: { count: CLOSED_ANSWERED, of: CLOSED_ANSWERED + 2 },
+      abandonedWaiting: { rate: null },
+      csat: { count: 0, average: null },
+    });
     expect(summary.messages).toMatchObject({ shopper: QUESTIONS.length + 2, answered: QUESTIONS.length });
     expect(summary.messages.firstResponseMs.p50).toBeGreaterThan(0);
     expect(summary.messages.firstResponseMs.p95).toBeGreaterThanOrEqual(

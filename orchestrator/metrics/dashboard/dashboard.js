@@ -99,7 +99,8 @@ function render(summary, health) {
   $('t-abandon').replaceChildren(`${percent(c.abandonmentRate)} `, share);
   $('t-conv').textContent = String(c.total);
   $('t-msg').textContent = `${m.answered}/${m.shopper}`;
-  $('t-handoffs').textContent = summary.handoffs === null ? 'n/a' : String(summary.handoffs);
+  $('t-handoffs').textContent = String(summary.handoffOffers);
+  renderDesk(summary.desk);
 
   const times = summary.series.map((p) => Date.parse(p.start) / 1000);
   draw('chart-latency', {
@@ -162,6 +163,56 @@ function render(summary, health) {
     return li;
   });
   $('health').replaceChildren(...items);
+}
+
+const REASONS = {
+  asked_for_human: 'asked for a person',
+  low_confidence: 'low confidence',
+  negative_sentiment: 'negative sentiment',
+  agent_failed: 'an agent failed',
+  other: 'other',
+};
+
+// A figure followed by a smaller note, e.g. "25.0 % (1/4)".
+function withNote(id, main, note) {
+  const small = document.createElement('small');
+  small.textContent = note;
+  $(id).replaceChildren(`${main} `, small);
+}
+
+function pair(q) {
+  return q.p50 === null ? '–' : `${ms(q.p50)} / ${ms(q.p95)}`;
+}
+
+function score(csat) {
+  return csat.average === null ? '–' : csat.average.toFixed(2);
+}
+
+function renderDesk(desk) {
+  withNote('t-desk-handoffs', String(desk.handoffs), `(${percent(desk.handoffRate)})`);
+  $('t-desk-wait').textContent = pair(desk.queueWaitMs);
+  $('t-desk-waiting').textContent = String(desk.waiting);
+  $('t-desk-first').textContent = pair(desk.humanFirstResponseMs);
+  const gaveUp = desk.abandonedWaiting;
+  withNote('t-desk-abandoned', percent(gaveUp.rate), `(${gaveUp.count}/${gaveUp.of})`);
+  const bot = desk.botResolution;
+  withNote('t-desk-bot', percent(bot.rate), `(${bot.count}/${bot.of})`);
+  const { csat } = desk;
+  withNote(
+    't-desk-csat',
+    score(csat),
+    `(${csat.count}; bot ${score(csat.byResolvedBy.bot)}, human ${score(csat.byResolvedBy.human)})`,
+  );
+  const rows = Object.entries(desk.byReason).map(([reason, n]) => {
+    const tr = document.createElement('tr');
+    for (const value of [REASONS[reason] ?? reason, n]) {
+      const td = document.createElement('td');
+      td.textContent = String(value);
+      tr.append(td);
+    }
+    return tr;
+  });
+  $('desk-reasons').replaceChildren(...rows);
 }
 
 function binLabel(bin) {
