@@ -38,6 +38,7 @@ const AGENT_MAINS = {
   assistant: join(ROOT, 'agents/assistant/main.ts'),
   orders: join(ROOT, 'agents/orders/main.ts'),
   promotions: join(ROOT, 'agents/promotions/main.ts'),
+  desk: join(ROOT, 'agents/desk/main.ts'),
   testagent: join(ROOT, 'agents/runtime/testing/echo-agent/main.ts'),
 } as const;
 
@@ -101,6 +102,9 @@ export async function startWebStack(options: {
       ...options.env,
     },
   });
+  // Agents that keep data (the desk) get a folder of their own in the stack's temporary one.
+  const agentData = (agent: string): Record<string, string> =>
+    agent === 'desk' ? { DATA_DIR: join(dataDir, agent) } : {};
   const children: ChildProcess[] = [];
   const close = async () => {
     for (const child of children) child.kill('SIGTERM');
@@ -120,6 +124,8 @@ export async function startWebStack(options: {
             AGENT_CARDS_DIR: join(ROOT, 'agent-cards'),
             ORCHESTRATOR_JWKS_URL: `${orchestrator.url}/.well-known/jwks.json`,
             ECHO_DELAY_MS: '20',
+            DESK_CANNED_REPLIES_FILE: join(ROOT, 'agents/assistant/faq.json'),
+            ...agentData(agent),
             ...options.agentEnv,
           },
           readyPattern: /ready|listening/,

@@ -1,0 +1,160 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  ask,
+  DEMO_PASSWORD,
+  HAS_CHROMIUM,
+  lastAnswer,
+  launchChromium,
+  newContext,
+  openWidget,
+  startWebStack,
+  type WebStack,
+} from './stack.js';
+
+// The human desk in Chromium: a shopper's widget and the operators' inbox, two browser contexts against a real
+// orchestrator, the echo test agent and the desk agent (its own database in a temporary folder), over mTLS.
+
+let stack: WebStack;
+let browser: Browser;
+
+const widget = (page: Page) => page.locator('atende-chat');
+const cspProblems = (problems: string[]) =>
+  problems.filter((p) => /Refused|Content Security Policy|page error/i.test(p));
+
+/** Opens the inbox and signs in as the demo operator; they are set online. */
+async function signInOperator(page: Page) {
+  const response = await page.goto(`${stack.url}/inbox`);
+  expect(response?.url()).toMatch(/\/operator$/);
+  await page.getByLabel('E-mail').fill('operator@atende.dev');
+  await page.getByLabel('Senha').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await page.getByRole('button', { name: /Sua disponibilidade: Disponível/ }).waitFor({ timeout: 15_000 });
+}
+
+describe.skipIf(!HAS_CHROMIUM)('the human desk in Chromium', () => {
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    stack = await startWebStack({ agents: ['testagent', 'desk'] });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('hands a shopper to an operator who claims, answers, hears back and resolves; the shopper rates it', async () => {
+    const operatorSide = await newContext(browser, { viewport: { width: 1366, height: 860 } });
+    const shopperSide = await newContext(browser);
+    const inbox = await operatorSide.context.newPage();
+    const shop = await shopperSide.context.newPage();
+
+    await signInOperator(inbox);
+    await inbox.getByRole('tab', { name: /Fila/ }).waitFor();
+
+    // The shopper talks to the bot, then asks for a person from the header.
+    await openWidget(shop, stack.url);
+    await ask(shop, 'repeat after me where is my parcel');
+    await expect
+      .poll(() => lastAnswer(shop).textContent(), { timeout: 15_000 })
+      .toBe('repeat after me where is my parcel');
+    const handoff = shop.waitForResponse(
+      (r) => r.url().endsWith('/handoff') && r.request().method() === 'POST',
+    );
+    await shop.getByRole('button', { name: 'Falar com uma pessoa' }).click();
+    expect((await handoff).status()).toBe(202);
+    const queued = widget(shop).locator('.handoff-notice.queued');
+    await expect
+      .poll(() => queued.textContent(), { timeout: 15_000 })
+      .toMatch(/Você está na fila \(posição 1/);
+
+    // The operator sees it in the queue with its reason, and claims it.
+    const item = inbox.locator('atende-operator ul.items button.item').first();
+    await expect.poll(() => item.textContent(), { timeout: 15_000 }).toMatch(/Pediu uma pessoa/);
+    expect(await item.textContent()).toMatch(/esperando há/);
+    await item.click();
+    // The bot's part of the conversation is shown above the live one.
+    await expect
+      .poll(() => inbox.locator('atende-operator details.bot').textContent(), { timeout: 10_000 })
+      .toContain('repeat after me where is my parcel');
+    await inbox.getByRole('button', { name: 'Assumir' }).click();
+    await inbox.getByRole('button', { name: 'Resolver' }).waitFor({ timeout: 10_000 });
+    await expect
+      .poll(() => widget(shop).locator('.handoff-notice.assigned').textContent(), { timeout: 15_000 })
+      .toContain('Carla entrou na conversa');
+
+    // The operator types (the shopper sees it), then answers.
+    const reply = inbox.getByRole('textbox', { name: 'Resposta' });
+    await reply.fill('Olá! Sou a Carla.');
+    await expect
+      .poll(() => widget(shop).locator('.operator-typing').textContent(), { timeout: 10_000 })
+      .toContain('Carla está digitando…');
+    await reply.fill('Olá! Sou a Carla. Vou verificar o seu pedido.');
+    await inbox.getByRole('button', { name: 'Enviar', exact: true }).click();
+    const operatorBubble = widget(shop).locator('.msg.operator .bubble').last();
+    await expect
+      .poll(() => operatorBubble.textContent(), { timeout: 15_000 })
+      .toBe('Olá! Sou a Carla. Vou verificar o seu pedido.');
+    expect(await widget(shop).locator('.msg.operator .who').last().textContent()).toContain('Carla');
+
+    // The shopper answers; no bot reply comes, and the operator reads it live.
+    await shop.getByRole('textbox', { name: 'Sua mensagem' }).pressSequentially('O pedido é o 1001');
+    await expect
+      .poll(() => inbox.locator('atende-operator .typing').first().textContent(), { timeout: 10_000 })
+      .toContain('Cliente está digitando…');
+    await shop.getByRole('textbox', { name: 'Sua mensagem' }).press('Enter');
+    await expect
+      .poll(() => inbox.locator('atende-operator ol.live li.shopper .text').last().textContent(), {
+        timeout: 15_000,
+      })
+      .toBe('O pedido é o 1001');
+    await expect.poll(() => widget(shop).locator('.msg.agent .typing').count()).toBe(0);
+    expect(await widget(shop).locator('.msg.agent').count()).toBe(1);
+
+    // An internal note stays in the inbox.
+    await inbox.getByLabel('Nota interna (o cliente não vê)').check();
+    await inbox.getByRole('textbox', { name: 'Nota interna' }).fill('Cliente aguardando o pedido 1001');
+    await inbox.getByRole('button', { name: 'Salvar nota' }).click();
+    await expect
+      .poll(() => inbox.locator('atende-operator ol.live li.note .text').last().textContent(), {
+        timeout: 10_000,
+      })
+      .toBe('Cliente aguardando o pedido 1001');
+    await inbox.getByLabel('Nota interna (o cliente não vê)').uncheck();
+
+    await shop.screenshot({ path: join(ARTIFACTS, 'desk-widget-desktop.png') });
+    await inbox.screenshot({ path: join(ARTIFACTS, 'desk-operator-inbox.png') });
+    await shop.setViewportSize({ width: 390, height: 844 });
+    await shop.screenshot({ path: join(ARTIFACTS, 'desk-widget-phone.png') });
+    await shop.setViewportSize({ width: 1280, height: 800 });
+    expect(await widget(shop).locator('.msg.shopper .bubble').allTextContents()).not.toContain(
+      'Cliente aguardando o pedido 1001',
+    );
+
+    // The operator resolves; the shopper is told and rates it 5.
+    await inbox.getByRole('button', { name: 'Resolver' }).click();
+    await expect
+      .poll(() => widget(shop).locator('.handoff-notice.resolved').textContent(), { timeout: 15_000 })
+      .toContain('Conversa encerrada pelo atendente');
+    await shop.getByRole('button', { name: '5 de 5 estrelas' }).click();
+    await shop.getByRole('textbox', { name: 'Comentário (opcional)' }).fill('Muito bom');
+    const rated = shop.waitForResponse((r) => r.url().endsWith('/rating'));
+    await shop.getByRole('button', { name: 'Enviar avaliação' }).click();
+    expect((await rated).status()).toBe(201);
+    await expect
+      .poll(() => widget(shop).locator('.card.rating').textContent(), { timeout: 5_000 })
+      .toContain('Obrigado pela avaliação!');
+
+    await inbox.setViewportSize({ width: 390, height: 844 });
+    await inbox.screenshot({ path: join(ARTIFACTS, 'desk-operator-phone.png'), fullPage: true });
+
+    expect(cspProblems(shopperSide.problems)).toEqual([]);
+    expect(cspProblems(operatorSide.problems)).toEqual([]);
+    await operatorSide.context.close();
+    await shopperSide.context.close();
+  }, 120_000);
+});
