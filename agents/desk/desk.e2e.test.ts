@@ -289,6 +289,7 @@ describe('desk task ownership and durability', () => {
     const intruder = await desk.subscribe(ORCHESTRATOR_FOR('customer:intruder'), taskId);
     await intruder.ended;
     expect(intruder.events).toEqual([]);
+    expect(String(intruder.error())).toMatch(/not found/i);
     await expect(desk.getTask(ORCHESTRATOR_FOR('customer:intruder'), taskId)).rejects.toThrow(/not found/i);
   });
 
@@ -304,7 +305,7 @@ describe('desk task ownership and durability', () => {
   });
 
   it('keeps a waiting handoff across a restart: a new subscriber sees it queued, then assigned', async () => {
-    desk = await startDesk();
+    desk = await startDesk({ persistent: true });
     await online(desk, ANA, 'Ana');
     const { taskId, request, shopper } = await queue(desk);
     await desk.restart();

@@ -45,24 +45,29 @@ export interface Collected {
   until(match: (e: StreamResponse) => boolean, timeoutMs?: number): Promise<StreamResponse>;
   /** Resolves when the stream has ended. */
   ended: Promise<void>;
+  /** The error the stream ended with, if any. */
+  error(): unknown;
 }
 
 function collect(stream: AsyncGenerator<StreamResponse>): Collected {
   const events: StreamResponse[] = [];
   const wake = new Set<() => void>();
+  let failure: unknown;
   const ended = (async () => {
     try {
       for await (const e of stream) {
         events.push(e);
         for (const w of wake) w();
       }
-    } catch {
-      // A stream the server closed at shutdown.
+    } catch (error) {
+      // An A2A error, or a stream the server closed at shutdown.
+      failure = error;
     }
   })();
   return {
     events,
     ended,
+    error: () => failure,
     until(match, timeoutMs = 5_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -168,6 +173,8 @@ export async function startDesk(
     now?: () => Date;
     mailer?: TicketMailer;
     openSql?: () => Promise<SqlClient>;
+    /** Keep the database on disk under a temp folder (for `restart()`); in memory otherwise, which starts faster. */
+    persistent?: boolean;
   } = {},
 ) {
   shared ??= createShared();
@@ -179,7 +186,12 @@ export async function startDesk(
   const cardPath = fileURLToPath(new URL('../../../agent-cards/desk.json', import.meta.url));
   const card = await loadAgentCard({ path: cardPath, interfaceUrl: rpcUrl });
   const config = loadDeskConfig({ DATA_DIR: dataDir, ...options.env });
-  const openSql = options.openSql ?? (() => createPgliteClient({ dataDir: join(dataDir, 'pglite') }));
+  const memory = options.persistent ? undefined : await createPgliteClient();
+  // An in-memory database outlives the desk's stops, like a file would; closed with the harness.
+  const inMemory: SqlClient | undefined = memory && { ...memory, close: async () => {} };
+  const openSql =
+    options.openSql ??
+    (async () => inMemory ?? (await createPgliteClient({ dataDir: join(dataDir, 'pglite') })));
   const tls = await loadTlsMaterial(pkiDir, 'desk');
 
   let sql: SqlClient;
@@ -292,6 +304,7 @@ export async function startDesk(
     async close() {
       // The server first: closing it cuts the open streams, which the client's agent would otherwise wait for.
       await stop();
+      await memory?.close();
       await Promise.race([mesh.close(), new Promise((r) => setTimeout(r, 1_000))]);
     },
   };
