@@ -55,22 +55,16 @@ function writer() {
       set(ms);
       expect(await desk.update(conv.id, data)).toHaveLength(1);
     },
-    /**
-     * A shopper message while a person holds the conversation: stored as `HandoffLog.heldMessage` stores it (no bot
-     * reply opened for it). Written as rows because `heldMessage` itself fails for now: its UPDATE carries
-     * parameters it never uses ($3, $4, $6), whose types PostgreSQL cannot determine.
-     */
+    /** A shopper message while a person holds the conversation: no bot reply is opened for it. */
     async held(conv: Conv, ms: number) {
       set(ms);
-      await db.sql.query(
-        `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
-         VALUES ($1, $2, 'shopper', 'alô?', $3, 'held', 'received')`,
-        [randomUUID(), conv.id, at(ms)],
-      );
-      await db.sql.query(
-        'UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $2) WHERE id = $1',
-        [conv.id, at(ms)],
-      );
+      const held = await desk.heldMessage({
+        ...conv,
+        conversationId: conv.id,
+        text: 'alô?',
+        correlationId: 'h',
+      });
+      expect(held).toBeDefined();
     },
     async operator(conv: Conv, ms: number) {
       set(ms);
