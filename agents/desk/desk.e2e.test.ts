@@ -318,3 +318,25 @@ describe('desk task ownership and durability', () => {
     expect(statusTextOf(joined)).toBe('Ana entrou na conversa');
   });
 });
+
+describe('desk round-robin assignment', () => {
+  it('assigns at once to the online operator with the fewest chats, ties to the least recently assigned', async () => {
+    desk = await startDesk({ env: { DESK_ASSIGNMENT: 'round-robin', DESK_MAX_CHATS_PER_OPERATOR: '1' } });
+    await online(desk, ANA, 'Ana');
+    await online(desk, BRUNO, 'Bruno');
+    const assignedTo = async () => {
+      const stream = await desk!.handoff(ORCHESTRATOR_FOR(`customer:${randomUUID()}`), handoffRequest());
+      const e = await stream.until(
+        (x) => x.payload?.$case === 'statusUpdate' && handoffOf(x)?.state !== undefined,
+      );
+      return handoffOf(e);
+    };
+    const first = await assignedTo();
+    const second = await assignedTo();
+    expect(first.state).toBe('assigned');
+    expect(second.state).toBe('assigned');
+    expect(new Set([first.operator.name, second.operator.name])).toEqual(new Set(['Ana', 'Bruno']));
+    // Both are full now: the third waits.
+    expect(await assignedTo()).toMatchObject({ state: 'queued', position: 1 });
+  });
+});
