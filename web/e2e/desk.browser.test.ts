@@ -83,12 +83,21 @@ describe.skipIf(!HAS_CHROMIUM)('the human desk in Chromium', () => {
       .toContain('repeat after me where is my parcel');
     await inbox.getByRole('button', { name: 'Assumir' }).click();
     await inbox.getByRole('button', { name: 'Resolver' }).waitFor({ timeout: 10_000 });
+    // The live queue moves it to "mine".
+    await expect
+      .poll(() => inbox.getByRole('tab', { name: /Minhas/ }).textContent(), { timeout: 10_000 })
+      .toMatch(/Minhas\s*1/);
     await expect
       .poll(() => widget(shop).locator('.handoff-notice.assigned').textContent(), { timeout: 15_000 })
       .toContain('Carla entrou na conversa');
 
-    // The operator types (the shopper sees it), then answers.
+    // A canned reply is found and inserted into the reply box.
     const reply = inbox.getByRole('textbox', { name: 'Resposta' });
+    await inbox.getByRole('searchbox', { name: 'Buscar resposta pronta' }).fill('prazo de entrega');
+    await inbox.getByRole('button', { name: 'Inserir: Qual o prazo de entrega?' }).click({ timeout: 10_000 });
+    await expect.poll(() => reply.inputValue()).toMatch(/^O prazo de entrega começa a contar/);
+
+    // The operator types (the shopper sees it), then answers.
     await reply.fill('Olá! Sou a Carla.');
     await expect
       .poll(() => widget(shop).locator('.operator-typing').textContent(), { timeout: 10_000 })

@@ -560,7 +560,7 @@ export class AtendeOperator extends LitElement {
     const name = c.shopper.name ?? (c.shopper.role === 'guest' ? t.guest : t.shopper);
     return html`<section class="conversation" aria-labelledby="conversation-title">
       <header>
-        <button type="button" class="secondary back" @click=${this.#closeConversation}>← ${t.back}</button>
+        <button type="button" class="secondary back" aria-label=${t.back} @click=${this.#closeConversation}>← ${t.listsShort}</button>
         <h2 id="conversation-title" tabindex="-1">
           ${name} · <span class="muted">${t.states[c.state]}${c.operator ? ` · ${c.operator.name}` : ''}</span>
         </h2>

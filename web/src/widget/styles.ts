@@ -423,8 +423,8 @@ export const widgetStyles = css`
   }
   .handoff-notice > p {
     margin: 0;
-    padding: 4px 10px;
-    border-radius: 999px;
+    padding: 4px 12px;
+    border-radius: 12px;
     background: #f6f7f9;
     align-self: center;
   }
