@@ -186,7 +186,7 @@ export async function startDesk(
   const cardPath = fileURLToPath(new URL('../../../agent-cards/desk.json', import.meta.url));
   const card = await loadAgentCard({ path: cardPath, interfaceUrl: rpcUrl });
   const config = loadDeskConfig({ DATA_DIR: dataDir, ...options.env });
-  const memory = options.persistent ? undefined : await createPgliteClient();
+  const memory = options.persistent || options.openSql ? undefined : await createPgliteClient();
   // An in-memory database outlives the desk's stops, like a file would; closed with the harness.
   const inMemory: SqlClient | undefined = memory && { ...memory, close: async () => {} };
   const openSql =
