@@ -76,6 +76,8 @@ export interface DeskClient {
   ): AsyncGenerator<HandoffUpdate>;
   /** Follows an open handoff task again (`SubscribeToTask`): its current state first, then its updates. */
   subscribe(caller: DeskCaller, taskId: string, signal?: AbortSignal): AsyncGenerator<HandoffUpdate>;
+  /** The handoff task as it is now (e.g. after it ended while nobody followed it). */
+  getTask(caller: DeskCaller, taskId: string): Promise<HandoffUpdate>;
   /** Delivers the shopper's next message to the same task (A2A multi-turn); returns once the desk stored it. */
   shopperMessage(
     caller: DeskCaller,
@@ -288,6 +290,16 @@ export function createDeskClient(options: {
       const handoff = target(HANDOFF_TAG, HANDOFF_SKILL);
       const { client, serviceParameters } = await connect(caller, handoff);
       yield* updates(client.resubscribeTask({ tenant: '', id: taskId }, { signal, serviceParameters }));
+    },
+    async getTask(caller, taskId) {
+      return call(async (signal) => {
+        const { client, serviceParameters } = await connect(caller, target(HANDOFF_TAG, HANDOFF_SKILL));
+        const task = await client.getTask(
+          { tenant: '', id: taskId, historyLength: 0 },
+          { signal, serviceParameters },
+        );
+        return taskUpdate(task);
+      });
     },
     async shopperMessage(caller, input) {
       await call(async (signal) => {

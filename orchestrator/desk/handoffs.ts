@@ -141,13 +141,23 @@ export function createHandoffService(options: {
             stream = desk.subscribe(caller, taskId, stop.signal);
           }
           for await (const update of stream) {
-            failures = 0;
+            // Live updates prove the stream works; a snapshot alone does not (it would loop at once otherwise).
             if (update.kind === 'task') taskId = update.taskId;
+            else failures = 0;
             if (await apply(conversationId, update, record.reason)) return;
           }
         } catch (error) {
           if (stop.signal.aborted) return;
           const text = String((error as Error)?.message ?? error);
+          if (taskId && /terminal state/i.test(text)) {
+            // It ended between two subscriptions: its final state is read once instead.
+            try {
+              await apply(conversationId, await desk.getTask(caller, taskId), record.reason);
+              return;
+            } catch (readError) {
+              logger.warn({ conversationId, taskId, err: readError }, 'could not read the ended desk task');
+            }
+          }
           if (/not found|terminal state/i.test(text)) {
             // The desk no longer knows the task (or it ended while we were away): it cannot be followed again.
             logger.warn({ conversationId, taskId, err: text }, 'the desk task of a handoff is gone');
@@ -169,7 +179,10 @@ export function createHandoffService(options: {
           logger.warn({ conversationId, taskId, err: text }, 'lost the desk task stream; following it again');
         }
         stream = undefined;
-        const wait = RETRY_MS[Math.min(failures++, RETRY_MS.length - 1)] ?? 10_000;
+        // A stream that ended after events (the desk's streams end at INPUT_REQUIRED) is followed again at once: the
+        // new subscription's first event is the task as it is, so nothing said in between is lost. Failures back off.
+        if (failures++ === 0) continue;
+        const wait = RETRY_MS[Math.min(failures - 2, RETRY_MS.length - 1)] ?? 10_000;
         await new Promise((resolve) => setTimeout(resolve, wait).unref?.());
       }
     })()
