@@ -159,6 +159,15 @@ describe('desk operators', () => {
     await a.stream.ended;
     const again = await desk.act(ANA, { action: 'resolve', conversationId: a.request.conversationId });
     expect(again.result).toMatchObject({ kind: 'desk_error', code: 'conversation_ended' });
+    const late = await desk.followUp(
+      a.shopper,
+      { taskId: a.taskId, contextId: a.contextId },
+      'ainda está aí?',
+    );
+    await late.ended;
+    expect(String(late.error())).toMatch(/terminal state/);
+    const all = await desk.act(ANA, { action: 'list', state: 'all' });
+    expect(all.result.conversations.map((c: any) => c.state).sort()).toEqual(['resolved', 'returned_to_bot']);
   });
 
   it('refuses not_yours to another operator, and transfers', async () => {
