@@ -41,6 +41,11 @@ export const configSchema = z
       'https://localhost:9105',
     ]),
     DISCOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(15_000),
+    /**
+     * How often each replica looks for open handoffs it does not follow yet (one another replica followed before it
+     * stopped) and follows them too; every follower writes each change once.
+     */
+    HANDOFF_FOLLOW_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
     TOKEN_ISSUER: z.string().default('atende-orchestrator'),
     SERVICE_TOKEN_TTL_SEC: z.coerce.number().int().min(10).max(600).default(60),
     GUEST_TOKEN_TTL_SEC: z.coerce

@@ -40,6 +40,14 @@ export async function startOrchestrator(
       return 0;
     });
     if (resumed) logger.info({ handoffs: resumed }, 'following open handoffs again');
+    // A replica that stops leaves its handoffs to the others: each looks for open ones it does not follow yet.
+    const following = setInterval(() => {
+      deps.desk.handoffs
+        .resumeAll()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not look for open handoffs'));
+    }, config.HANDOFF_FOLLOW_INTERVAL_MS);
+    following.unref();
+    cleanups.push(async () => clearInterval(following));
     // Retention of the event log: the deltas of replies that ended long enough ago go (their messages stay).
     const compaction = setInterval(
       () => {
