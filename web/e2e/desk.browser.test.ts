@@ -151,12 +151,14 @@ describe.skipIf(!HAS_CHROMIUM)('the human desk in Chromium', () => {
       .toContain('Conversa encerrada pelo atendente');
     await shop.getByRole('button', { name: '5 de 5 estrelas' }).click();
     await shop.getByRole('textbox', { name: 'Comentário (opcional)' }).fill('Muito bom');
+    await shop.screenshot({ path: join(ARTIFACTS, 'desk-widget-rating.png') });
     const rated = shop.waitForResponse((r) => r.url().endsWith('/rating'));
     await shop.getByRole('button', { name: 'Enviar avaliação' }).click();
     expect((await rated).status()).toBe(201);
     await expect
       .poll(() => widget(shop).locator('.card.rating').textContent(), { timeout: 5_000 })
       .toContain('Obrigado pela avaliação!');
+    await shop.screenshot({ path: join(ARTIFACTS, 'desk-widget-rated.png') });
 
     await inbox.setViewportSize({ width: 390, height: 844 });
     await inbox.screenshot({ path: join(ARTIFACTS, 'desk-operator-phone.png'), fullPage: true });
