@@ -4,7 +4,7 @@ import { AgentEvent, type ExecutionEventBus, type RequestContext } from '@a2a-js
 import { z } from 'zod';
 import { callerOf } from '../runtime/index.js';
 import { createTaskReply } from '../runtime/task-reply.js';
-import { getHandoff, insertHandoff } from './db/handoffs.js';
+import { getHandoff, insertHandoff, setSentiment } from './db/handoffs.js';
 import { addMessage } from './db/messages.js';
 import { countOnline } from './db/operators.js';
 import { addTicket, markNotified } from './db/tickets.js';
@@ -99,6 +99,7 @@ export function createHandoffSkill(options: { desk: Desk; mailer?: TicketMailer 
     const extra = data ? ShopperMessageSchema.safeParse(data) : undefined;
     if (extra && !extra.success)
       logger.warn({ taskId: context.taskId }, 'shopper message with invalid data part');
+    if (extra?.success && extra.data.sentiment) await setSentiment(sql, handoff.taskId, extra.data.sentiment);
     const open = handoff.state === 'queued' || handoff.state === 'assigned';
     if (open && text) {
       await addMessage(sql, {

@@ -7,15 +7,17 @@ import { asksForPerson } from '../desk/intent.js';
 import { offerReason } from '../desk/offer.js';
 import type { AgentDirectory } from '../mesh/agent-directory.js';
 import type { Dispatcher } from '../mesh/dispatch.js';
-import { DEFAULT_SCOPE_POLICY, type ScopePolicy } from '../mesh/scope-policy.js';
+import { requiredScopes } from '../mesh/dispatch.js';
+import { DEFAULT_SCOPE_POLICY, grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { MetricsRegistry } from '../metrics/index.js';
 import type { EventHub } from '../store/event-hub.js';
 import type { HandoffLog } from '../store/handoff-log.js';
 import { type ChatLog, ChatLogError } from '../store/index.js';
 import { authorize, ORCHESTRATOR } from './authorize.js';
+import { parseAnnotation } from './contract.js';
 import { startTasks } from './dispatch.js';
 import { followConversation } from './follow.js';
-import { createToneGate, mergeReply } from './merge.js';
+import { annotationsFrom, createToneGate, mergeReply } from './merge.js';
 import { politeText } from './messages.js';
 import { plan } from './plan.js';
 import { createReplyRecorder, type ReplyRecorder } from './record.js';
@@ -282,6 +284,51 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     await finish({ failure, agents, tasks: tasks.records });
   }
 
+  /**
+   * The side skills (sentiment) on a message a person will read: the bots stay silent, but the shopper's tone is
+   * still classified, appended to the conversation as an annotation of their message, and passed to the desk.
+   */
+  async function toneOf(request: ReplyRequest, conversationId: string, messageId: string) {
+    const { always } = plan(directory, request.text, { fallbackTags });
+    let tone: { label: 'negative' | 'neutral' | 'positive'; confidence: number } | undefined;
+    for (const target of always.filter((t) => t.agent.state === 'up')) {
+      const grant = grantScopes(scopePolicy, request.shopper.role, requiredScopes(target));
+      if (!grant.granted) continue;
+      try {
+        for await (const update of dispatcher.stream({
+          target,
+          text: request.text,
+          contextId: conversationId,
+          locale: request.locale,
+          subject: request.shopper.subject,
+          role: request.shopper.role,
+          correlationId: request.correlationId,
+          scopes: grant.scopes,
+        })) {
+          if (update.kind !== 'data') continue;
+          for (const candidate of annotationsFrom(target.agent.card.name, update.data)) {
+            const parsed = parseAnnotation(candidate);
+            if (!parsed.ok || parsed.annotation.kind !== 'sentiment') continue;
+            tone = { label: parsed.annotation.data.label, confidence: parsed.annotation.data.confidence };
+            await chatLog.appendEvents(conversationId, [
+              {
+                kind: 'annotation',
+                author: parsed.annotation.agent,
+                data: { messageId, annotation: parsed.annotation },
+              },
+            ]);
+          }
+        }
+      } catch (error) {
+        logger.warn(
+          { err: error, correlationId: request.correlationId },
+          'no tone for a message to a person',
+        );
+      }
+    }
+    return tone;
+  }
+
   /** Whether the shopper's previous reply in the conversation was a low-confidence one. */
   async function previousReplyWasLow(conversationId: string, replyId: string): Promise<boolean> {
     const recent = await chatLog.listMessages(conversationId, { limit: 6 });
@@ -308,7 +355,13 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         });
         if (held) {
           metrics?.observeChatMessage({ role: request.shopper.role });
-          return heldReply({ held, request, handoffs: options.desk.handoffs, logger });
+          return heldReply({
+            held,
+            request,
+            handoffs: options.desk.handoffs,
+            logger,
+            tone: () => toneOf(request, held.handoff.conversationId, held.messageId),
+          });
         }
       }
       const { shopper, locale, correlationId } = request;

@@ -81,7 +81,13 @@ export interface DeskClient {
   /** Delivers the shopper's next message to the same task (A2A multi-turn); returns once the desk stored it. */
   shopperMessage(
     caller: DeskCaller,
-    input: { taskId: string; conversationId: string; messageId: string; text: string },
+    input: {
+      taskId: string;
+      conversationId: string;
+      messageId: string;
+      text: string;
+      sentiment?: HandoffRequest['sentiment'];
+    },
   ): Promise<void>;
   /** Stops a handoff (the shopper closed the conversation). */
   cancel(caller: DeskCaller, taskId: string): Promise<void>;
@@ -308,7 +314,11 @@ export function createDeskClient(options: {
           HANDOFF_SKILL,
           {
             text: input.text,
-            data: { kind: 'shopper_message', messageId: input.messageId },
+            data: {
+              kind: 'shopper_message',
+              messageId: input.messageId,
+              ...(input.sentiment ? { sentiment: input.sentiment } : {}),
+            },
             contextId: input.conversationId,
             taskId: input.taskId,
           },

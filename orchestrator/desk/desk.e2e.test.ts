@@ -252,6 +252,59 @@ describe('handing a conversation to a person', () => {
     }
   }, 60_000);
 
+  it('offers a person after two unsure answers in a row, not after one', async () => {
+    const shopper = await tokenFor();
+    const { conversationId, events: first } = await startConversation(shopper, 'qual a capital da França?');
+    const offers = (events: typeof first) =>
+      events.filter((e) => e.event === 'annotation' && e.data.kind === 'handoff').map((e) => e.data.data);
+    expect(offers(first)).toEqual([]);
+    const second = await say(shopper, 'e a capital da Alemanha?', conversationId);
+    expect(offers(second)).toEqual([{ reason: 'low_confidence' }]);
+  }, 30_000);
+
+  it('still reads the shopper’s tone while a person holds the conversation, and tells the desk', async () => {
+    const operator = await tokenFor('operator@atende.dev');
+    await api(operator, 'PUT', '/api/desk/presence', { status: 'online' });
+    const shopper = await tokenFor();
+    const { conversationId } = await startConversation(shopper, 'quero falar com uma pessoa');
+    await waitUntil(async () => {
+      const waiting = await api(operator, 'GET', '/api/desk/conversations?state=waiting');
+      return waiting.body.conversations.some((c: any) => c.conversationId === conversationId);
+    }, 'queued at the desk');
+    const live = follow(operator, conversationId);
+    try {
+      const sent = await say(
+        shopper,
+        'Estou muito irritado, péssimo atendimento, ninguém responde!',
+        conversationId,
+      );
+      expect(sent.map((e) => e.event)).toEqual(['conversation', 'done']);
+      await waitUntil(
+        () => live.events.some((e) => e.kind === 'annotation' && e.data.annotation.kind === 'sentiment'),
+        'a sentiment annotation',
+      );
+      const tone = live.events.find((e) => e.kind === 'annotation')?.data;
+      expect(tone.messageId).toBe(sent[0]?.data.messageId);
+      expect(tone.annotation.data.label).toBe('negative');
+      // The desk keeps the latest tone for the operators' list.
+      await waitUntil(async () => {
+        const waiting = await api(operator, 'GET', '/api/desk/conversations?state=waiting');
+        const listed = waiting.body.conversations.find((c: any) => c.conversationId === conversationId);
+        return listed?.sentiment?.label === 'negative';
+      }, 'the tone at the desk');
+      // No bot answered it.
+      expect(
+        live.events.some(
+          (e) => e.kind === 'message' && e.data.role === 'agent' && e.data.replyTo === tone.messageId,
+        ),
+      ).toBe(false);
+    } finally {
+      await live.close();
+      await api(operator, 'POST', `/api/desk/conversations/${conversationId}/claim`);
+      await api(operator, 'POST', `/api/desk/conversations/${conversationId}/resolve`);
+    }
+  }, 30_000);
+
   it('lets one operator claim a conversation: the second claim gets 409', async () => {
     const operator = await tokenFor('operator@atende.dev');
     const admin = await tokenFor('admin@atende.dev');

@@ -26,7 +26,10 @@ export interface HandoffService {
     topic?: string;
   }): Promise<HandoffOutcome>;
   /** Delivers a stored message of a held conversation to the desk's task; false when the desk did not take it. */
-  deliver(held: HeldMessage, input: { text: string; correlationId: string }): Promise<boolean>;
+  deliver(
+    held: HeldMessage,
+    input: { text: string; correlationId: string; sentiment?: HandoffRequest['sentiment'] },
+  ): Promise<boolean>;
   /** Tells the desk the shopper went away (the conversation was closed). */
   abandon(conversationId: string, correlationId: string): Promise<void>;
   /** Follows again every open handoff (after a start or a restart); idempotent. */
@@ -238,7 +241,7 @@ export function createHandoffService(options: {
       return 'started';
     },
 
-    async deliver(held, { text, correlationId }) {
+    async deliver(held, { text, correlationId, sentiment }) {
       const { handoff } = held;
       if (!handoff.taskId) return false;
       try {
@@ -247,6 +250,7 @@ export function createHandoffService(options: {
           conversationId: handoff.conversationId,
           messageId: held.messageId,
           text,
+          ...(sentiment ? { sentiment } : {}),
         });
         return true;
       } catch (error) {

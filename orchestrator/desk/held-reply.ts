@@ -1,8 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HandoffRequest } from '../../agents/desk/protocol.js';
 import type { Logger } from '../../agents/runtime/index.js';
 import type { ChatEvent } from '../chat/contract.js';
 import type { ReplyRequest } from '../chat/service.js';
 import type { HeldMessage } from '../store/handoff-log.js';
 import type { HandoffService } from './handoffs.js';
+
+type Sentiment = NonNullable<HandoffRequest['sentiment']>;
 
 /**
  * The chat API's answer to a message in a conversation a person holds: the message is already stored (and in the
@@ -14,15 +18,23 @@ export async function* heldReply(options: {
   request: ReplyRequest;
   handoffs: HandoffService;
   logger: Logger;
+  /** The shopper's tone (the side skills still run); the desk gets it if it comes within `toneBudgetMs`. */
+  tone?: () => Promise<Sentiment | undefined>;
+  toneBudgetMs?: number;
 }): AsyncGenerator<ChatEvent> {
   const { held, request } = options;
   yield {
     event: 'conversation',
     data: { conversationId: held.handoff.conversationId, messageId: held.messageId },
   };
+  const tone = options.tone?.().catch(() => undefined);
+  const sentiment = tone
+    ? await Promise.race([tone, sleep(options.toneBudgetMs ?? 300, undefined, { ref: false })])
+    : undefined;
   const delivered = await options.handoffs.deliver(held, {
     text: request.text,
     correlationId: request.correlationId,
+    ...(sentiment ? { sentiment } : {}),
   });
   if (!delivered) {
     // Stored and visible to the operator in the conversation's events all the same.

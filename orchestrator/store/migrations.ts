@@ -177,6 +177,8 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE conversations ADD COLUMN handoff_reason text',
       'ALTER TABLE conversations ADD COLUMN handoff_at timestamptz',
       "CREATE INDEX conversations_open_handoff_idx ON conversations (handoff_at) WHERE handoff_state IN ('requested', 'queued', 'assigned')",
+      // The desk's metrics read handoffs by when they began.
+      'CREATE INDEX conversations_handoff_at_idx ON conversations (handoff_at) WHERE handoff_at IS NOT NULL',
       'ALTER TABLE messages DROP CONSTRAINT messages_author_check',
       "ALTER TABLE messages ADD CONSTRAINT messages_author_check CHECK (author IN ('shopper', 'agent', 'system', 'operator'))",
       'ALTER TABLE conversation_events DROP CONSTRAINT conversation_events_kind_check',

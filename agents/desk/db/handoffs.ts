@@ -124,6 +124,18 @@ export async function insertHandoff(
 }
 
 /** The handoff of task `taskId`, or undefined. */
+/** Keeps the shopper's latest tone on the handoff, for the operators' list. */
+export async function setSentiment(
+  sql: SqlClient,
+  taskId: string,
+  sentiment: NonNullable<HandoffRequest['sentiment']>,
+): Promise<void> {
+  await sql.query('UPDATE handoffs SET sentiment = $2 WHERE task_id = $1', [
+    taskId,
+    JSON.stringify(sentiment),
+  ]);
+}
+
 export async function getHandoff(sql: SqlClient, taskId: string): Promise<Handoff | undefined> {
   const [row] = await sql.query<HandoffRow>('SELECT * FROM handoffs WHERE task_id = $1', [taskId]);
   return row ? toHandoff(row) : undefined;
