@@ -306,6 +306,7 @@ export async function createApp(deps: AppDeps) {
       audit,
       logger,
       maxMessageChars: deps.maxMessageChars,
+      rateLimit,
       ordersOf: deps.desk.ordersOf,
     }),
   );

@@ -343,6 +343,20 @@ describe('handing a conversation to a person', () => {
     expect((await api(operator, 'GET', `/api/conversations/${conversationId}/messages`)).status).toBe(404);
   }, 30_000);
 
+  it('counts messages for the team against the chat allowance: the eleventh in a minute gets 429', async () => {
+    const shopper = await tokenFor('customer@atende.dev');
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const left = await api(shopper, 'POST', '/api/desk/offline-messages', {
+        email: 'ana@example.com',
+        text: `mensagem ${i}`,
+      });
+      statuses.push(left.status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 201)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  }, 30_000);
+
   it('hands over with the widget’s button, and the desk restarting while the shopper waits loses nothing', async () => {
     const operator = await tokenFor('operator@atende.dev');
     await api(operator, 'PUT', '/api/desk/presence', { status: 'online' });

@@ -1,5 +1,6 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { DeskConversation, OperatorAction, OperatorResult } from '../../agents/desk/protocol.js';
@@ -14,7 +15,7 @@ import type { HandoffLog } from '../store/handoff-log.js';
 import { type DeskClient, DeskRefusal, DeskUnavailableError } from './desk-client.js';
 import type { HandoffService } from './handoffs.js';
 
-type DeskEnv = { Variables: { requestId: string } };
+type DeskEnv = { Variables: { requestId: string; shopper: Shopper } };
 
 const idParam = z.object({ id: z.string().uuid() });
 const text = (max: number) =>
@@ -57,6 +58,11 @@ export function deskRoutes(deps: {
   audit: AuditLog;
   logger: Logger;
   maxMessageChars: number;
+  /**
+   * The chat's allowance: asking for a person and leaving a message for the team count as chat messages (one
+   * conversation holds one handoff at a time, but tickets and their e-mails would otherwise be free to flood).
+   */
+  rateLimit: MiddlewareHandler<DeskEnv>;
   /** Looks up the shopper's orders for the operator (the orders agent, with the shopper as subject). */
   ordersOf?: (shopper: Shopper, correlationId: string) => Promise<unknown[] | null>;
   /** How often the operators' feed asks the desk for the queue; 2 s by default. */
@@ -71,6 +77,14 @@ export function deskRoutes(deps: {
   async function caller(c: Context<DeskEnv>): Promise<Shopper> {
     return accessTokens.verify(c.req.header('authorization'));
   }
+
+  const limited = [
+    createMiddleware<DeskEnv>(async function requireShopper(c, next) {
+      c.set('shopper', await caller(c));
+      await next();
+    }),
+    deps.rateLimit,
+  ] as const;
 
   async function staff(c: Context<DeskEnv>): Promise<Shopper & { name: string }> {
     const who = await caller(c);
@@ -124,8 +138,8 @@ export function deskRoutes(deps: {
 
   // --- the shopper's side ---------------------------------------------------------------------------------------
 
-  app.post('/conversations/:id/handoff', async (c) => {
-    const shopper = await caller(c);
+  app.post('/conversations/:id/handoff', ...limited, async (c) => {
+    const shopper = c.get('shopper');
     const { id } = idParam.parse(c.req.param());
     const body = z
       .object({
@@ -191,8 +205,8 @@ export function deskRoutes(deps: {
     return c.json({ conversationId: id, score: body.score }, 201);
   });
 
-  app.post('/desk/offline-messages', async (c) => {
-    const shopper = await caller(c);
+  app.post('/desk/offline-messages', ...limited, async (c) => {
+    const shopper = c.get('shopper');
     const body = z
       .object({
         conversationId: z.string().uuid().optional(),
