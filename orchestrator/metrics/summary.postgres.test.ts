@@ -139,10 +139,7 @@ describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
           scans.map((n) => n['Relation Name']),
           `${statement.name}: ${JSON.stringify(scans.map((n) => n['Relation Name']))}`,
         ).not.toContain('messages');
-        // The desk's statement finds handoffs by `handoff_at`, which only open handoffs have an index on
-        // (conversations_open_handoff_idx): until a migration indexes every `handoff_at`, it reads the table.
-        if (statement.name !== 'desk')
-          expect(scans.map((n) => n['Relation Name'])).not.toContain('conversations');
+        expect(scans.map((n) => n['Relation Name'])).not.toContain('conversations');
         console.info(
           `${statement.name}: ${plan['Execution Time'].toFixed(0)} ms\n${describePlan(plan.Plan).join('\n')}`,
         );
