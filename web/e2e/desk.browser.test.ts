@@ -168,4 +168,55 @@ describe.skipIf(!HAS_CHROMIUM)('the human desk in Chromium', () => {
     await operatorSide.context.close();
     await shopperSide.context.close();
   }, 120_000);
+
+  it('offers a message for the team when nobody is online, and the operator finds it among the messages', async () => {
+    const operatorSide = await newContext(browser, { viewport: { width: 1280, height: 800 } });
+    const shopperSide = await newContext(browser, { viewport: { width: 390, height: 844 }, mobile: true });
+    const inbox = await operatorSide.context.newPage();
+    const shop = await shopperSide.context.newPage();
+    await signInOperator(inbox);
+    // The only operator steps away.
+    await inbox.getByRole('button', { name: /Sua disponibilidade: Disponível/ }).click();
+    await inbox.getByRole('button', { name: /Sua disponibilidade: Ausente/ }).waitFor();
+
+    // No conversation yet: the header's action starts one with the request itself.
+    await openWidget(shop, stack.url);
+    await shop.getByRole('button', { name: 'Falar com uma pessoa' }).click();
+    const offline = widget(shop).locator('.handoff-notice.offline');
+    await expect.poll(() => offline.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await offline.last().textContent()).toMatch(/Deixe um recado/);
+    expect(await widget(shop).locator('.msg.shopper .bubble').first().textContent()).toBe(
+      'Quero falar com uma pessoa.',
+    );
+
+    // The e-mail is checked here before the orchestrator sees it.
+    await shop.getByRole('textbox', { name: 'Seu e-mail' }).fill('ana@example');
+    await shop.getByRole('textbox', { name: 'Seu recado' }).fill('Meu pedido 1001 atrasou.');
+    await shop.getByRole('button', { name: 'Enviar recado' }).click();
+    await expect
+      .poll(() => offline.last().locator('[role="alert"]').textContent())
+      .toBe('Informe um e-mail válido.');
+    await shop.getByRole('textbox', { name: 'Seu e-mail' }).fill('ana@example.com');
+    const left = shop.waitForResponse((r) => r.url().endsWith('/api/desk/offline-messages'));
+    await shop.getByRole('button', { name: 'Enviar recado' }).click();
+    expect((await left).status()).toBe(201);
+    await expect.poll(() => offline.last().textContent(), { timeout: 5_000 }).toContain('Recado enviado');
+    await shop.screenshot({ path: join(ARTIFACTS, 'desk-widget-offline-phone.png') });
+
+    // The operator reads it under "Recados", and the page speaks English on request.
+    await inbox.getByRole('tab', { name: 'Recados' }).click();
+    await expect
+      .poll(() => inbox.locator('atende-operator .ticket').first().textContent(), { timeout: 10_000 })
+      .toContain('Meu pedido 1001 atrasou.');
+    expect(await inbox.locator('atende-operator .ticket').first().textContent()).toContain('ana@example.com');
+    await inbox.getByLabel('Idioma').selectOption('en');
+    await inbox.getByRole('tab', { name: 'Messages' }).waitFor();
+    expect(await inbox.evaluate(() => document.documentElement.lang)).toBe('en');
+    await inbox.screenshot({ path: join(ARTIFACTS, 'desk-operator-tickets.png') });
+
+    expect(cspProblems(shopperSide.problems)).toEqual([]);
+    expect(cspProblems(operatorSide.problems)).toEqual([]);
+    await operatorSide.context.close();
+    await shopperSide.context.close();
+  }, 120_000);
 });
