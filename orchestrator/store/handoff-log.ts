@@ -172,12 +172,14 @@ export function createHandoffLog(options: {
       const position = data.state === 'queued' ? (data.position ?? null) : null;
       const { events } = await appendWith(
         conversationId,
-        `UPDATE conversations SET handoff_state = $2, handoff_position = $3::int, last_event_id = last_event_id + 1
+        // A handoff that moves is a conversation in use: waiting in the queue is not leaving.
+        `UPDATE conversations SET handoff_state = $2, handoff_position = $3::int, last_event_id = last_event_id + 1,
+           last_activity_at = GREATEST(last_activity_at, $4)
          WHERE id = $1 AND handoff_state IS NOT NULL
            AND (handoff_state IS DISTINCT FROM $2 OR handoff_position IS DISTINCT FROM $3::int)
            AND handoff_state IN ${OPEN}
          RETURNING id, last_event_id`,
-        [conversationId, data.state, position],
+        [conversationId, data.state, position, at],
         [{ kind: 'handoff', author: data.operator ? 'operator' : 'system', data }],
         at,
       );
