@@ -497,7 +497,7 @@ export class AtendeOperator extends LitElement {
           ${this.#tab === 'tickets' ? this.#renderTickets(t) : this.#renderList(t, this.#lists[this.#tab], this.#tab)}
         </div>
       </nav>
-      ${this.#open ? this.#renderOpen(t, this.#open) : html`<section class="conversation"><p class="placeholder">${t.selectConversation}</p></section>`}
+      ${this.#open ? this.#renderOpen(t, this.#open) : html`<section class="conversation none"><p class="placeholder">${t.selectConversation}</p></section>`}
       ${this.#open ? this.#renderContext(t, this.#open) : nothing}
     </main>`;
   }
@@ -544,7 +544,7 @@ export class AtendeOperator extends LitElement {
       ${this.#tickets.map(
         (k) => html`<li class="ticket">
           <strong>${t.ticketFrom(k.email)}</strong>
-          <span class="muted">${dateTime(k.createdAt, this.#locale)} · ${k.language}${k.notifiedAt ? ` · ${t.notified}` : ''}</span>
+          <span class="muted when">${dateTime(k.createdAt, this.#locale)} · ${k.language}${k.notifiedAt ? ` · ${t.notified}` : ''}</span>
           <p>${k.text}</p>
         </li>`,
       )}

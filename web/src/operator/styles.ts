@@ -254,6 +254,11 @@ export const operatorStyles = css`
     padding: 10px 12px;
     font-size: 14px;
   }
+  .ticket strong,
+  .ticket .when {
+    display: block;
+    overflow-wrap: anywhere;
+  }
   .ticket p {
     margin: 4px 0 0;
     white-space: pre-wrap;
@@ -284,6 +289,9 @@ export const operatorStyles = css`
     flex-wrap: wrap;
     gap: 6px;
     align-items: center;
+  }
+  .conversation.none {
+    grid-column: 2 / -1;
   }
   .back {
     display: none;
