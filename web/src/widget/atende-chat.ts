@@ -339,9 +339,11 @@ export class AtendeChat extends LitElement {
         text:
           failure.code === 'network'
             ? t.networkError
-            : failure.code === 'desk_unavailable'
-              ? t.handoffFailed
-              : messageFor(failure, t),
+            : failure.status === 429
+              ? t.rateLimited(failure.retryAfterSec ?? 60)
+              : failure.code === 'desk_unavailable'
+                ? t.handoffFailed
+                : messageFor(failure, t),
       };
       this.#announce(this.#notice.text, '');
     } finally {
@@ -384,9 +386,11 @@ export class AtendeChat extends LitElement {
       this.#offlineError =
         error instanceof ApiError && error.code === 'network'
           ? t.networkError
-          : error instanceof ApiError && error.status === 400
-            ? t.invalidEmail
-            : t.genericError;
+          : error instanceof ApiError && error.status === 429
+            ? t.rateLimited(error.retryAfterSec ?? 60)
+            : error instanceof ApiError && error.status === 400
+              ? t.invalidEmail
+              : t.genericError;
     } finally {
       this.#offlineSending = false;
       this.#update();
