@@ -65,6 +65,9 @@ async function announceWhenReady() {
           `[start] Atende is ready (${up}/${health.agents.length} agents up): open https://localhost:${port}/`,
         );
         console.log(
+          `[start] operators: https://localhost:${port}/operator (operator@atende.dev), admins: /dashboard (admin@atende.dev); demo password in the README`,
+        );
+        console.log(
           `[start] the browser warns about the development CA (${join(certsDir, 'ca.pem')}): accept or trust it`,
         );
         break;

@@ -166,12 +166,15 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       });
       await finish({ agents: [], tasks: [] });
       if (reachable) {
+        // The tone of the request itself goes with it (the bots were not asked; the side skills still run).
+        const sentiment = await toneOf(request, conversationId, ctx.replyTo);
         await desk.handoffs.request({
           conversationId,
           shopper,
           locale,
           reason: 'asked_for_human',
           correlationId,
+          ...(sentiment ? { sentiment } : {}),
         });
       }
       return;

@@ -185,6 +185,8 @@ describe('handing a conversation to a person', () => {
       expect(waiting.status).toBe(200);
       const listed = waiting.body.conversations.find((c: any) => c.conversationId === conversationId);
       expect(listed).toMatchObject({ state: 'queued', reason: 'asked_for_human', language: 'pt-BR' });
+      // The request's own tone went with it.
+      expect(listed.sentiment?.label).toEqual(expect.any(String));
 
       // An operator may now read the handed-off conversation's events, bot transcript included.
       const history = await api(operator, 'GET', `/api/conversations/${conversationId}/messages`);
@@ -279,12 +281,11 @@ describe('handing a conversation to a person', () => {
         conversationId,
       );
       expect(sent.map((e) => e.event)).toEqual(['conversation', 'done']);
-      await waitUntil(
-        () => live.events.some((e) => e.kind === 'annotation' && e.data.annotation.kind === 'sentiment'),
-        'a sentiment annotation',
-      );
-      const tone = live.events.find((e) => e.kind === 'annotation')?.data;
-      expect(tone.messageId).toBe(sent[0]?.data.messageId);
+      const messageId = sent[0]?.data.messageId;
+      const toneOf = () =>
+        live.events.find((e) => e.kind === 'annotation' && e.data.messageId === messageId)?.data;
+      await waitUntil(() => toneOf() !== undefined, 'a sentiment annotation of the message');
+      const tone = toneOf();
       expect(tone.annotation.data.label).toBe('negative');
       // The desk keeps the latest tone for the operators' list.
       await waitUntil(async () => {
@@ -369,6 +370,10 @@ describe('handing a conversation to a person', () => {
       });
       expect(asked.status).toBe(202);
       await waitUntil(() => live.handoffs().some((h) => h.state === 'queued'), 'queued');
+      // The topic is what the bots last answered about: the FAQ entry they cited.
+      const waiting = await api(operator, 'GET', '/api/desk/conversations?state=waiting');
+      const listed = waiting.body.conversations.find((c: any) => c.conversationId === conversationId);
+      expect(listed).toMatchObject({ reason: 'other', topic: expect.stringMatching(/entrega/i) });
 
       await stopAgent('desk');
       await startAgent('desk');

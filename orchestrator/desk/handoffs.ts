@@ -197,15 +197,24 @@ export function createHandoffService(options: {
     void run.finally(() => running.delete(run));
   }
 
-  async function transcriptOf(conversationId: string): Promise<TranscriptLine[]> {
+  /** The conversation so far, and its topic: the FAQ entry (else the agent) that last answered. */
+  async function transcriptOf(
+    conversationId: string,
+  ): Promise<{ transcript: TranscriptLine[]; topic?: string }> {
     const messages = await chatLog.listMessages(conversationId, { limit: 100 });
-    return messages
+    const transcript = messages
       .filter((m) => m.text.trim() !== '')
       .map((m) => ({
         author: m.author,
         text: m.text.slice(0, 8_000),
         at: m.createdAt.toISOString(),
       }));
+    const answered = messages
+      .filter((m) => m.author === 'agent' && (m.citations.length || m.agents.length))
+      .at(-1);
+    const cited = answered?.citations[0] as { title?: unknown } | undefined;
+    const topic = typeof cited?.title === 'string' ? cited.title : answered?.agents[0];
+    return { transcript, ...(topic ? { topic: topic.slice(0, 200) } : {}) };
   }
 
   return {
@@ -224,7 +233,7 @@ export function createHandoffService(options: {
         if (!current || current.subject !== input.shopper.subject) return 'not_found';
         return 'already_open';
       }
-      const transcript = await transcriptOf(input.conversationId);
+      const { transcript, topic } = await transcriptOf(input.conversationId);
       const request: HandoffRequest = {
         kind: 'handoff_request',
         conversationId: input.conversationId,
@@ -232,7 +241,7 @@ export function createHandoffService(options: {
         language: input.locale,
         reason: input.reason,
         ...(input.sentiment ? { sentiment: input.sentiment } : {}),
-        ...(input.topic ? { topic: input.topic } : {}),
+        ...((input.topic ?? topic) ? { topic: input.topic ?? topic } : {}),
         transcript,
       };
       const last = transcript.filter((l) => l.author === 'shopper').at(-1)?.text ?? input.reason;
