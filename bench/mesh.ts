@@ -4,11 +4,11 @@ import { loadOrCreateSigningKeys, type SigningKeys } from '../orchestrator/mesh/
 import { freePort, publicFetch } from '../orchestrator/testing/harness.js';
 import { type BenchProcess, startProcess } from './processes.js';
 
-export const AGENTS = ['assistant', 'sentiment', 'orders', 'promotions'] as const;
+export const AGENTS = ['assistant', 'sentiment', 'orders', 'promotions', 'desk'] as const;
 // The default demo password, so the kept chat log opens on the dashboard with the README's demo accounts.
 export const DEMO_PASSWORD = 'atende-demo-2026';
 
-/** The whole mesh as separate processes: the orchestrator (PGlite under `dataDir`) and the four agents. */
+/** The whole mesh as separate processes: the orchestrator (PGlite under `dataDir`) and the five agents. */
 export interface Mesh {
   url: string;
   certsDir: string;
@@ -23,11 +23,13 @@ export interface Mesh {
 /**
  * Starts the orchestrator and the agents as `npm start` would, on free ports, logging warnings only (per-request
  * info logs would be part of what is measured), with the chat rate limit raised so it does not cap the load.
- * The orchestrator's signing key is created first, so the benchmark can mint the same tokens it would.
+ * The orchestrator's signing key is created first, so the benchmark can mint the same tokens it would. The human
+ * desk keeps its own PGlite under `deskDataDir`.
  */
 export async function startMesh(options: {
   certsDir: string;
   dataDir: string;
+  deskDataDir: string;
   nodeArgs?: string[];
   env?: Record<string, string>;
 }): Promise<Mesh> {
@@ -79,6 +81,7 @@ export async function startMesh(options: {
           ORCHESTRATOR_JWKS_URL: `${url}/.well-known/jwks.json`,
           LOG_LEVEL: 'warn',
           OLLAMA_HOST: 'http://127.0.0.1:9',
+          ...(name === 'desk' ? { DATA_DIR: options.deskDataDir } : {}),
         },
         ready: async () => true, // the orchestrator's health check below says when each is up
       }),

@@ -32,14 +32,20 @@ export async function startProcess(options: {
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let exit = '';
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      exit = signal ? `signal ${signal}` : `code ${code}`;
+      resolve();
+    }),
+  );
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let dead = false;
   void exited.then(() => {
     dead = true;
   });
   for (;;) {
-    if (dead) throw new Error(`${options.name} exited before it was ready:\n${output}`);
+    if (dead) throw new Error(`${options.name} exited (${exit}) before it was ready:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${options.name} was not ready in time:\n${output}`);

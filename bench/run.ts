@@ -1,5 +1,6 @@
 // `npm run bench` — benchmarks of Atende, side by side in one run; see bench/README.md for what each figure means.
-// Flags: --quick (shorter runs), --profile (also a --cpu-prof run of the mesh), --only=a,b,c (sections).
+// Flags: --quick (shorter runs), --profile (also a --cpu-prof run of the mesh), --only=a,b,c,e (sections); the
+// desk phase (e): --operators N, --operator-think-ms, --handoff-share, --patience-ms, --desk-rate, --desk-sec.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { createSigningKeys } from '../orchestrator/mesh/signing-keys.js';
 import { createMetricsQueries } from '../orchestrator/metrics/summary.js';
 import { createPgliteClient } from '../orchestrator/store/index.js';
 import { benchAgentRuntime } from './agent-runtime.js';
+import { runDeskPhase } from './desk.js';
 import { startMesh } from './mesh.js';
 import { peakMemoryMiB } from './processes.js';
 import { summariseProfiles } from './profile.js';
@@ -16,7 +18,24 @@ import { benchOverhead, runStep, type StepResult, shopperTokens } from './shoppe
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
-const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c').split(','));
+const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,e').split(','));
+/** A numeric flag, as `--name=value` or `--name value`. */
+function numberFlag(name: string, fallback: number): number {
+  const at = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return fallback;
+  const raw = args[at]?.includes('=') ? args[at]?.split('=')[1] : args[at + 1];
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} needs a number, got ${raw}`);
+  return value;
+}
+const DESK = {
+  operators: numberFlag('operators', 2),
+  operatorThinkMs: numberFlag('operator-think-ms', 2000),
+  handoffShare: numberFlag('handoff-share', 0.1),
+  patienceMs: numberFlag('patience-ms', 30_000),
+  rate: numberFlag('desk-rate', 5),
+  durationSec: numberFlag('desk-sec', quick ? 8 : 20),
+};
 const RATES = quick ? [2, 8] : [2, 5, 10, 20, 30, 45, 60, 75, 90];
 const STEP_SEC = quick ? 6 : 10;
 const P95_GOAL_MS = 500;
@@ -89,14 +108,15 @@ if (only.has('a')) {
   );
 }
 
-if (only.has('b') || only.has('c')) {
+if (only.has('b') || only.has('c') || only.has('e')) {
   // The simulation's chat log is kept (git-ignored) so the dashboard can show it afterwards.
   const dataDir = join(import.meta.dirname, 'results', 'data');
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   console.log('starting the mesh …');
-  const mesh = await startMesh({ certsDir, dataDir });
+  const mesh = await startMesh({ certsDir, dataDir, deskDataDir: join(work, 'desk-data') });
   const steps: StepResult[] = [];
+  let desk: Awaited<ReturnType<typeof runDeskPhase>> | undefined;
   let peaks: Record<string, number> = {};
   try {
     if (only.has('b')) {
@@ -150,6 +170,16 @@ if (only.has('b') || only.has('c')) {
         // Far past saturation there is nothing more to learn, and the queue would only slow the run down.
         if (step.firstDeltaMs.p95 > 4 * P95_GOAL_MS || step.abandonedShoppers / step.shoppers > 0.2) break;
       }
+    }
+    if (only.has('e')) {
+      // After the steps, so their figures are those of the bots alone (no operator is online during them).
+      console.log(
+        `(e) human desk: ${DESK.operators} operators (think ${DESK.operatorThinkMs} ms), ${DESK.rate} shoppers/s for ${DESK.durationSec} s, ${pct(DESK.handoffShare)} ask for a person …`,
+      );
+      desk = await runDeskPhase({ mesh, ...DESK });
+      console.log(
+        `    ${desk.handoffs} handoffs: ${desk.answered} answered, ${desk.abandoned} abandoned, time to a human p95 ${f0(desk.timeToHumanMs.p95)} ms, errors ${desk.errors}`,
+      );
     }
   } finally {
     peaks = Object.fromEntries(
@@ -234,6 +264,56 @@ if (only.has('b') || only.has('c')) {
     );
     say();
   }
+
+  if (desk) {
+    // The desk's figures as the dashboard computes them, over the phase, from the orchestrator's chat log.
+    const sql = await createPgliteClient({ dataDir: join(dataDir, 'pglite') });
+    const dashboard = await createMetricsQueries({ sql }).desk({
+      from: new Date(desk.startedAt),
+      to: new Date(desk.endedAt),
+    });
+    await sql.close();
+    results.desk = { ...desk, dashboard };
+    const d = desk;
+    say(`## (e) Human desk: simulated operators`);
+    say();
+    say(
+      `${d.operators} simulated operators (the demo operator and admin accounts, reused beyond two) poll the waiting list every 250 ms, claim the oldest conversation, think ${d.operatorThinkMs} ms, answer and resolve it, one at a time. Shoppers arrive for ${d.durationSec} s at ${d.rate}/s (Poisson); ${pct(d.handoffShare)} of them ask for a person ("quero falar com um atendente") and wait up to ${f0(d.patienceMs / 1000)} s for an operator's message, else close the chat; the rest ask the bots. Client times are from the shopper's request; "dashboard" columns are the desk figures of the summary query over the phase.`,
+    );
+    say();
+    table(
+      [
+        'handoffs',
+        'answered',
+        'time to a human p50 / p95 / max ms (client)',
+        'time to assignment p50 / p95 ms (client)',
+        'abandoned (client)',
+        'dashboard queue wait p50 / p95 ms',
+        'dashboard human first response p50 / p95 ms',
+        'dashboard abandonment while waiting',
+        'refused',
+        'errors',
+      ],
+      [
+        [
+          d.handoffs,
+          d.answered,
+          `${f0(d.timeToHumanMs.p50)} / ${f0(d.timeToHumanMs.p95)} / ${f0(d.timeToHumanMs.max)}`,
+          `${f0(d.timeToAssignmentMs.p50)} / ${f0(d.timeToAssignmentMs.p95)}`,
+          `${pct(d.answered + d.abandoned ? d.abandoned / (d.answered + d.abandoned) : null)} (${d.abandoned}/${d.answered + d.abandoned})`,
+          `${f0(dashboard.queueWaitMs.p50 ?? Number.NaN)} / ${f0(dashboard.queueWaitMs.p95 ?? Number.NaN)}`,
+          `${f0(dashboard.humanFirstResponseMs.p50 ?? Number.NaN)} / ${f0(dashboard.humanFirstResponseMs.p95 ?? Number.NaN)}`,
+          `${pct(dashboard.abandonedWaiting.rate)} (${dashboard.abandonedWaiting.count}/${dashboard.abandonedWaiting.of})`,
+          d.refused,
+          d.errors ? `${d.errors} ${JSON.stringify(d.errorKinds)}` : 0,
+        ],
+      ],
+    );
+    say(
+      `Operators: ${d.claims} claims, ${d.lostClaims} lost to another operator, ${d.repliesRefused} replies refused (shopper gone). The other ${d.bots.shoppers} shoppers of the phase: ${f1(d.bots.messagesPerSec)} msg/s, first delta p95 ${f0(d.bots.firstDeltaMs.p95)} ms, abandoned ${d.bots.abandonedShoppers}, errors ${d.bots.errors}.`,
+    );
+    say();
+  }
 }
 
 if (profile) {
@@ -241,7 +321,12 @@ if (profile) {
   const dataDir = join(work, 'profile-data');
   const profileDir = join(work, 'profiles');
   await mkdir(dataDir, { recursive: true });
-  const mesh = await startMesh({ certsDir, dataDir, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+  const mesh = await startMesh({
+    certsDir,
+    dataDir,
+    deskDataDir: join(work, 'profile-desk-data'),
+    nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir],
+  });
   const pids = new Map([mesh.orchestrator, ...mesh.agents].map((p) => [String(p.pid), p.name]));
   let step: StepResult;
   try {

@@ -189,6 +189,8 @@ export async function runStep(options: {
   rate: number;
   durationSec: number;
   tokens?: Awaited<ReturnType<typeof shopperTokens>>;
+  /** The questions asked; all of `bench/questions.ts` by default. */
+  questions?: typeof SHOPPER_QUESTIONS;
 }): Promise<StepResult> {
   const { mesh, rate, durationSec } = options;
   const tokens = options.tokens ?? (await shopperTokens(mesh));
@@ -222,7 +224,7 @@ export async function runStep(options: {
       const dice = Math.random();
       const signedIn = dice >= 0.7;
       const token = dice < 0.7 ? await tokens.guest() : dice < 0.9 ? tokens.customer : tokens.premium;
-      const pool = SHOPPER_QUESTIONS.filter((q) => signedIn || !q.signedIn);
+      const pool = (options.questions ?? SHOPPER_QUESTIONS).filter((q) => signedIn || !q.signedIn);
       let conversationId: string | undefined;
       // Each shopper from its own loopback address, as shoppers come from their own IPs: the per-IP guest limit
       // of the chat edge then applies per shopper, as in production, instead of to the whole simulation.
@@ -308,7 +310,7 @@ export async function runStep(options: {
 const agents = new WeakMap<Mesh, { url: string; next(): typeof fetch }>();
 
 /** `fetch`es bound to 127.0.x.y source addresses (all of 127/8 is loopback on Linux), handed out in turn. */
-async function sourceAddresses(mesh: Mesh) {
+export async function sourceAddresses(mesh: Mesh) {
   let found = agents.get(mesh);
   if (!found) {
     const { ca } = await loadTlsMaterial(mesh.certsDir, 'orchestrator');
