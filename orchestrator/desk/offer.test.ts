@@ -28,7 +28,11 @@ describe('when to offer a person', () => {
 
   it('does not look at the previous answer unless this one was unsure', async () => {
     let asked = false;
-    await offerReason(signals({ previousLowConfidence: async () => ((asked = true), true) }));
+    const previousLowConfidence = async () => {
+      asked = true;
+      return true;
+    };
+    await offerReason(signals({ previousLowConfidence }));
     expect(asked).toBe(false);
   });
 });
