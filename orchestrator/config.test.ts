@@ -5,7 +5,7 @@ describe('configuration', () => {
   it('starts on embedded defaults with no environment at all', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ PORT: 8443, RATE_LIMIT_STORE: 'memory', seedDemoAccounts: true });
-    expect(config.AGENT_URLS).toHaveLength(4);
+    expect(config.AGENT_URLS).toHaveLength(5);
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
