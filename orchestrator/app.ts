@@ -133,10 +133,13 @@ export async function createApp(deps: AppDeps) {
     }),
   );
   app.use(deps.metrics.middleware());
+  // One line per request is for debugging (`LOG_LEVEL=debug`): at `info` it drowns the real events. An answer
+  // the server failed (5xx) stays visible as a warning.
   app.use(async function requestLog(c, next) {
     const started = performance.now();
     await next();
-    logger.info(
+    const log = c.res.status >= 500 ? logger.warn.bind(logger) : logger.debug.bind(logger);
+    log(
       {
         requestId: c.get('requestId'),
         method: c.req.method,
