@@ -18,9 +18,11 @@ import { addMessage, addNote } from './db/messages.js';
 import { getOperator, listOperators, loadOf, type OperatorRecord, touchOperator } from './db/operators.js';
 import { listTickets, recordAction } from './db/tickets.js';
 import type { Desk } from './desk.js';
+import { type BusinessHours, isOpen } from './hours.js';
 import { firstDataOf } from './parts.js';
 import {
   type DeskError,
+  type DeskSettings,
   type OperatorAction,
   OperatorActionSchema,
   type OperatorResult,
@@ -29,6 +31,33 @@ import { operatorArtifact } from './task-view.js';
 
 const STAFF_ROLES = new Set(['operator', 'admin']);
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+const clock = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** The business hours as they cross the wire: weekdays in order, `HH:MM` times. */
+function hoursView(hours: BusinessHours): DeskSettings['hours'] {
+  if (hours.always) return { always: true };
+  return {
+    always: false,
+    ranges: hours.ranges.map((r) => ({
+      days: [...r.days].sort((a, b) => a - b),
+      from: clock(r.from),
+      to: clock(r.to),
+    })),
+  };
+}
+
+/** The desk's configured settings, read-only. */
+function settingsOf(desk: Desk): DeskSettings {
+  return {
+    hours: hoursView(desk.hours),
+    timeZone: desk.timeZone,
+    assignment: desk.assignment,
+    maxChatsPerOperator: desk.maxChatsPerOperator,
+    openNow: isOpen(desk.hours, desk.now(), desk.timeZone),
+  };
+}
 
 /** A refusal of an operator action, with the code the operators' client reacts to. */
 class DeskRefusal extends Error {
@@ -181,6 +210,8 @@ export function createOperatorSkill(options: { desk: Desk; cannedReplies: Canned
         return { kind: 'offline_messages', tickets: await listTickets(sql) };
       case 'canned_replies':
         return { kind: 'canned_replies', replies: cannedReplies.search(action.query) };
+      case 'settings':
+        return { kind: 'settings', settings: settingsOf(desk) };
     }
   }
 

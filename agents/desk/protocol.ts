@@ -212,6 +212,8 @@ export const OperatorActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('operators') }),
   z.object({ action: z.literal('offline_messages') }),
   z.object({ action: z.literal('canned_replies'), query: z.string().max(200).default('') }),
+  /** The desk's settings as configured (read-only): business hours, time zone, assignment mode. */
+  z.object({ action: z.literal('settings') }),
 ]);
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
 
@@ -222,6 +224,29 @@ export const OperatorStatusSchema = OperatorRefSchema.extend({
   maxChats: z.number().int().positive(),
 });
 export type OperatorStatus = z.infer<typeof OperatorStatusSchema>;
+
+const ClockTime = z.string().regex(/^\d{2}:\d{2}$/);
+
+/** The desk's settings (`DESK_HOURS`, `DESK_TIME_ZONE`, `DESK_ASSIGNMENT`, …) as the `settings` action reads them. */
+export const DeskSettingsSchema = z.object({
+  /** `always`, or the opening ranges: weekdays (0 = Sunday) and `HH:MM` times, `from` included, `to` excluded. */
+  hours: z.union([
+    z.object({ always: z.literal(true) }),
+    z.object({
+      always: z.literal(false),
+      ranges: z.array(
+        z.object({ days: z.array(z.number().int().min(0).max(6)), from: ClockTime, to: ClockTime }),
+      ),
+    }),
+  ]),
+  /** The IANA zone the hours are read in, e.g. `America/Sao_Paulo`. */
+  timeZone: z.string().min(1),
+  assignment: z.enum(['claim', 'round-robin']),
+  maxChatsPerOperator: z.number().int().positive(),
+  /** Whether the desk is open now, by its hours (operators online or not). */
+  openNow: z.boolean(),
+});
+export type DeskSettings = z.infer<typeof DeskSettingsSchema>;
 
 /** The data part a completed `desk-operator` task ends with, by action. */
 export const OperatorResultSchema = z.discriminatedUnion('kind', [
@@ -247,6 +272,7 @@ export const OperatorResultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('operators'), operators: z.array(OperatorStatusSchema) }),
   z.object({ kind: z.literal('offline_messages'), tickets: z.array(OfflineTicketSchema) }),
   z.object({ kind: z.literal('canned_replies'), replies: z.array(CannedReplySchema) }),
+  z.object({ kind: z.literal('settings'), settings: DeskSettingsSchema }),
 ]);
 export type OperatorResult = z.infer<typeof OperatorResultSchema>;
 

@@ -376,6 +376,13 @@ export function deskRoutes(deps: {
     return c.json({ replies: result.replies });
   });
 
+  // The desk's settings (hours, time zone, assignment), read-only: every staff page shows dates in its time zone.
+  app.get('/desk/settings', async (c) => {
+    const who = await staff(c);
+    const result = pick(await operate(c, who, { action: 'settings' }, false), 'settings');
+    return c.json({ settings: result.settings }, 200, { 'cache-control': 'no-store' });
+  });
+
   // The operator's live feed: the queue and their own conversations whenever they change.
   app.get('/desk/events', async (c) => {
     const who = await staff(c);
