@@ -48,6 +48,7 @@ import { createEventHub, type EventHub } from './store/event-hub.js';
 import { listenForEvents } from './store/event-listener.js';
 import { createHandoffLog, type HandoffLog } from './store/handoff-log.js';
 import { type ChatLog, createChatLog, openStore, type SqlClient } from './store/index.js';
+import { settingsRoutes } from './settings/index.js';
 import { webRoutes } from './web/index.js';
 
 /** Everything the orchestrator's HTTP app needs, built by {@link createOrchestrator}. */
@@ -335,6 +336,7 @@ export async function createApp(deps: AppDeps) {
     }),
   );
   app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, audit, ...deps.inspector }));
+  app.route('/api/settings', settingsRoutes({ accessTokens, scopePolicy: deps.inspector.scopePolicy }));
   app.route('/', webRoutes({ webDir, logger }));
   app.route(
     '/',

@@ -1,0 +1,1 @@
+export { type SettingsRoutesDeps, settingsRoutes } from './routes.js';
