@@ -44,11 +44,11 @@ import {
   type MetricsRegistry,
   metricsRoutes,
 } from './metrics/index.js';
+import { settingsRoutes } from './settings/index.js';
 import { createEventHub, type EventHub } from './store/event-hub.js';
 import { listenForEvents } from './store/event-listener.js';
 import { createHandoffLog, type HandoffLog } from './store/handoff-log.js';
 import { type ChatLog, createChatLog, openStore, type SqlClient } from './store/index.js';
-import { settingsRoutes } from './settings/index.js';
 import { webRoutes } from './web/index.js';
 
 /** Everything the orchestrator's HTTP app needs, built by {@link createOrchestrator}. */
