@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLinePrettifier, createLogger } from './logger.js';
 
 /** A logger whose lines are kept in `lines`. */
 function capturing() {
@@ -67,5 +67,27 @@ describe('logger', () => {
     }
     expect(line).toContain('r-1');
     expect(line).toContain('[redacted]');
+  });
+
+  it('prints readable lines for a terminal that are still redacted, and leaves other lines alone', async () => {
+    const { lines, logger } = capturing();
+    logger.info(
+      { password: 'hunter22hunter', headers: { cookie: 'session=xyz' }, requestId: 'r-2' },
+      'signed in',
+    );
+    logger.error({ err: new Error('the store is gone'), accessToken: 'eyJaccess' }, 'could not answer');
+    const pretty = await createLinePrettifier();
+    const [info, error] = lines.map((line) => pretty(line.trim()));
+    expect(info).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: signed in /);
+    expect(info).toContain('r-2');
+    expect(info).not.toContain('"pid"');
+    expect(error).toMatch(/ERROR: could not answer/);
+    expect(error).toContain('the store is gone');
+    for (const secret of ['hunter22hunter', 'session=xyz', 'eyJaccess']) {
+      expect(info + error).not.toContain(secret);
+    }
+    expect(info).toContain('[redacted]');
+    expect(pretty('VITE v8 building for production…')).toBe('VITE v8 building for production…');
+    expect(pretty('{not json')).toBe('{not json');
   });
 });

@@ -40,3 +40,34 @@ export function createLogger(options: {
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
+
+/** Formats one log line for a terminal; see {@link createLinePrettifier}. */
+export type LinePrettifier = (line: string) => string;
+
+/**
+ * Returns a function that turns one pino JSON line into a readable one for a terminal (time, level, message, then
+ * the other fields; an error's stack on lines of its own); any other line comes back unchanged. Secrets were
+ * redacted when the line was written, so what it prints is only ever redacted. `npm start` uses it on its
+ * processes' output when its own stdout is a terminal; pino-pretty is loaded only then.
+ */
+export async function createLinePrettifier(options: { colors?: boolean } = {}): Promise<LinePrettifier> {
+  const { prettyFactory } = await import('pino-pretty');
+  const pretty = prettyFactory({
+    colorize: options.colors ?? false,
+    translateTime: 'SYS:HH:MM:ss',
+    // The process's name is the line's prefix already.
+    ignore: 'pid,hostname,name',
+    singleLine: true,
+  });
+  return (line) => {
+    if (!line.startsWith('{')) return line;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return line;
+    }
+    if (typeof parsed !== 'object' || parsed === null || !('level' in parsed)) return line;
+    return pretty(parsed).replace(/\n$/, '');
+  };
+}
