@@ -59,10 +59,28 @@
  * (p50/p95); time to first event = `started_at` → `first_event_at` (p50/p95); failures = tasks whose outcome is
  * not `completed` (failed, timeout, canceled, refused, unavailable); timeouts = outcome `timeout`.
  *
+ * **Answered but not found** (`messages.notFound`): an answered message whose reply carries a `confidence`
+ * annotation of level `low` — the assistant said it found nothing it trusts. It stays in `answered` (the shopper saw
+ * text) and in the first-response figures; the dashboard shows it apart.
+ *
+ * **Unanswered questions** (`unansweredQuestions`): the shopper messages of the range the bots were to answer (a
+ * message a person holds is not) that went unanswered or were answered but not found; their texts are clustered by
+ * `normaliseQuestion` (`questions.ts`: lower case, no accents or punctuation, Portuguese and English stop words
+ * dropped, words sorted). The clusters' counts add up to `unanswered + notFound` (of the 2,000 most frequent texts).
+ *
+ * **Sentiment**: the `sentiment` annotation of the reply to a shopper message is that message's tone, counted by the
+ * message's `created_at`. The tone of a message a person holds is an event, not on a reply, and is not counted.
+ *
+ * **Topic**: the FAQ entries (`citations` `{id, title}`) the reply to an answered message cited, each entry counted
+ * once per message; `uncited` answered messages cited none. **Language**: the conversation's `locale`.
+ *
  * Time ranges are half-open `[from, to)`: messages by their `created_at`, conversations by their `created_at`
  * (a conversation belongs to the range it started in, all its messages count), agent tasks by `started_at`,
  * handoffs by `handoff_at`, ratings by their `created_at`.
  */
+
+/** SQL: a reply's `annotations` hold a low-confidence annotation ("answered but not found"). */
+export const LOW_CONFIDENCE_SQL = `'[{"kind":"confidence","data":{"level":"low"}}]'::jsonb`;
 
 /** Default idle time after which a shopper who did not close the chat is taken to have left: 5 minutes. */
 export const DEFAULT_IDLE_MS = 5 * 60_000;

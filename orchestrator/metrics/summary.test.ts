@@ -111,6 +111,7 @@ describe('the metrics summary over a hand-built chat log', () => {
     expect(summary.messages).toEqual({
       shopper: 7,
       answered: 4,
+      notFound: 0,
       unanswered: 3,
       firstResponseMs: { p50: 700, p95: 2700, p99: 2940 },
     });

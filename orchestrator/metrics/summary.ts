@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import type { SqlClient } from '../store/index.js';
-import { DEFAULT_IDLE_MS, HANDOFF_REASONS, type HandoffReason, HISTOGRAM_BOUNDS_MS } from './definitions.js';
+import { type ConversationQueries, createConversationQueries } from './conversations.js';
+import {
+  DEFAULT_IDLE_MS,
+  HANDOFF_REASONS,
+  type HandoffReason,
+  HISTOGRAM_BOUNDS_MS,
+  LOW_CONFIDENCE_SQL,
+} from './definitions.js';
+import { clusterQuestions, type QuestionCluster } from './questions.js';
 
 /** p50/p95/p99 in milliseconds; null when there is nothing to measure. */
 export interface Percentiles {
@@ -66,18 +74,40 @@ export interface DeskFigures {
   csat: Csat & { byResolvedBy: { bot: Csat; human: Csat } };
 }
 
-/** One bucket of the time series: first-response time of the messages and abandonment of the conversations. */
+/** How many shopper messages the sentiment agent read as each tone. */
+export interface SentimentCounts {
+  negative: number;
+  neutral: number;
+  positive: number;
+}
+
+/**
+ * One bucket of the time series: first-response time of the messages (by the message's time), sentiment, and
+ * abandonment and first-response time of the conversations (by the conversation's start).
+ */
 export interface SeriesPoint {
   /** Start of the bucket (ISO 8601). */
   start: string;
   messages: number;
   answered: number;
+  /** Of `answered`, the replies that were low-confidence ("answered but not found"). */
+  notFound: number;
   p50: number | null;
   p95: number | null;
+  sentiment: SentimentCounts;
   conversations: number;
   ended: number;
   abandoned: number;
   abandonmentRate: number | null;
+  /** Median first-response time of the conversations started in the bucket. */
+  conversationP50: number | null;
+}
+
+/** An FAQ entry and how many answered shopper messages cited it. */
+export interface TopicCount {
+  id: string;
+  title: string;
+  count: number;
 }
 
 /** One bin of the first-response histogram: `[fromMs, toMs)`, `toMs` null for the open last bin. */
@@ -90,7 +120,15 @@ export interface HistogramBin {
 /** The answer of `GET /api/metrics/summary`; every figure is defined in `definitions.ts`. */
 export interface MetricsSummary {
   range: { from: string; to: string; idleMs: number; bucketMs: number; generatedAt: string };
-  messages: { shopper: number; answered: number; unanswered: number; firstResponseMs: Percentiles };
+  messages: {
+    shopper: number;
+    /** Messages whose reply showed agent text, `notFound` included. */
+    answered: number;
+    /** Answered with a low-confidence reply: the bot said it did not find it. */
+    notFound: number;
+    unanswered: number;
+    firstResponseMs: Percentiles;
+  };
   conversations: {
     total: number;
     withShopperMessage: number;
@@ -101,7 +139,15 @@ export interface MetricsSummary {
     abandoned: number;
     abandonmentRate: number | null;
     firstResponseMs: Percentiles;
+    /** Conversations by their locale, most first. */
+    byLocale: Array<{ locale: string; count: number }>;
   };
+  /** Answered messages by the FAQ entry their reply cited (top 20), and how many cited none. */
+  topics: { entries: TopicCount[]; uncited: number };
+  /** Shopper messages by the tone the sentiment agent gave them. */
+  sentiment: SentimentCounts;
+  /** The questions the bots could not answer (low confidence or no answer), clustered, most asked first. */
+  unansweredQuestions: QuestionCluster[];
   /** Replies that offered a human operator (the `handoff` annotation), not conversations handed off. */
   handoffOffers: number;
   /** The human desk: handoffs, queue wait, human first response, bot resolution, CSAT. */
@@ -125,7 +171,7 @@ export interface SummaryRequest {
 
 /** One SQL statement the summary runs, exposed so tests can EXPLAIN it. */
 export interface SummaryStatement {
-  name: 'messages' | 'conversations' | 'agents' | 'handoffOffers' | 'desk';
+  name: 'messages' | 'conversations' | 'agents' | 'handoffOffers' | 'desk' | 'questions';
   text: string;
   params: unknown[];
 }
@@ -137,6 +183,8 @@ export interface MetricsQueries {
   desk(request: SummaryRequest): Promise<DeskFigures>;
   /** The statements `summary` runs for `request`. */
   statements(request: SummaryRequest): Promise<SummaryStatement[]>;
+  /** Single conversations: the dashboard's list, a transcript, the CSV export. */
+  conversations: ConversationQueries;
 }
 
 /** Options of {@link createMetricsQueries}. */
@@ -175,11 +223,17 @@ export function bucketWidthMs(rangeMs: number, buckets: number): number {
 
 const MESSAGES_SQL = `
 WITH asked AS MATERIALIZED (
-  SELECT floor(extract(epoch FROM (s.created_at - $1::timestamptz)) * 1000 / $3::float8)::int AS bucket,
-         extract(epoch FROM (r.first_token_at - s.created_at)) * 1000 AS ms
+  SELECT s.id, floor(extract(epoch FROM (s.created_at - $1::timestamptz)) * 1000 / $3::float8)::int AS bucket,
+         extract(epoch FROM (r.first_token_at - s.created_at)) * 1000 AS ms,
+         coalesce(r.low, false) AS low, r.sentiment, r.citations
   FROM messages s
   LEFT JOIN LATERAL (
-    SELECT min(a.first_token_at) AS first_token_at, count(*) AS replies FROM messages a
+    SELECT min(a.first_token_at) AS first_token_at, count(*) AS replies,
+           bool_or(a.annotations @> ${LOW_CONFIDENCE_SQL}) AS low,
+           max(jsonb_path_query_first(a.annotations, '$[*] ? (@.kind == "sentiment").data.label') #>> '{}')
+             AS sentiment,
+           (array_agg(a.citations ORDER BY a.created_at))[1] AS citations
+    FROM messages a
     WHERE a.reply_to = s.id AND a.author = 'agent'
   ) r ON true
   WHERE s.author = 'shopper' AND s.created_at >= $1::timestamptz AND s.created_at < $2::timestamptz
@@ -190,20 +244,55 @@ WITH asked AS MATERIALIZED (
 SELECT json_build_object(
   'shopper', (SELECT count(*) FROM asked),
   'answered', (SELECT count(ms) FROM asked),
+  'notFound', (SELECT count(ms) FILTER (WHERE low) FROM asked),
   'p', (SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms) FROM asked),
-  'buckets', (SELECT coalesce(json_agg(json_build_array(bucket, n, answered, p) ORDER BY bucket), '[]'::json)
+  'buckets', (SELECT coalesce(json_agg(json_build_array(bucket, n, answered, p, not_found, negative, neutral, positive)
+                                       ORDER BY bucket), '[]'::json)
     FROM (SELECT bucket, count(*) AS n, count(ms) AS answered,
-                 percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ms) AS p
+                 percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY ms) AS p,
+                 count(ms) FILTER (WHERE low) AS not_found,
+                 count(*) FILTER (WHERE sentiment = 'negative') AS negative,
+                 count(*) FILTER (WHERE sentiment = 'neutral') AS neutral,
+                 count(*) FILTER (WHERE sentiment = 'positive') AS positive
           FROM asked GROUP BY bucket) b),
   'histogram', (SELECT coalesce(json_agg(json_build_array(bin, n) ORDER BY bin), '[]'::json)
     FROM (SELECT width_bucket(ms, $4::float8[]) AS bin, count(*) AS n
-          FROM asked WHERE ms IS NOT NULL GROUP BY 1) h)
+          FROM asked WHERE ms IS NOT NULL GROUP BY 1) h),
+  'topics', (SELECT coalesce(json_agg(json_build_array(id, title, n) ORDER BY n DESC, id), '[]'::json)
+    FROM (SELECT e->>'id' AS id, max(e->>'title') AS title, count(DISTINCT a.id) AS n
+          FROM asked a,
+               jsonb_array_elements(CASE WHEN jsonb_typeof(a.citations) = 'array' THEN a.citations END) e
+          WHERE a.ms IS NOT NULL AND e->>'id' IS NOT NULL
+          GROUP BY 1 ORDER BY n DESC, id LIMIT 20) t),
+  'uncited', (SELECT count(*) FROM asked
+              WHERE ms IS NOT NULL AND coalesce(jsonb_array_length(citations), 0) = 0)
 ) AS result`;
+
+// The questions the bots could not answer (see `definitions.ts`): texts of the shopper messages of the range whose
+// reply was low-confidence or never showed text, grouped by their lower-case text; `questions.ts` clusters them.
+const QUESTIONS_SQL = `
+SELECT json_build_object('questions', coalesce(json_agg(json_build_array(text, n, last_at) ORDER BY n DESC, text), '[]'::json))
+  AS result
+FROM (
+  SELECT lower(t.text) AS text, count(*) AS n, max(s.created_at) AS last_at
+  FROM messages s
+  JOIN LATERAL (
+    SELECT min(a.first_token_at) AS first_token_at, bool_or(a.annotations @> ${LOW_CONFIDENCE_SQL}) AS low
+    FROM messages a WHERE a.reply_to = s.id AND a.author = 'agent'
+  ) r ON true
+  JOIN messages t ON t.id = s.id
+  WHERE s.author = 'shopper' AND s.created_at >= $1::timestamptz AND s.created_at < $2::timestamptz
+    AND (r.first_token_at IS NULL OR r.low)
+    -- a message a person holds has no reply at all: not the bots' to answer.
+    AND (r.low IS NOT NULL OR NOT EXISTS (
+      SELECT 1 FROM conversations c WHERE c.id = s.conversation_id AND c.handoff_at <= s.created_at))
+  GROUP BY 1 ORDER BY n DESC, 1 LIMIT $3::int
+) q`;
 
 const CONVERSATIONS_SQL = `
 WITH conv AS MATERIALIZED (
   SELECT floor(extract(epoch FROM (c.created_at - $1::timestamptz)) * 1000 / $3::float8)::int AS bucket,
-         c.closed_at, c.last_activity_at, c.handoff_state IS NOT NULL AS handed,
+         c.locale, c.closed_at, c.last_activity_at, c.handoff_state IS NOT NULL AS handed,
          f.first_asked, f.first_answered, f.last_id,
          (SELECT min(a.first_token_at) FROM messages a
           WHERE a.reply_to = f.last_id AND a.author = 'agent') AS last_answered
@@ -219,7 +308,7 @@ WITH conv AS MATERIALIZED (
   WHERE c.created_at >= $1::timestamptz AND c.created_at < $2::timestamptz
 ),
 judged AS (
-  SELECT bucket, handed, first_asked, first_answered, last_id IS NOT NULL AS asked, last_answered,
+  SELECT bucket, locale, handed, first_asked, first_answered, last_id IS NOT NULL AS asked, last_answered,
          CASE WHEN closed_at IS NOT NULL THEN 'closed'
               WHEN last_activity_at <= $5::timestamptz - $4::float8 * interval '1 millisecond' THEN 'idle'
               ELSE 'active' END AS left_by,
@@ -228,7 +317,7 @@ judged AS (
   FROM conv
 ),
 scored AS (
-  SELECT bucket, asked, left_by, handed,
+  SELECT bucket, locale, asked, left_by, handed,
          asked AND left_by <> 'active' AS ended,
          asked AND left_by <> 'active' AND (last_answered IS NULL OR last_answered > left_at) AS abandoned,
          CASE WHEN first_answered >= first_asked
@@ -244,10 +333,13 @@ SELECT json_build_object(
   'abandoned', (SELECT count(*) FILTER (WHERE abandoned) FROM scored),
   'botResolved', (SELECT count(*) FILTER (WHERE ended AND NOT abandoned AND NOT handed) FROM scored),
   'p', (SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY first_ms) FROM scored),
-  'buckets', (SELECT coalesce(json_agg(json_build_array(bucket, n, ended, abandoned) ORDER BY bucket), '[]'::json)
+  'buckets', (SELECT coalesce(json_agg(json_build_array(bucket, n, ended, abandoned, p50) ORDER BY bucket), '[]'::json)
     FROM (SELECT bucket, count(*) AS n, count(*) FILTER (WHERE ended) AS ended,
-                 count(*) FILTER (WHERE abandoned) AS abandoned
-          FROM scored GROUP BY bucket) b)
+                 count(*) FILTER (WHERE abandoned) AS abandoned,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY first_ms) AS p50
+          FROM scored GROUP BY bucket) b),
+  'locales', (SELECT coalesce(json_agg(json_build_array(locale, n) ORDER BY n DESC, locale), '[]'::json)
+    FROM (SELECT locale, count(*) AS n FROM scored GROUP BY locale) l)
 ) AS result`;
 
 const AGENTS_SQL = `
@@ -332,10 +424,14 @@ const pair = z.array(maybeMs).nullable();
 const messagesResult = z.object({
   shopper: count,
   answered: count,
+  notFound: count,
   p: pair,
-  buckets: z.array(z.tuple([z.number().int(), count, count, pair])),
+  buckets: z.array(z.tuple([z.number().int(), count, count, pair, count, count, count, count])),
   histogram: z.array(z.tuple([z.number().int(), count])),
+  topics: z.array(z.tuple([z.string(), z.string().nullable(), count])),
+  uncited: count,
 });
+const questionsResult = z.object({ questions: z.array(z.tuple([z.string(), count, z.string()])) });
 const conversationsResult = z.object({
   total: count,
   asked: count,
@@ -345,7 +441,8 @@ const conversationsResult = z.object({
   abandoned: count,
   botResolved: count,
   p: pair,
-  buckets: z.array(z.tuple([z.number().int(), count, count, count])),
+  buckets: z.array(z.tuple([z.number().int(), count, count, count, maybeMs])),
+  locales: z.array(z.tuple([z.string(), count])),
 });
 const agentsResult = z.object({
   agents: z.array(z.tuple([z.string(), count, count, count, pair, pair])),
@@ -364,6 +461,10 @@ const deskResult = z.object({
   settled: count,
   ratings: z.array(z.tuple([z.enum(['bot', 'human']), count, count])),
 });
+
+// Distinct question texts read for the clusters (the most asked first), and clusters reported.
+const QUESTION_TEXTS = 2000;
+const TOP_QUESTIONS = 20;
 
 const round = (ms: number | null | undefined) => (ms == null ? null : Math.round(ms * 10) / 10);
 const percentiles = (p: Array<number | null> | null): Percentiles => ({
@@ -443,6 +544,7 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
       { name: 'agents', text: AGENTS_SQL, params: range },
       { name: 'handoffOffers', text: HANDOFF_OFFERS_SQL, params: range },
       { name: 'desk', text: DESK_SQL, params: [...range, idleMs, at.toISOString()] },
+      { name: 'questions', text: QUESTIONS_SQL, params: [...range, QUESTION_TEXTS] },
     ];
   }
 
@@ -458,6 +560,7 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
 
   return {
     statements: async (request) => statementsFor(request, now()),
+    conversations: createConversationQueries({ sql, now }),
 
     async desk(request) {
       const wanted = new Set(['conversations', 'desk']);
@@ -474,28 +577,49 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
       const agents = agentsResult.parse(results.agents);
       const handoffOffers = handoffOffersResult.parse(results.handoffOffers).handoffs;
       const desk = deskFigures(deskResult.parse(results.desk), conversations);
+      const questions = questionsResult.parse(results.questions).questions;
       const fromMs = request.from.getTime();
       const bucketCount = Math.max(1, Math.ceil((request.to.getTime() - fromMs) / bucketMs));
       const series: SeriesPoint[] = Array.from({ length: bucketCount }, (_, i) => ({
         start: new Date(fromMs + i * bucketMs).toISOString(),
         messages: 0,
         answered: 0,
+        notFound: 0,
         p50: null,
         p95: null,
+        sentiment: { negative: 0, neutral: 0, positive: 0 },
         conversations: 0,
         ended: 0,
         abandoned: 0,
         abandonmentRate: null,
+        conversationP50: null,
       }));
-      for (const [bucket, n, answered, p] of messages.buckets) {
+      const sentiment: SentimentCounts = { negative: 0, neutral: 0, positive: 0 };
+      for (const [bucket, n, answered, p, notFound, negative, neutral, positive] of messages.buckets) {
+        sentiment.negative += negative;
+        sentiment.neutral += neutral;
+        sentiment.positive += positive;
         const point = series[bucket];
         if (!point) continue;
-        Object.assign(point, { messages: n, answered, p50: round(p?.[0]), p95: round(p?.[1]) });
+        Object.assign(point, {
+          messages: n,
+          answered,
+          notFound,
+          p50: round(p?.[0]),
+          p95: round(p?.[1]),
+          sentiment: { negative, neutral, positive },
+        });
       }
-      for (const [bucket, n, ended, abandoned] of conversations.buckets) {
+      for (const [bucket, n, ended, abandoned, p50] of conversations.buckets) {
         const point = series[bucket];
         if (!point) continue;
-        Object.assign(point, { conversations: n, ended, abandoned, abandonmentRate: rate(abandoned, ended) });
+        Object.assign(point, {
+          conversations: n,
+          ended,
+          abandoned,
+          abandonmentRate: rate(abandoned, ended),
+          conversationP50: round(p50),
+        });
       }
       const bins = new Map(messages.histogram);
       const histogram: HistogramBin[] = [0, ...HISTOGRAM_BOUNDS_MS].map((lower, i) => ({
@@ -515,6 +639,7 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
         messages: {
           shopper: messages.shopper,
           answered: messages.answered,
+          notFound: messages.notFound,
           unanswered: messages.shopper - messages.answered,
           firstResponseMs: percentiles(messages.p),
         },
@@ -528,7 +653,16 @@ export function createMetricsQueries(options: MetricsQueriesOptions): MetricsQue
           abandoned: conversations.abandoned,
           abandonmentRate: rate(conversations.abandoned, conversations.ended),
           firstResponseMs: percentiles(conversations.p),
+          byLocale: conversations.locales.map(([locale, n]) => ({ locale, count: n })),
         },
+        topics: {
+          entries: messages.topics.map(([id, title, n]) => ({ id, title: title ?? id, count: n })),
+          uncited: messages.uncited,
+        },
+        sentiment,
+        unansweredQuestions: clusterQuestions(
+          questions.map(([text, n, lastAt]) => ({ text, count: n, lastAt: new Date(lastAt).toISOString() })),
+        ).slice(0, TOP_QUESTIONS),
         handoffOffers,
         desk,
         agents: agents.agents.map(([agent, tasks, failures, timeouts, latency, firstEvent]) => ({
