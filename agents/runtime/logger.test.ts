@@ -77,7 +77,7 @@ describe('logger', () => {
     );
     logger.error({ err: new Error('the store is gone'), accessToken: 'eyJaccess' }, 'could not answer');
     const pretty = await createLinePrettifier();
-    const [info, error] = lines.map((line) => pretty(line.trim()));
+    const [info = '', error = ''] = lines.map((line) => pretty(line.trim()));
     expect(info).toMatch(/^\[\d\d:\d\d:\d\d\] INFO: signed in /);
     expect(info).toContain('r-2');
     expect(info).not.toContain('"pid"');
