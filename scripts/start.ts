@@ -1,75 +1,179 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
+import { createLinePrettifier, type LinePrettifier } from '../agents/runtime/logger.js';
 import { generateCerts, SERVICES } from '../certs/certs.js';
+import { demoAccounts } from '../orchestrator/auth/demo-accounts.js';
+import { type Config, loadConfig } from '../orchestrator/config.js';
 
-// `npm start`: certificates when missing, then every agent and the orchestrator as separate processes.
+// `npm start`: certificates when missing, then every agent and the orchestrator as separate processes, saying what
+// it does while it does it and, once the orchestrator answers, where to go and with which account.
+// Its own settings: `LOG_FORMAT` (`pretty` or `json`; pretty when stdout is a terminal) and `AGENT_BASE_PORT`
+// (9101: the agents listen on it and the next ports). Everything else goes to the processes.
 const root = join(import.meta.dirname, '..');
-const certsDir = process.env.CERTS_DIR ?? join(root, 'certs');
-const { created } = await generateCerts({ dir: certsDir });
-if (created.length) console.log(`[start] created certificates: ${created.join(', ')}`);
+const startedAt = performance.now();
+const seconds = () => `${Math.round((performance.now() - startedAt) / 1000)} s`;
+const say = (line: string) => console.log(`[start] ${line}`);
+const shown = (path: string) => (relative(root, path).startsWith('..') ? path : relative(root, path) || '.');
 
-const AGENT_PORTS: Record<string, number> = {
-  assistant: 9101,
-  sentiment: 9102,
-  orders: 9103,
-  promotions: 9104,
-  desk: 9105,
-};
+const pretty: LinePrettifier =
+  (process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty'
+    ? await createLinePrettifier({ colors: Boolean(process.stdout.isTTY) })
+    : (line) => line;
+
+const certsDir = resolve(root, process.env.CERTS_DIR ?? 'certs');
+const { created } = await generateCerts({ dir: certsDir });
+say(
+  created.length
+    ? `created the development certificates (${created.join(', ')}) in ${shown(certsDir)}`
+    : `certificates: ${shown(certsDir)}`,
+);
+
+// The agents, in the order of their ports.
+const AGENT_ORDER = ['assistant', 'sentiment', 'orders', 'promotions', 'desk'];
+const basePort = Number(process.env.AGENT_BASE_PORT ?? 9101);
 const agents = SERVICES.filter((s) => s !== 'orchestrator' && existsSync(join(root, 'agents', s, 'main.ts')));
-const port = process.env.PORT ?? '8443';
+const agentPort = (agent: string) => {
+  const index = AGENT_ORDER.indexOf(agent);
+  return index < 0 ? 0 : basePort + index;
+};
+const orchestratorEnv = {
+  PORT: process.env.PORT ?? '8443',
+  AGENT_URLS: agents.map((a) => `https://localhost:${agentPort(a)}`).join(','),
+};
+
+// The orchestrator's configuration, read here as it will read it: a mistake stops the start before anything runs,
+// and the ready block names what it will do (the demo accounts, the address).
+let config: Config;
+try {
+  config = loadConfig({ ...process.env, CERTS_DIR: certsDir, ...orchestratorEnv });
+} catch (error) {
+  console.error(`[start] ${(error as Error).message}`);
+  process.exit(1);
+}
+const dataDir = resolve(root, config.DATA_DIR);
 
 const children: Array<{ name: string; child: ChildProcess }> = [];
-function run(name: string, entry: string, env: Record<string, string>) {
+let stopping = false;
+let ready = false;
+
+/** Starts `entry` as process `name`; its lines are printed with its name in front (errors on stderr). */
+function run(name: string, entry: string, env: Record<string, string>, onLine?: (line: string) => void) {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
     env: { ...process.env, CERTS_DIR: certsDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => console.log(`[${name}] ${line}`));
+  for (const [stream, print] of [
+    [child.stdout, console.log],
+    [child.stderr, console.error],
+  ] as const) {
+    createInterface({ input: stream }).on('line', (line) => {
+      for (const part of pretty(line).split('\n')) print(`[${name}] ${part}`);
+      onLine?.(line);
+    });
   }
   child.on('exit', (code, signal) => {
-    if (!stopping) console.log(`[start] ${name} exited (${signal ?? code}); the others keep running`);
+    if (stopping) return;
+    if (name === 'orchestrator' && !ready) {
+      console.error(
+        `[start] the orchestrator stopped (${signal ?? `exit code ${code}`}) before it was ready: see its lines above`,
+      );
+      void stop(1);
+      return;
+    }
+    console.error(`[start] ${name} exited (${signal ?? `exit code ${code}`}); the others keep running`);
   });
   children.push({ name, child });
+  return child;
 }
 
 for (const agent of agents) {
-  const agentPort = String(AGENT_PORTS[agent] ?? 0);
-  run(agent, join('agents', agent, 'main.ts'), {
-    PORT: agentPort,
-    PUBLIC_URL: `https://localhost:${agentPort}`,
+  const port = String(agentPort(agent));
+  const child = run(agent, join('agents', agent, 'main.ts'), {
+    PORT: port,
+    PUBLIC_URL: `https://localhost:${port}`,
+    // The desk keeps its own database beside the orchestrator's.
+    ...(agent === 'desk' ? { DATA_DIR: join(dataDir, 'desk') } : {}),
   });
+  say(`started ${agent} (pid ${child.pid}, port ${port})`);
 }
-run('orchestrator', join('orchestrator', 'main.ts'), {
-  PORT: port,
-  AGENT_URLS: agents.map((a) => `https://localhost:${AGENT_PORTS[a]}`).join(','),
-});
-console.log('[start] starting… press Ctrl-C to stop everything');
+
+/** What the orchestrator is busy with, from its own lines; said again while the start takes long. */
+let phase = startupPhase();
+let storeOpen = false;
+const orchestrator = run(
+  'orchestrator',
+  join('orchestrator', 'main.ts'),
+  orchestratorEnv,
+  followOrchestrator,
+);
+say(`started the orchestrator (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}); ${phase}`);
+
+function startupPhase(): string {
+  const seeding = config.seedDemoAccounts ? ' and the demo accounts' : '';
+  if (config.DATABASE_URL) return `opening the PostgreSQL database${seeding}…`;
+  const store = join(dataDir, 'pglite');
+  return existsSync(store)
+    ? `opening the database (${shown(store)})${seeding}…`
+    : `creating the database (${shown(store)})${seeding}, about 15–30 s the first time…`;
+}
+
+/** Says when the orchestrator's slow steps end: nothing is logged before its database is open and seeded. */
+function followOrchestrator(line: string) {
+  let entry: { level?: number; msg?: string; created?: string[] };
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return;
+  }
+  if ((entry.level ?? 0) >= 50) return;
+  if (!storeOpen) {
+    storeOpen = true;
+    phase = 'starting';
+    say(
+      entry.msg === 'demo accounts created'
+        ? `database ready, demo accounts created (${seconds()})`
+        : `database ready${config.seedDemoAccounts ? ', demo accounts in place' : ''} (${seconds()})`,
+    );
+  }
+  if (entry.msg?.startsWith('web build missing or stale')) {
+    phase = 'building the web pages with Vite…';
+    say(phase);
+  } else if (entry.msg === 'orchestrator listening' && phase.startsWith('building')) {
+    say(`web pages built (${seconds()})`);
+    phase = 'waiting for the agents';
+  } else if (entry.msg === 'orchestrator listening') {
+    phase = 'waiting for the agents';
+  }
+}
+
+const heartbeat = setInterval(
+  () => say(`still starting (${seconds()}): ${phase.replace(/, about.*/, '…')}`),
+  10_000,
+);
 void announceWhenReady();
 
-/** Prints where to open the chat once the orchestrator answers its health check. */
+/**
+ * Prints the ready block once the orchestrator answers its health check with every agent up (or 10 s after it
+ * first answers, naming the agents that are not).
+ */
 async function announceWhenReady() {
   const dispatcher = new Agent({ connect: { ca: await readFile(join(certsDir, 'ca.pem'), 'utf8') } });
-  for (let i = 0; i < 120 && !stopping; i++) {
+  let answeredAt: number | undefined;
+  while (!stopping) {
     try {
-      const response = await fetch(`https://localhost:${port}/healthz`, { dispatcher });
-      const health = (await response.json()) as { agents: { state: string }[] };
-      const up = health.agents.filter((a) => a.state === 'up').length;
-      if (up === health.agents.length || i > 20) {
-        console.log(
-          `[start] Atende is ready (${up}/${health.agents.length} agents up): open https://localhost:${port}/`,
-        );
-        console.log(
-          `[start] operators: https://localhost:${port}/operator (operator@atende.dev), admins: /dashboard (admin@atende.dev); demo password in the README`,
-        );
-        console.log(
-          `[start] the browser warns about the development CA (${join(certsDir, 'ca.pem')}): accept or trust it`,
-        );
+      const response = await fetch(`https://localhost:${orchestratorEnv.PORT}/healthz`, { dispatcher });
+      const health = (await response.json()) as { agents: { name: string | null; state: string }[] };
+      answeredAt ??= performance.now();
+      const down = health.agents.filter((a) => a.state !== 'up');
+      if (!down.length || performance.now() - answeredAt > 10_000) {
+        ready = true;
+        clearInterval(heartbeat);
+        console.log(readyBlock(health.agents.length - down.length, health.agents.length));
         break;
       }
     } catch {
@@ -80,11 +184,47 @@ async function announceWhenReady() {
   await dispatcher.close();
 }
 
-let stopping = false;
-async function stop() {
+/** Where to go, with which account, and how to stop. */
+function readyBlock(up: number, total: number): string {
+  const url = config.publicUrl;
+  const rule = '─'.repeat(72);
+  const ROLES: Record<string, string> = {
+    customer: 'a shopper: asks about their orders in the chat',
+    premium: 'a premium shopper: also gets premium offers',
+    operator: 'staff: inbox, agents and inspector in the console',
+    admin: 'staff: all of the console, dashboard and settings too',
+  };
+  const accounts = config.seedDemoAccounts
+    ? [
+        `  Demo accounts (password ${config.DEMO_PASSWORD}):`,
+        ...demoAccounts(config.DEMO_PASSWORD).map(
+          (a) => `    ${a.email.padEnd(22)} ${a.role.padEnd(9)} ${ROLES[a.role] ?? ''}`,
+        ),
+        '',
+      ]
+    : [];
+  return [
+    `[start] ${rule}`,
+    `  Atende is ready (${seconds()}; ${up}/${total} agents up${up < total ? ': see the agents’ lines above' : ''})`,
+    '',
+    `  Shop with the chat   ${url}/`,
+    `  Staff console        ${url}/console   (/operator and /dashboard lead there)`,
+    '',
+    ...accounts,
+    `  Development CA       ${join(certsDir, 'ca.pem')}`,
+    '                       the browser warns until you trust it (or accept the warning)',
+    `  Request logs         LOG_LEVEL=debug npm start`,
+    '',
+    '  Ctrl-C stops everything.',
+    rule,
+  ].join('\n');
+}
+
+async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  console.log('[start] stopping…');
+  clearInterval(heartbeat);
+  say('stopping…');
   const exits = children.map(
     ({ child }) =>
       new Promise<void>((resolve) => {
@@ -95,7 +235,7 @@ async function stop() {
       }),
   );
   await Promise.all(exits);
-  process.exit(0);
+  process.exit(code);
 }
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
