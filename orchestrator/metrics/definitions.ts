@@ -52,6 +52,7 @@
  *   `offline`, `abandoned`) or left by the shopper whatever the state. The leaving rule is the one of Abandonment
  *   (closed, or idle for `idleMs` since `last_activity_at`): a shopper who waits in the queue longer than
  *   `idleMs` without writing counts as gone.
+ * - **Human resolution rate** = handoffs in state `resolved` (a person resolved them) ÷ handoffs settled (as above).
  * - **CSAT**: ratings (`conversation_ratings`, score 1–5) by their `created_at`: the average score (two decimals)
  *   and the count, in all and by `resolved_by` (`bot`, `human`).
  *

@@ -164,6 +164,8 @@ describe('the human desk figures over a hand-built chat log', () => {
       botResolution: { count: 1, of: 6, rate: 1 / 6 },
       // Settled: B (resolved), C (abandoned), D (left while queued), G (returned to the bot); E still waits.
       abandonedWaiting: { count: 2, of: 4, rate: 0.5 },
+      // Of those four, a person resolved B.
+      humanResolution: { count: 1, of: 4, rate: 0.25 },
       csat: {
         average: 3.67,
         count: 3,
@@ -225,6 +227,7 @@ describe('the human desk figures over a hand-built chat log', () => {
       humanAnswered: 0,
       botResolution: { count: 1, of: 1, rate: 1 },
       abandonedWaiting: { count: 0, of: 0, rate: null },
+      humanResolution: { count: 0, of: 0, rate: null },
       csat: {
         average: null,
         count: 0,

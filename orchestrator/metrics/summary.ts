@@ -70,6 +70,8 @@ export interface DeskFigures {
   botResolution: Share;
   /** Handoffs the shopper left while still waiting, of the handoffs that ended or were left. */
   abandonedWaiting: Share;
+  /** Handoffs a person resolved (state `resolved`), of the handoffs that ended or were left. */
+  humanResolution: Share;
   /** Ratings given in the range, in all and by who resolved the conversation. */
   csat: Csat & { byResolvedBy: { bot: Csat; human: Csat } };
 }
@@ -413,6 +415,7 @@ SELECT json_build_object(
   'first', (SELECT percentile_cont(ARRAY[0.5, 0.95]) WITHIN GROUP (ORDER BY first_ms) FROM scored),
   'abandoned', (SELECT count(*) FILTER (WHERE abandoned) FROM scored),
   'settled', (SELECT count(*) FILTER (WHERE settled) FROM scored),
+  'resolved', (SELECT count(*) FILTER (WHERE state = 'resolved') FROM scored),
   'ratings', (SELECT coalesce(json_agg(json_build_array(resolved_by, n, total)), '[]'::json)
     FROM (SELECT resolved_by, count(*) AS n, sum(score) AS total FROM rated GROUP BY resolved_by) g)
 ) AS result`;
@@ -459,6 +462,7 @@ const deskResult = z.object({
   first: pair,
   abandoned: count,
   settled: count,
+  resolved: count,
   ratings: z.array(z.tuple([z.enum(['bot', 'human']), count, count])),
 });
 
@@ -509,6 +513,7 @@ function deskFigures(
     humanAnswered: desk.answered,
     botResolution: share(conversations.botResolved, conversations.ended),
     abandonedWaiting: share(desk.abandoned, desk.settled),
+    humanResolution: share(desk.resolved, desk.settled),
     csat: {
       ...csat(ratings.bot.n + ratings.human.n, ratings.bot.total + ratings.human.total),
       byResolvedBy: {
