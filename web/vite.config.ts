@@ -1,17 +1,15 @@
 import { join } from 'node:path';
 import { defineConfig, type InlineConfig } from 'vite';
 
-/** The bundles of `web/`: the embeddable widget (one file), and the staff pages (inspector, operator inbox) with the pages' CSS. */
+/** The bundles of `web/`: the embeddable widget (one file), and the staff console (its sections) with the pages' CSS. */
 export const WEB_BUNDLES = {
   widget: { dir: 'widget', input: { 'atende-chat': 'src/widget/index.ts' } },
   pages: {
     dir: 'static',
     input: {
-      inspector: 'src/inspector/index.ts',
-      operator: 'src/operator/index.ts',
+      console: 'src/console/index.ts',
       shop: 'src/shop/shop.css',
-      'inspector-page': 'src/inspector/page.css',
-      'operator-page': 'src/operator/page.css',
+      'console-page': 'src/console/page.css',
     },
   },
 } as const;

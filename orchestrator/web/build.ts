@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import { z } from 'zod';
 import type { Logger } from '../../agents/runtime/index.js';
 
@@ -8,11 +10,9 @@ import type { Logger } from '../../agents/runtime/index.js';
 export const webManifestSchema = z.object({
   builtAt: z.string(),
   widget: z.string(),
-  inspector: z.string(),
   shopCss: z.string(),
-  inspectorCss: z.string(),
-  operator: z.string(),
-  operatorCss: z.string(),
+  console: z.string(),
+  consoleCss: z.string(),
 });
 
 /** The manifest `buildWeb` writes to `dist/asset-manifest.json`. */
@@ -52,9 +52,30 @@ function entry(manifest: z.infer<typeof viteManifestSchema>, source: string): st
   return found.file;
 }
 
+/** The pages of `web/pages` the build renders, served as `/` (index) and `/console`. */
+export const WEB_PAGES = ['index', 'console'] as const;
+
+/** Files the build compresses beside themselves (`x.js.br`, `x.js.gz`) for browsers that accept it. */
+const COMPRESSIBLE = /\.(js|css|html|svg|map)$/;
+
+const brotli = promisify(brotliCompress);
+const gzipped = promisify(gzip);
+
+/** Writes a brotli (`.br`) and a gzip (`.gz`) copy of every compressible file under `dir`. */
+async function precompress(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !COMPRESSIBLE.test(entry.name)) continue;
+    const path = join(entry.parentPath, entry.name);
+    const body = await readFile(path);
+    await writeFile(`${path}.br`, await brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+    await writeFile(`${path}.gz`, await gzipped(body, { level: 9 }));
+  }
+}
+
 /**
- * Builds the widget, the staff pages (inspector, operator inbox) and the pages of `webDir` with Vite into `webDir/dist`. The build goes to a
- * temporary folder first and is renamed into place, so a concurrent reader never sees half a build.
+ * Builds the widget, the staff console and the pages of `webDir` with Vite into `webDir/dist`, each text file with a
+ * brotli and a gzip copy beside it. The build goes to a temporary folder first and is renamed into place, so a
+ * concurrent reader never sees half a build.
  */
 export async function buildWeb(options: {
   webDir: string;
@@ -88,19 +109,19 @@ export async function buildWeb(options: {
     const manifest: WebManifest = {
       builtAt: new Date().toISOString(),
       widget: entry(widget, 'src/widget/index.ts'),
-      inspector: entry(pages, 'src/inspector/index.ts'),
       shopCss: entry(pages, 'src/shop/shop.css'),
-      inspectorCss: entry(pages, 'src/inspector/page.css'),
-      operator: entry(pages, 'src/operator/index.ts'),
-      operatorCss: entry(pages, 'src/operator/page.css'),
+      console: entry(pages, 'src/console/index.ts'),
+      consoleCss: entry(pages, 'src/console/page.css'),
     };
     // The stable loader other shops embed: tiny, revalidated on every load, pointing at today's hashed bundle.
     const hashed = manifest.widget.split('/').pop();
     await writeFile(join(tmp, 'widget', 'atende-chat.js'), `import './${hashed}';\n`);
-    for (const page of ['index', 'inspector', 'operator']) {
+    for (const page of WEB_PAGES) {
       const template = await readFile(join(webDir, 'pages', `${page}.html`), 'utf8');
       await writeFile(join(tmp, `${page}.html`), renderPage(template, manifest));
     }
+    await copyFile(join(webDir, 'pages', 'favicon.svg'), join(tmp, 'favicon.svg'));
+    await precompress(tmp);
     await writeFile(join(tmp, 'asset-manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const dist = distDir(webDir);
     if (!replace) {

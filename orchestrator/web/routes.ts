@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { Logger } from '../../agents/runtime/index.js';
 import { httpError } from '../errors.js';
 import { distDir, ensureWebBuild, type WebManifest } from './build.js';
@@ -15,6 +15,8 @@ const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
   map: 'application/json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  svg: 'image/svg+xml',
 };
 
 /** The cache policy of a content-hashed file: it never changes, so it is kept for a year. */
@@ -23,11 +25,38 @@ export const IMMUTABLE = 'public, max-age=31536000, immutable';
 // `name.HASH.ext` (Vite's 8-character hash); anything else under /widget or /static is not ours.
 const HASHED = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{8}\.(js|css|js\.map|css\.map)$/;
 
+/** The old staff pages, now sections of `/console`. */
+export const CONSOLE_REDIRECTS: Record<string, string> = {
+  '/operator': '/console#/inbox',
+  '/inbox': '/console#/inbox',
+  '/dashboard': '/console#/dashboard',
+  '/inspector': '/console#/inspector',
+};
+
+type Encoding = 'br' | 'gzip';
+const SUFFIX: Record<Encoding, string> = { br: '.br', gzip: '.gz' };
+
+/** The best encoding the client accepts of those the build wrote (brotli first); undefined for none. */
+export function negotiateEncoding(acceptEncoding: string | undefined): Encoding | undefined {
+  const accepted = new Map<string, number>();
+  for (const part of (acceptEncoding ?? '').toLowerCase().split(',')) {
+    const [name = '', ...params] = part.trim().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+    accepted.set(name.trim(), q === undefined ? 1 : Number(q));
+  }
+  const ok = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+  if (ok('br')) return 'br';
+  if (ok('gzip')) return 'gzip';
+  return undefined;
+}
+
 /**
- * Mount with `app.route('/', webRoutes(deps))`. Serves the demo shop page (`/`), the inspector page
- * (`/inspector`), the operators' inbox (`/operator`, and `/inbox` redirecting there), the content-hashed bundles (`/widget/*.HASH.js`, `/static/*`) for a year, and the stable widget
- * loader `/widget/atende-chat.js` (revalidated on every use) that other shops embed. Builds `web/dist` first
- * when it is missing.
+ * Mount with `app.route('/', webRoutes(deps))`, before any other route of the same paths. Serves the demo shop page
+ * (`/`), the staff console (`/console`; `/operator`, `/inbox`, `/dashboard` and `/inspector` redirect to its
+ * sections), the favicon, the content-hashed bundles (`/widget/*.HASH.js`, `/static/*`) for a year, and the stable
+ * widget loader `/widget/atende-chat.js` (revalidated on every use) that other shops embed. Text files go out
+ * brotli- or gzip-compressed when the browser accepts it (`Vary: Accept-Encoding`). Builds `web/dist` first when
+ * it is missing.
  */
 export function webRoutes(deps: WebRoutesDeps) {
   const { webDir, logger } = deps;
@@ -43,42 +72,84 @@ export function webRoutes(deps: WebRoutesDeps) {
     return manifest;
   };
 
-  async function page(name: string, etag: string) {
-    const html = await readFile(join(dist, `${name}.html`), 'utf8');
-    return new Response(html, {
-      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', etag },
-    });
+  /**
+   * A file of the build, compressed when the client accepts it and the build wrote a compressed copy; undefined
+   * when the file does not exist. `etag`, when given, names the representation (`"…-br"`), and a matching
+   * `If-None-Match` gets a 304.
+   */
+  async function send(
+    c: Context,
+    path: string,
+    headers: Record<string, string>,
+    etag?: string,
+  ): Promise<Response | undefined> {
+    const ext = /\.(\w+)$/.exec(path)?.[1] ?? '';
+    const all: Record<string, string> = {
+      'content-type': TYPES[ext] ?? 'application/octet-stream',
+      ...headers,
+    };
+    const encoding = negotiateEncoding(c.req.header('accept-encoding'));
+    all.vary = 'accept-encoding';
+    let body: Buffer | undefined;
+    let used: Encoding | undefined;
+    if (encoding) {
+      body = await readFile(`${path}${SUFFIX[encoding]}`).catch(() => undefined);
+      if (body) used = encoding;
+    }
+    body ??= await readFile(path).catch(() => undefined);
+    if (!body) return undefined;
+    if (used) all['content-encoding'] = used;
+    if (etag) {
+      const tagged = used ? `${etag.slice(0, -1)}-${used}"` : etag;
+      all.etag = tagged;
+      if (c.req.header('if-none-match') === tagged) return new Response(null, { status: 304, headers: all });
+    }
+    return new Response(new Uint8Array(body), { headers: all });
   }
 
-  app.get('/', async (c) => {
+  async function page(c: Context, name: string) {
     const m = await built();
-    const etag = `"${m.builtAt}"`;
-    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    return page('index', etag);
-  });
-  for (const name of ['inspector', 'operator']) {
-    app.get(`/${name}`, async (c) => {
-      const m = await built();
-      const etag = `"${m.builtAt}"`;
-      if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-      return page(name, etag);
+    const response = await send(
+      c,
+      join(dist, `${name}.html`),
+      { 'cache-control': 'no-cache' },
+      `"${m.builtAt}"`,
+    );
+    if (!response)
+      throw httpError(503, 'web_unavailable', 'the web pages are not built; run `npm run build:web`');
+    return response;
+  }
+
+  app.get('/', (c) => page(c, 'index'));
+  app.get('/console', (c) => page(c, 'console'));
+  for (const [from, to] of Object.entries(CONSOLE_REDIRECTS)) app.get(from, (c) => c.redirect(to, 302));
+
+  for (const name of ['/favicon.svg', '/favicon.ico']) {
+    app.get(name, async (c) => {
+      await built();
+      const response = await send(c, join(dist, 'favicon.svg'), {
+        'content-type': TYPES.svg as string,
+        'cache-control': 'public, max-age=86400',
+      });
+      if (!response) throw httpError(404, 'not_found', 'no such asset');
+      return response;
     });
   }
-  // The operators' inbox has a second, shorter name.
-  app.get('/inbox', (c) => c.redirect('/operator', 302));
 
   app.get('/widget/atende-chat.js', async (c) => {
     const m = await built();
-    const etag = `"${m.widget}"`;
-    const headers = {
-      'content-type': TYPES.js as string,
-      'cache-control': 'no-cache',
-      etag,
-      // Any shop may embed the widget from here.
-      'access-control-allow-origin': '*',
-    };
-    if (c.req.header('if-none-match') === etag) return new Response(null, { status: 304, headers });
-    return new Response(await readFile(join(dist, 'widget', 'atende-chat.js')), { headers });
+    const response = await send(
+      c,
+      join(dist, 'widget', 'atende-chat.js'),
+      {
+        'cache-control': 'no-cache',
+        // Any shop may embed the widget from here.
+        'access-control-allow-origin': '*',
+      },
+      `"${m.widget}"`,
+    );
+    if (!response) throw httpError(404, 'not_found', 'no such asset');
+    return response;
   });
 
   for (const folder of ['widget', 'static']) {
@@ -87,20 +158,14 @@ export function webRoutes(deps: WebRoutesDeps) {
       const file = c.req.param('file');
       const match = HASHED.exec(file);
       if (!match) throw httpError(404, 'not_found', 'no such asset');
-      let body: Buffer;
-      try {
-        body = await readFile(join(dist, folder, file));
-      } catch {
-        throw httpError(404, 'not_found', 'no such asset');
-      }
       const ext = match[1]?.endsWith('map') ? 'map' : (match[1] as string);
-      return new Response(new Uint8Array(body), {
-        headers: {
-          'content-type': TYPES[ext] as string,
-          'cache-control': IMMUTABLE,
-          'access-control-allow-origin': '*',
-        },
+      const response = await send(c, join(dist, folder, file), {
+        'content-type': TYPES[ext] as string,
+        'cache-control': IMMUTABLE,
+        'access-control-allow-origin': '*',
       });
+      if (!response) throw httpError(404, 'not_found', 'no such asset');
+      return response;
     });
   }
 

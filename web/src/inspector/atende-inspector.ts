@@ -5,17 +5,14 @@ import type {
   InspectionReport,
   TestMessageEvent,
 } from '../../../orchestrator/inspector/index.js';
+import {
+  type ApiFetch,
+  type ConsoleLocale,
+  type ConsoleSection,
+  DEFAULT_TIME_ZONE,
+  type StaffIdentity,
+} from '../console/section.js';
 import { readEvents } from '../widget/sse.js';
-
-interface Staff {
-  token: string;
-  expiresAt: number;
-  name: string;
-  role: string;
-}
-
-const SESSION_KEY = 'atende.inspector-session';
-const STAFF = new Set(['operator', 'admin']);
 
 function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2);
@@ -45,13 +42,30 @@ export function describeEvent(data: unknown): string {
   return `${kind}${state}${content ? ` ${content.length > 160 ? `${content.slice(0, 160)}…` : content}` : ''}`;
 }
 
-/** `<atende-inspector>`: signs an operator in, inspects agent cards through the orchestrator, sends test messages. */
-export class AtendeInspector extends LitElement {
+/**
+ * `<atende-inspector>`: a section of the console (given `.api`, `.locale`, `.timeZone`, `.staff`): inspects agent
+ * cards through the orchestrator and sends them test messages. A `#/inspector?url=…` location fills the URL in.
+ */
+export class AtendeInspector extends LitElement implements ConsoleSection {
+  static override properties = {
+    api: { attribute: false },
+    locale: { attribute: false },
+    timeZone: { attribute: false },
+    staff: { attribute: false },
+  };
   static override styles = css`
     :host {
       display: block;
       font-size: 15px;
       line-height: 1.45;
+      max-width: 1100px;
+      margin: 0 auto;
+      padding: 20px;
+    }
+    @media (max-width: 720px) {
+      :host {
+        padding: 12px;
+      }
     }
     * {
       box-sizing: border-box;
@@ -60,8 +74,7 @@ export class AtendeInspector extends LitElement {
       outline: 3px solid #f4b400;
       outline-offset: 2px;
     }
-    section,
-    form.login {
+    section {
       background: #fff;
       border-radius: 12px;
       padding: 16px 18px;
@@ -127,12 +140,6 @@ export class AtendeInspector extends LitElement {
       flex: 0 0 auto;
       min-width: 110px;
     }
-    form.login {
-      max-width: 380px;
-      display: flex;
-      flex-direction: column;
-      gap: 10px;
-    }
     .error {
       color: #b42318;
     }
@@ -141,13 +148,6 @@ export class AtendeInspector extends LitElement {
       background: #fff8e6;
       border-radius: 8px;
       padding: 6px 10px;
-    }
-    .who {
-      display: flex;
-      justify-content: space-between;
-      align-items: center;
-      margin-bottom: 12px;
-      color: #486581;
     }
     .verdict {
       display: inline-block;
@@ -268,9 +268,12 @@ export class AtendeInspector extends LitElement {
     }
   `;
 
-  #staff: Staff | undefined;
-  #loginError = '';
+  declare api: ApiFetch;
+  declare locale: ConsoleLocale;
+  declare timeZone: string;
+  declare staff: StaffIdentity;
   #busy = false;
+  #loaded = false;
   #agents: string[] = [];
   #report: InspectionReport | undefined;
   #inspectError = '';
@@ -278,21 +281,44 @@ export class AtendeInspector extends LitElement {
   #sending = false;
   #sendError = '';
 
+  constructor() {
+    super();
+    this.locale = 'en';
+    this.timeZone = DEFAULT_TIME_ZONE;
+  }
+
   override connectedCallback() {
     super.connectedCallback();
-    try {
-      const raw = sessionStorage.getItem(SESSION_KEY);
-      const staff = raw ? (JSON.parse(raw) as Staff) : undefined;
-      if (staff && staff.expiresAt > Date.now()) this.#staff = staff;
-    } catch {
-      // no stored session
-    }
-    void this.#loadAgents();
+    window.addEventListener('hashchange', this.#onHash);
   }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    window.removeEventListener('hashchange', this.#onHash);
+  }
+
+  override willUpdate() {
+    if (!this.#loaded && typeof this.api === 'function') {
+      this.#loaded = true;
+      void this.#loadAgents();
+    }
+  }
+
+  /** The agent a `#/inspector?url=…` location names, if any. */
+  #wanted(): string | undefined {
+    const query = location.hash.split('?')[1];
+    return query ? (new URLSearchParams(query).get('url') ?? undefined) : undefined;
+  }
+
+  readonly #onHash = () => {
+    const url = this.#wanted();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('input[name="url"]');
+    if (url && input) input.value = url;
+  };
 
   async #loadAgents() {
     try {
-      const response = await fetch('/api/agents');
+      const response = await this.api('/api/agents');
       const body = (await response.json()) as { agents: Array<{ url: string }> };
       this.#agents = body.agents.map((a) => a.url);
       this.requestUpdate();
@@ -301,62 +327,13 @@ export class AtendeInspector extends LitElement {
     }
   }
 
-  async #login(event: SubmitEvent) {
-    event.preventDefault();
-    const data = new FormData(event.target as HTMLFormElement);
-    this.#busy = true;
-    this.#loginError = '';
-    this.requestUpdate();
-    try {
-      const response = await fetch('/api/auth/login', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: data.get('email'), password: data.get('password') }),
-      });
-      const body = (await response.json()) as {
-        accessToken?: string;
-        expiresIn?: number;
-        user?: { displayName: string; role: string };
-        message?: string;
-      };
-      if (!response.ok || !body.accessToken || !body.user) {
-        this.#loginError = body.message ?? `sign-in failed (HTTP ${response.status})`;
-      } else if (!STAFF.has(body.user.role)) {
-        this.#loginError = `${body.user.displayName} is a ${body.user.role}; the inspector is for operators and admins.`;
-      } else {
-        this.#staff = {
-          token: body.accessToken,
-          expiresAt: Date.now() + (body.expiresIn ?? 900) * 1000,
-          name: body.user.displayName,
-          role: body.user.role,
-        };
-        sessionStorage.setItem(SESSION_KEY, JSON.stringify(this.#staff));
-      }
-    } catch {
-      this.#loginError = 'cannot reach the orchestrator';
-    } finally {
-      this.#busy = false;
-      this.requestUpdate();
-    }
-  }
-
-  #logout() {
-    this.#staff = undefined;
-    sessionStorage.removeItem(SESSION_KEY);
-    this.requestUpdate();
-  }
-
   async #api(path: string, body: unknown): Promise<Response> {
-    const response = await fetch(`/api/inspector${path}`, {
+    // The console's fetch renews the token, and signs out when it cannot.
+    return this.api(`/api/inspector${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.#staff?.token ?? ''}` },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (response.status === 401) {
-      this.#logout();
-      this.#loginError = 'your session expired; sign in again';
-    }
-    return response;
   }
 
   async #inspect(event: SubmitEvent) {
@@ -413,12 +390,7 @@ export class AtendeInspector extends LitElement {
   }
 
   override render() {
-    if (!this.#staff) return this.#renderLogin();
     return html`
-      <div class="who">
-        <span>Signed in as <strong>${this.#staff.name}</strong> (${this.#staff.role})</span>
-        <button class="secondary" type="button" @click=${this.#logout}>Sign out</button>
-      </div>
       <section aria-labelledby="inspect-title">
         <h2 id="inspect-title">Inspect an agent card</h2>
         <form class="row" @submit=${this.#inspect}>
@@ -430,7 +402,7 @@ export class AtendeInspector extends LitElement {
               required
               list="known-agents"
               placeholder="https://localhost:9101"
-              value=${this.#agents[0] ?? ''}
+              value=${this.#wanted() ?? this.#agents[0] ?? ''}
             />
           </label>
           <datalist id="known-agents">${this.#agents.map((a) => html`<option value=${a}></option>`)}</datalist>
@@ -444,17 +416,6 @@ export class AtendeInspector extends LitElement {
       </section>
       ${this.#report ? this.#renderReport(this.#report) : nothing}
     `;
-  }
-
-  #renderLogin() {
-    return html`<form class="login" @submit=${this.#login} aria-labelledby="login-title">
-      <h2 id="login-title">Operator sign-in</h2>
-      <p class="muted">The inspector reaches agents with the orchestrator's mesh certificate, so only operators and admins may use it.</p>
-      <label>Email <input name="email" type="email" autocomplete="username" required /></label>
-      <label>Password <input name="password" type="password" autocomplete="current-password" required /></label>
-      ${this.#loginError ? html`<p class="error" role="alert">${this.#loginError}</p>` : nothing}
-      <button type="submit" ?disabled=${this.#busy}>Sign in</button>
-    </form>`;
   }
 
   #renderReport(r: InspectionReport) {

@@ -6,16 +6,25 @@ import type {
   OperatorStatus,
 } from '../../../agents/desk/protocol.js';
 import type { HandoffEventData } from '../../../orchestrator/chat/contract.js';
+import {
+  type ApiFetch,
+  type ConsoleLocale,
+  type ConsoleSection,
+  DEFAULT_TIME_ZONE,
+  formatDateTime,
+  formatTime,
+  intlLocale,
+  type StaffIdentity,
+} from '../console/section.js';
 import { followEvents } from '../widget/follow.js';
 import { readEvents } from '../widget/sse.js';
 import { ApiError, DeskApi, type DeskDetail, type DeskList, type ShopperContext } from './desk-api.js';
-import { type DeskLocale, type DeskStrings, deskStrings, formatWait } from './i18n.js';
+import { type DeskStrings, deskStrings, formatWait } from './i18n.js';
 import { operatorStyles } from './styles.js';
 import { Thread, type ThreadItem } from './thread.js';
 
 type Tab = DeskList | 'tickets';
 
-const LOCALE_KEY = 'atende.operator-locale';
 /** How long "typing…" stays after the last typing event. */
 const TYPING_SHOWN_MS = 4_000;
 /** At most one typing call in this long. */
@@ -31,22 +40,26 @@ interface Open {
 }
 
 /**
- * `<atende-operator>`: the human desk's inbox. Signs an operator or admin in, sets them online, lists the queue,
- * their conversations, every conversation (admins) and the messages left out of hours, and handles one
- * conversation at a time: claim, reply (canned replies, internal notes), transfer, give back to the bot, resolve.
+ * `<atende-operator>`: the human desk's inbox, a section of the console (it signs nobody in: the console gives it
+ * `.api`, `.locale`, `.timeZone` and `.staff`). Sets the operator online, lists the queue, their conversations,
+ * every conversation (admins) and the messages left out of hours, and handles one conversation at a time: claim,
+ * reply (canned replies, internal notes), transfer, give back to the bot, resolve.
  */
-export class AtendeOperator extends LitElement {
+export class AtendeOperator extends LitElement implements ConsoleSection {
   static override styles = operatorStyles;
+  static override properties = {
+    api: { attribute: false },
+    locale: { attribute: false },
+    timeZone: { attribute: false },
+    staff: { attribute: false },
+  };
 
-  readonly #api = new DeskApi({
-    storage: safeStorage(),
-    onSignedOut: () => {
-      this.#stopAll();
-      this.#error = this.#t.sessionExpired;
-      this.requestUpdate();
-    },
-  });
-  #locale: DeskLocale = 'pt-BR';
+  declare api: ApiFetch;
+  declare locale: ConsoleLocale;
+  declare timeZone: string;
+  declare staff: StaffIdentity;
+  #desk: DeskApi | undefined;
+  #started = false;
   #tab: Tab = 'waiting';
   #lists: Record<DeskList, DeskConversation[]> = { waiting: [], mine: [], all: [] };
   #tickets: OfflineTicket[] = [];
@@ -60,27 +73,50 @@ export class AtendeOperator extends LitElement {
   #lastTypingSent = 0;
   #busy = false;
   #error = '';
-  #loginError = '';
   #queue: AbortController | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
 
+  constructor() {
+    super();
+    this.locale = 'pt-BR';
+    this.timeZone = DEFAULT_TIME_ZONE;
+  }
+
   get #t(): DeskStrings {
-    return deskStrings(this.#locale);
+    return deskStrings(this.locale);
+  }
+
+  /** The desk client; only read once the console has given the element its `.api`. */
+  get #api(): DeskApi {
+    this.#desk ??= new DeskApi((path, init) => this.api(path, init));
+    return this.#desk;
   }
 
   override connectedCallback() {
     super.connectedCallback();
-    this.#locale = safeStorage()?.getItem(LOCALE_KEY) === 'en' ? 'en' : 'pt-BR';
-    document.documentElement.lang = this.#locale;
     // Waits grow by the second; the list says so every 15 s.
     this.#ticker = setInterval(() => this.requestUpdate(), 15_000);
-    if (this.#api.staff) void this.#start();
+    if (typeof this.api === 'function' && this.staff) void this.#start();
+  }
+
+  override willUpdate() {
+    if (this.isConnected && typeof this.api === 'function' && this.staff && !this.#started)
+      void this.#start();
   }
 
   override disconnectedCallback() {
     super.disconnectedCallback();
     clearInterval(this.#ticker);
     this.#stopAll();
+    this.#started = false;
+  }
+
+  /** Before the console signs out: away at the desk, nothing followed any more. */
+  async signOut(): Promise<void> {
+    this.#stopAll();
+    this.#started = false;
+    await this.#api.presence('away').catch(() => undefined);
+    this.#lists = { waiting: [], mine: [], all: [] };
   }
 
   #stopAll() {
@@ -92,6 +128,8 @@ export class AtendeOperator extends LitElement {
 
   /** Signed in: online, the lists, and the live queue. */
   async #start() {
+    if (this.#started) return;
+    this.#started = true;
     this.#error = '';
     await this.#setPresence('online');
     void this.#refresh();
@@ -155,7 +193,7 @@ export class AtendeOperator extends LitElement {
     this.#queue = stop;
     void (async () => {
       let failures = 0;
-      while (!stop.signal.aborted && this.#api.staff) {
+      while (!stop.signal.aborted && this.#started) {
         try {
           const body = await this.#api.openQueue(stop.signal);
           for await (const event of readEvents(body)) {
@@ -186,44 +224,6 @@ export class AtendeOperator extends LitElement {
     const open = this.#open;
     const listed = open && conversations.find((c) => c.conversationId === open.id);
     if (open && listed) open.detail = { ...open.detail, conversation: listed };
-  }
-
-  async #login(event: SubmitEvent) {
-    event.preventDefault();
-    const data = new FormData(event.target as HTMLFormElement);
-    this.#busy = true;
-    this.#loginError = '';
-    this.requestUpdate();
-    try {
-      await this.#api.login(String(data.get('email') ?? ''), String(data.get('password') ?? ''));
-      await this.#start();
-    } catch (error) {
-      const t = this.#t;
-      this.#loginError =
-        error instanceof ApiError && error.code === 'forbidden'
-          ? t.notStaff(error.message)
-          : error instanceof ApiError && error.status === 401
-            ? t.signInFailed
-            : this.#messageFor(error);
-    } finally {
-      this.#busy = false;
-      this.requestUpdate();
-    }
-  }
-
-  async #logout() {
-    await this.#api.presence('away').catch(() => undefined);
-    this.#stopAll();
-    await this.#api.logout();
-    this.#lists = { waiting: [], mine: [], all: [] };
-    this.requestUpdate();
-  }
-
-  #setLocale(event: Event) {
-    this.#locale = (event.target as HTMLSelectElement).value === 'en' ? 'en' : 'pt-BR';
-    document.documentElement.lang = this.#locale;
-    safeStorage()?.setItem(LOCALE_KEY, this.#locale);
-    this.requestUpdate();
   }
 
   #selectTab(tab: Tab) {
@@ -421,59 +421,35 @@ export class AtendeOperator extends LitElement {
   }
 
   #isMine(c: DeskConversation): boolean {
-    return c.state === 'assigned' && c.operator?.id === this.#api.staff?.id;
+    return c.state === 'assigned' && c.operator?.id === this.staff?.subject;
   }
 
   // --- rendering ------------------------------------------------------------------------------------------------
 
   override render() {
     const t = this.#t;
-    const staff = this.#api.staff;
+    if (!this.staff) return nothing;
     return html`
       <header class="top">
         <h1>${t.pageTitle}</h1>
-        <label class="sr-only" for="locale">${t.language}</label>
-        <select id="locale" @change=${this.#setLocale}>
-          <option value="pt-BR" ?selected=${this.#locale === 'pt-BR'}>Português</option>
-          <option value="en" ?selected=${this.#locale === 'en'}>English</option>
-        </select>
-        ${
-          staff
-            ? html`<span class="who">${staff.name}</span>
-                <button
-                  type="button"
-                  class="presence ${this.#presence}"
-                  aria-label="${t.presence}: ${this.#presence === 'online' ? t.online : t.away}"
-                  @click=${() => void this.#setPresence(this.#presence === 'online' ? 'away' : 'online')}
-                >
-                  ${this.#presence === 'online' ? t.online : t.away}
-                </button>
-                <button type="button" @click=${this.#logout}>${t.signOut}</button>`
-            : nothing
-        }
+        <button
+          type="button"
+          class="presence ${this.#presence}"
+          aria-label="${t.presence}: ${this.#presence === 'online' ? t.online : t.away}"
+          @click=${() => void this.#setPresence(this.#presence === 'online' ? 'away' : 'online')}
+        >
+          ${this.#presence === 'online' ? t.online : t.away}
+        </button>
       </header>
-      ${staff ? this.#renderDesk(t) : this.#renderLogin(t)}
+      ${this.#renderDesk(t)}
     `;
-  }
-
-  #renderLogin(t: DeskStrings) {
-    return html`<main>
-      <form class="login" @submit=${this.#login} aria-labelledby="login-title">
-        <h2 id="login-title">${t.signInTitle}</h2>
-        <p class="muted">${t.signInHint}</p>
-        <label>${t.email} <input name="email" type="email" autocomplete="username" required /></label>
-        <label>${t.password} <input name="password" type="password" autocomplete="current-password" required /></label>
-        ${this.#loginError || this.#error ? html`<p class="error" role="alert">${this.#loginError || this.#error}</p>` : nothing}
-        <button type="submit" ?disabled=${this.#busy}>${t.signIn}</button>
-      </form>
-    </main>`;
   }
 
   #renderDesk(t: DeskStrings) {
     const tabs: Tab[] = [
       'waiting',
       'mine',
-      ...(this.#api.staff?.role === 'admin' ? (['all'] as const) : []),
+      ...(this.staff?.role === 'admin' ? (['all'] as const) : []),
       'tickets',
     ];
     return html`<main class="layout ${this.#open ? 'open' : ''}">
@@ -544,7 +520,7 @@ export class AtendeOperator extends LitElement {
       ${this.#tickets.map(
         (k) => html`<li class="ticket">
           <strong>${t.ticketFrom(k.email)}</strong>
-          <span class="muted when">${dateTime(k.createdAt, this.#locale)} · ${k.language}${k.notifiedAt ? ` · ${t.notified}` : ''}</span>
+          <span class="muted when">${formatDateTime(k.createdAt, this.locale, this.timeZone)} · ${k.language}${k.notifiedAt ? ` · ${t.notified}` : ''}</span>
           <p>${k.text}</p>
         </li>`,
       )}
@@ -555,7 +531,7 @@ export class AtendeOperator extends LitElement {
     const c = open.detail.conversation;
     const mine = this.#isMine(c);
     const ended = !['queued', 'assigned'].includes(c.state);
-    const others = this.#operators.filter((o) => o.id !== this.#api.staff?.id && o.status !== 'offline');
+    const others = this.#operators.filter((o) => o.id !== this.staff?.subject && o.status !== 'offline');
     const typing = Date.now() < this.#shopperTypingUntil;
     const name = c.shopper.name ?? (c.shopper.role === 'guest' ? t.guest : t.shopper);
     return html`<section class="conversation" aria-labelledby="conversation-title">
@@ -623,7 +599,7 @@ export class AtendeOperator extends LitElement {
       const text = h
         ? `${t.states[h.state]}${h.operator && h.state === 'assigned' ? ` · ${h.operator.name}` : ''}${h.position ? ` · ${t.position(h.position)}` : ''}`
         : item.text;
-      return html`<li class="state">— ${text} · ${time(item.at, this.#locale)} —</li>`;
+      return html`<li class="state">— ${text} · ${formatTime(item.at, this.locale, this.timeZone)} —</li>`;
     }
     const from =
       item.kind === 'shopper'
@@ -634,7 +610,7 @@ export class AtendeOperator extends LitElement {
             ? `${t.note} · ${item.operatorName ?? ''}`
             : (item.operatorName ?? t.system);
     return html`<li class=${item.kind}>
-      <div class="from">${from} · ${time(item.at, this.#locale)}</div>
+      <div class="from">${from} · ${formatTime(item.at, this.locale, this.timeZone)}</div>
       <div class="text">${item.text}</div>
     </li>`;
   }
@@ -718,7 +694,7 @@ export class AtendeOperator extends LitElement {
               : context.orders.map(
                   (o) => html`<div class="order">
                     <strong>#${o.number}</strong> · ${o.statusLabel ?? o.status}
-                    ${typeof o.total === 'number' ? html`<div class="muted">${money(o.total, this.#locale)}</div>` : nothing}
+                    ${typeof o.total === 'number' ? html`<div class="muted">${money(o.total, this.locale)}</div>` : nothing}
                   </div>`,
                 )
       }
@@ -726,37 +702,6 @@ export class AtendeOperator extends LitElement {
   }
 }
 
-function safeStorage(): Storage | undefined {
-  try {
-    return window.sessionStorage;
-  } catch {
-    return undefined;
-  }
-}
-
-function time(iso: string, locale: DeskLocale): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : 'pt-BR', {
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(d);
-}
-
-function dateTime(iso: string, locale: DeskLocale): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : 'pt-BR', {
-    day: '2-digit',
-    month: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(d);
-}
-
-function money(value: number, locale: DeskLocale): string {
-  return new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'pt-BR', {
-    style: 'currency',
-    currency: 'BRL',
-  }).format(value);
+function money(value: number, locale: ConsoleLocale): string {
+  return new Intl.NumberFormat(intlLocale(locale), { style: 'currency', currency: 'BRL' }).format(value);
 }

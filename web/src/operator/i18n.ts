@@ -8,15 +8,6 @@ type Sentiment = NonNullable<DeskConversation['sentiment']>['label'];
 
 const pt = {
   pageTitle: 'Atendimento humano',
-  language: 'Idioma',
-  signInTitle: 'Entrar no atendimento',
-  signInHint: 'Para atendentes e administradores da loja.',
-  email: 'E-mail',
-  password: 'Senha',
-  signIn: 'Entrar',
-  signOut: 'Sair',
-  signInFailed: 'E-mail ou senha incorretos.',
-  notStaff: (name: string) => `${name} não é atendente: esta página é para a equipe de atendimento.`,
   sessionExpired: 'Sua sessão expirou; entre de novo.',
   networkError: 'Não foi possível falar com o servidor.',
   genericError: 'Algo deu errado. Tente de novo.',
@@ -113,15 +104,6 @@ const pt = {
 
 const en: typeof pt = {
   pageTitle: 'Human desk',
-  language: 'Language',
-  signInTitle: 'Sign in to the desk',
-  signInHint: 'For the shop’s operators and admins.',
-  email: 'Email',
-  password: 'Password',
-  signIn: 'Sign in',
-  signOut: 'Sign out',
-  signInFailed: 'Wrong email or password.',
-  notStaff: (name: string) => `${name} is not an operator: this page is for the service team.`,
   sessionExpired: 'Your session expired; sign in again.',
   networkError: 'Cannot reach the server.',
   genericError: 'Something went wrong. Try again.',

@@ -64,32 +64,25 @@ export const operatorStyles = css`
     white-space: nowrap;
   }
   .top {
-    background: #102a43;
-    color: #fff;
-    padding: 10px 16px;
+    background: #fff;
+    border-bottom: 1px solid var(--border);
+    padding: 6px 16px;
     display: flex;
     align-items: center;
     gap: 12px;
     flex-wrap: wrap;
+    min-height: 44px;
   }
   .top h1 {
-    font-size: 18px;
+    font-size: 16px;
     margin: 0;
     flex: 1;
   }
-  .top .who {
-    font-size: 14px;
-    color: #d9e2ec;
-  }
-  .top select,
-  .top button {
-    background: rgb(255 255 255 / 0.12);
-    color: #fff;
-    border: 1px solid rgb(255 255 255 / 0.4);
-    font-size: 14px;
-  }
-  .top select option {
+  .top button.presence {
+    background: #fff;
     color: #1c2430;
+    border-color: var(--border);
+    font-size: 14px;
   }
   .top button.presence::before {
     content: '';
@@ -102,21 +95,6 @@ export const operatorStyles = css`
   }
   .top button.presence.online::before {
     background: #3ebd93;
-  }
-  form.login {
-    max-width: 380px;
-    margin: 48px auto;
-    background: #fff;
-    border-radius: 12px;
-    padding: 20px;
-    display: flex;
-    flex-direction: column;
-    gap: 10px;
-    box-shadow: 0 1px 3px rgb(0 0 0 / 0.08);
-  }
-  form.login h2 {
-    margin: 0;
-    font-size: 18px;
   }
   label {
     display: flex;
@@ -137,7 +115,7 @@ export const operatorStyles = css`
   .layout {
     display: grid;
     grid-template-columns: minmax(260px, 330px) minmax(0, 1fr) minmax(220px, 280px);
-    height: calc(100vh - 52px);
+    height: calc(100vh - 96px);
   }
   .lists {
     border-right: 1px solid var(--border);
@@ -479,7 +457,7 @@ export const operatorStyles = css`
     .layout {
       grid-template-columns: minmax(0, 1fr);
       height: auto;
-      min-height: calc(100vh - 52px);
+      min-height: calc(100vh - 96px);
     }
     .layout.open .lists,
     .layout:not(.open) .conversation,
