@@ -91,12 +91,41 @@ export class ChatApi {
   readonly #base: string;
   readonly #local: Storage | undefined;
   readonly #tab: Storage | undefined;
+  /** The API is on another origin than the page: a refused origin then looks like a lost connection. */
+  readonly #crossOrigin: boolean;
+  /** The API has answered this page once: its origin is allowed, a failure since is the connection's. */
+  #answered = false;
 
-  constructor(options: { baseUrl: string; local?: Storage; tab?: Storage }) {
+  constructor(options: { baseUrl: string; local?: Storage; tab?: Storage; pageOrigin?: string }) {
     this.#base = options.baseUrl.replace(/\/$/, '');
     this.#local = options.local;
     this.#tab = options.tab;
+    this.#crossOrigin = options.pageOrigin !== undefined && new URL(this.#base).origin !== options.pageOrigin;
     this.session = read(this.#tab, SIGNED_IN_KEY) ?? read(this.#local, GUEST_KEY);
+  }
+
+  /** Whether the API answered at all; a failed answer (4xx, 5xx) still proves the origin is allowed. */
+  #seen(response: Response): Response {
+    this.#answered = true;
+    return response;
+  }
+
+  /**
+   * The error for a request that got no answer. Across origins, the browser hides the API's 403
+   * `origin_not_allowed` (it has no CORS headers) behind the same TypeError as a lost connection; if the
+   * orchestrator still serves the widget's loader (open to every origin), it is up and it refused the page's
+   * origin: the shop's configuration (`WEB_ORIGIN`), not the shopper's connection. (A `no-cors` probe would not do:
+   * the orchestrator's answers are `Cross-Origin-Resource-Policy: same-origin`.)
+   */
+  async #noAnswer(): Promise<ApiError> {
+    if (this.#crossOrigin && !this.#answered) {
+      const up = await fetch(`${this.#base}/widget/atende-chat.js`, { cache: 'no-store' }).then(
+        () => true,
+        () => false,
+      );
+      if (up) return new ApiError(403, 'origin_not_allowed', 'this origin may not call the Atende API');
+    }
+    return new ApiError(0, 'network', 'network error');
   }
 
   #save(session: Session | undefined) {
@@ -126,9 +155,9 @@ export class ChatApi {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch {
-      throw new ApiError(0, 'network', 'network error');
+      throw await this.#noAnswer();
     }
-    if (!response.ok) throw await errorFrom(response);
+    if (!this.#seen(response).ok) throw await errorFrom(response);
     return response;
   }
 
@@ -260,8 +289,9 @@ export class ChatApi {
         },
       );
     } catch {
-      throw new ApiError(0, 'network', 'network error');
+      throw await this.#noAnswer();
     }
+    this.#seen(response);
     if (response.status === 404 || response.status === 401) {
       // Another subject's conversation, or an expired one: start afresh.
       this.setConversation(undefined);
@@ -334,7 +364,7 @@ export class ChatApi {
   async #sendOnce(options: { text: string; locale: string; signal?: AbortSignal }): Promise<Response> {
     const session = await this.ensureSession();
     try {
-      return await fetch(`${this.#base}/api/chat/messages`, {
+      const response = await fetch(`${this.#base}/api/chat/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${session.accessToken}` },
         body: JSON.stringify({
@@ -344,9 +374,10 @@ export class ChatApi {
         }),
         signal: options.signal,
       });
+      return this.#seen(response);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new ApiError(0, 'network', 'network error');
+      throw await this.#noAnswer();
     }
   }
 }

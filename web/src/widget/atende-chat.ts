@@ -14,6 +14,10 @@ const HELD = new Set(['requested', 'queued', 'assigned']);
 const TYPING_SHOWN_MS = 4_000;
 /** At most one typing call in this long. */
 const TYPING_EVERY_MS = 3_000;
+/** The longest message the orchestrator takes (its `MAX_MESSAGE_CHARS` default). */
+const MAX_MESSAGE_CHARS = 2_000;
+/** The counter shows from this share of the limit on. */
+const COUNT_FROM = 0.9;
 
 /** The rating asked for a conversation, once. */
 interface RatingAsk {
@@ -89,6 +93,8 @@ export class AtendeChat extends LitElement {
   #offlineSent = new Set<string>();
   #offlineError = '';
   #offlineSending = false;
+  /** Characters in the message box, for the counter near the limit. */
+  #typed = 0;
 
   constructor() {
     super();
@@ -114,6 +120,7 @@ export class AtendeChat extends LitElement {
       baseUrl: this.api || SCRIPT_ORIGIN,
       local: safeStorage('localStorage'),
       tab: safeStorage('sessionStorage'),
+      pageOrigin: location.origin,
     });
     return this.#client;
   }
@@ -299,7 +306,11 @@ export class AtendeChat extends LitElement {
       else {
         rating.state = 'asking';
         rating.error =
-          error instanceof ApiError && error.code === 'network' ? this.#t.networkError : this.#t.genericError;
+          error instanceof ApiError && error.code === 'network'
+            ? this.#t.networkError
+            : error instanceof ApiError
+              ? messageFor(error, this.#t)
+              : this.#t.genericError;
       }
     }
     this.#update();
@@ -352,8 +363,46 @@ export class AtendeChat extends LitElement {
     }
   }
 
+  /**
+   * Counts the characters in the message box. The counter shows from 90 % of the limit; crossing into it and
+   * reaching the limit are announced once each (screen readers hear the count itself when the box has focus).
+   */
+  #countTyped() {
+    const typed = this.renderRoot.querySelector<HTMLTextAreaElement>('#atende-input')?.value.length ?? 0;
+    if (typed === this.#typed) return;
+    const before = this.#typed;
+    this.#typed = typed;
+    const from = Math.ceil(MAX_MESSAGE_CHARS * COUNT_FROM);
+    const t = this.#t;
+    if (typed >= MAX_MESSAGE_CHARS && before < MAX_MESSAGE_CHARS) {
+      this.#announce(t.limitReached(this.#number(MAX_MESSAGE_CHARS)), '');
+    } else if (typed >= from && before < from) {
+      this.#announce(
+        t.charsLeft(this.#number(MAX_MESSAGE_CHARS - typed), this.#number(MAX_MESSAGE_CHARS)),
+        '',
+      );
+    }
+    if (typed >= from || before >= from) this.requestUpdate();
+  }
+
+  #number(n: number): string {
+    return new Intl.NumberFormat(this.#locale === 'en' ? 'en-US' : 'pt-BR').format(n);
+  }
+
+  #renderCount(t: Strings) {
+    const typed = this.#typed;
+    if (typed < Math.ceil(MAX_MESSAGE_CHARS * COUNT_FROM)) return nothing;
+    const full = typed >= MAX_MESSAGE_CHARS;
+    const max = this.#number(MAX_MESSAGE_CHARS);
+    return html`<p id="atende-count" class="count ${full ? 'full' : ''}">
+      <span aria-hidden="true">${this.#number(typed)}/${max}${full ? html` · ${t.limitReached(max)}` : nothing}</span>
+      <span class="sr-only">${full ? t.limitReached(max) : t.charsLeft(this.#number(MAX_MESSAGE_CHARS - typed), max)}</span>
+    </p>`;
+  }
+
   /** The shopper types in a conversation a person holds: tell them, at most every few seconds. */
   #onInput() {
+    this.#countTyped();
     if (!this.#held || Date.now() - this.#lastTypingSent < TYPING_EVERY_MS) return;
     this.#lastTypingSent = Date.now();
     void this.#api.typing();
@@ -390,7 +439,9 @@ export class AtendeChat extends LitElement {
             ? t.rateLimited(error.retryAfterSec ?? 60)
             : error instanceof ApiError && error.status === 400
               ? t.invalidEmail
-              : t.genericError;
+              : error instanceof ApiError
+                ? messageFor(error, t)
+                : t.genericError;
     } finally {
       this.#offlineSending = false;
       this.#update();
@@ -430,6 +481,7 @@ export class AtendeChat extends LitElement {
     const text = input?.value.trim() ?? '';
     if (!text || this.#busy || this.#cooling()) return;
     if (input) input.value = '';
+    this.#countTyped();
     void this.send(text);
   }
 
@@ -511,6 +563,7 @@ export class AtendeChat extends LitElement {
           this.#transcript.remove(shopper);
           const input = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
           if (input && !input.value) input.value = text;
+          this.#countTyped();
           this.#startCooldown(failure.retryAfterSec ?? 60);
         } else if (failure.code === 'network') {
           shopper.status = 'failed';
@@ -617,7 +670,9 @@ export class AtendeChat extends LitElement {
             ? this.#t.signInFailed
             : failure?.code === 'network'
               ? this.#t.networkError
-              : this.#t.genericError;
+              : failure
+                ? messageFor(failure, this.#t)
+                : this.#t.genericError;
     } finally {
       this.#signingIn = false;
       this.#update();
@@ -740,12 +795,14 @@ export class AtendeChat extends LitElement {
               : nothing
           }
         </div>
+        ${this.#renderCount(t)}
         <form class="composer" @submit=${this.#onSubmit}>
           <label class="sr-only" for="atende-input">${t.messageLabel}</label>
           <textarea
             id="atende-input"
             rows="1"
-            maxlength="2000"
+            maxlength=${MAX_MESSAGE_CHARS}
+            aria-describedby=${this.#typed >= MAX_MESSAGE_CHARS * COUNT_FROM ? 'atende-count' : nothing}
             placeholder=${t.placeholder}
             autocomplete="off"
             @keydown=${this.#onInputKeydown}
@@ -956,7 +1013,9 @@ export class AtendeChat extends LitElement {
 /** What the shopper is told when a message is refused: by its code, never by the wording of its message. */
 function messageFor(error: ApiError, t: Strings): string {
   const code = error.code as ApiErrorCode;
-  if (code === 'text_too_long') return t.tooLong(2000);
+  if (code === 'text_too_long') return t.tooLong(MAX_MESSAGE_CHARS);
+  // The shop's page is not among the orchestrator's allowed origins: theirs to fix, not the shopper's connection.
+  if (code === 'origin_not_allowed') return t.originRefused(location.origin);
   return t.genericError;
 }
 

@@ -33,6 +33,10 @@ const pt = {
   retry: 'Tentar de novo',
   genericError: 'Algo deu errado. Tente de novo em instantes.',
   tooLong: (n: number) => `A mensagem pode ter no máximo ${n} caracteres.`,
+  originRefused: (origin: string) =>
+    `Este chat não está liberado para este site (${origin}). Avise a loja: a origem precisa estar em WEB_ORIGIN.`,
+  charsLeft: (left: string, max: string) => `Restam ${left} de ${max} caracteres.`,
+  limitReached: (max: string) => `Limite de ${max} caracteres atingido.`,
   handoff: 'Falar com uma pessoa',
   handoffHint: 'Não tenho certeza dessa resposta.',
   handoffText: 'Quero falar com uma pessoa.',
@@ -116,6 +120,10 @@ const en: typeof pt = {
   retry: 'Try again',
   genericError: 'Something went wrong. Please try again shortly.',
   tooLong: (n: number) => `A message can have at most ${n} characters.`,
+  originRefused: (origin: string) =>
+    `This chat is not enabled for this site (${origin}). Please tell the shop: the origin must be in WEB_ORIGIN.`,
+  charsLeft: (left: string, max: string) => `${left} of ${max} characters left.`,
+  limitReached: (max: string) => `Limit of ${max} characters reached.`,
   handoff: 'Talk to a person',
   handoffHint: 'I am not sure about this answer.',
   handoffText: 'I want to talk to a person.',

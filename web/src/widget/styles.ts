@@ -330,6 +330,17 @@ export const widgetStyles = css`
   .notice:empty {
     display: none;
   }
+  .count {
+    margin: 0 14px 4px;
+    text-align: right;
+    font-size: 12px;
+    color: var(--atende-muted);
+    font-variant-numeric: tabular-nums;
+  }
+  .count.full {
+    color: var(--atende-danger);
+    font-weight: 600;
+  }
   form.composer {
     display: flex;
     gap: 8px;
