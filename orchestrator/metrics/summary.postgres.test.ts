@@ -33,27 +33,38 @@ describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
     const base = BASE.toISOString();
     // Server-side generation: a conversation every 10.368 s for 30 days, two questions 30 s apart, each answered
     // 100–999 ms later except every 50th second question; a third of the conversations closed, the rest idle.
+    // Every fifth conversation is in English; every tenth reply is low-confidence, every fourth cites an entry,
+    // each carries a tone; the questions have three wordings.
     await db.sql.query(
       `INSERT INTO conversations (id, subject, role, locale, created_at, last_activity_at, closed_at, close_reason)
-       SELECT md5('c' || i)::uuid, 'guest:' || i, 'guest', 'pt-BR', t, t + interval '31 seconds',
+       SELECT md5('c' || i)::uuid, 'guest:' || i, 'guest', CASE WHEN i % 5 = 0 THEN 'en' ELSE 'pt-BR' END, t,
+              t + interval '31 seconds',
               CASE WHEN i % 3 = 0 THEN t + interval '2 minutes' END, CASE WHEN i % 3 = 0 THEN 'closed_by_shopper' END
        FROM generate_series(1, $2::int) i, LATERAL (SELECT $1::timestamptz + i * interval '10.368 seconds' AS t) x`,
       [base, CONVERSATIONS],
     );
     await db.sql.query(
       `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
-       SELECT md5('s' || k || '-' || i)::uuid, md5('c' || i)::uuid, 'shopper', 'qual o prazo?',
+       SELECT md5('s' || k || '-' || i)::uuid, md5('c' || i)::uuid, 'shopper',
+              (ARRAY['qual o prazo?', 'Qual é o prazo?', 'posso trocar?'])[1 + i % 3],
               $1::timestamptz + i * interval '10.368 seconds' + k * interval '30 seconds', 'bench', 'answered'
        FROM generate_series(1, $2::int) i, generate_series(0, 1) k`,
       [base, CONVERSATIONS],
     );
     await db.sql.query(
       `INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, reply_to, status,
-                             first_token_at, completed_at, agents)
+                             first_token_at, completed_at, agents, citations, annotations)
        SELECT md5('r' || k || '-' || i)::uuid, md5('c' || i)::uuid, 'agent', 'o prazo é…', t, 'bench',
               md5('s' || k || '-' || i)::uuid, CASE WHEN unanswered THEN 'failed' ELSE 'answered' END,
               CASE WHEN NOT unanswered THEN t + (100 + (i * 7919) % 900) * interval '1 millisecond' END,
-              t + interval '1 second', '{Assistant}'
+              t + interval '1 second', '{Assistant}',
+              CASE WHEN i % 4 = 0 THEN '[{"id":"entrega","title":"Prazo de entrega"}]' ELSE '[]' END::jsonb,
+              jsonb_build_array(
+                jsonb_build_object('agent', 'Assistant', 'kind', 'confidence', 'data',
+                  jsonb_build_object('level', CASE WHEN i % 10 = 0 THEN 'low' ELSE 'high' END, 'confidence', 0.5)),
+                jsonb_build_object('agent', 'Sentiment', 'kind', 'sentiment', 'data',
+                  jsonb_build_object('label', (ARRAY['negative', 'neutral', 'positive'])[1 + i % 3],
+                                     'confidence', 0.8)))
        FROM generate_series(1, $2::int) i, generate_series(0, 1) k,
             LATERAL (SELECT $1::timestamptz + i * interval '10.368 seconds' + k * interval '30 seconds' AS t,
                             k = 1 AND i % 50 = 0 AS unanswered) x`,
@@ -159,7 +170,56 @@ describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
       expect(summary.desk.abandonedWaiting.rate).toBeCloseTo(0.2, 2);
       expect(summary.desk.csat.count).toBeGreaterThan(0);
       expect(summary.desk.botResolution.rate).toBeGreaterThan(0);
+      // The manager's figures: the answers of every tenth conversation not found (0.18 of 1.98 answers per
+      // conversation, the second reply of every 50th failing), tones, one topic, two languages, the questions.
+      expect(summary.messages.notFound / summary.messages.answered).toBeCloseTo(0.18 / 1.98, 2);
+      const tones = summary.sentiment.negative + summary.sentiment.neutral + summary.sentiment.positive;
+      expect(tones).toBe(summary.messages.shopper);
+      expect(summary.topics.entries).toEqual([
+        { id: 'entrega', title: 'Prazo de entrega', count: expect.any(Number) },
+      ]);
+      expect(summary.conversations.byLocale.map((l) => l.locale)).toEqual(['pt-BR', 'en']);
+      expect(summary.unansweredQuestions.map((q) => q.key)).toEqual(['prazo', 'trocar']);
+      expect(summary.unansweredQuestions.reduce((n, q) => n + q.count, 0)).toBe(
+        summary.messages.notFound + summary.messages.unanswered,
+      );
     },
-    30_000,
+    60_000,
+  );
+
+  it.each(ranges)(
+    'lists and exports the conversations of %s through the indexes',
+    async (_name, request) => {
+      const { conversations } = createMetricsQueries({ sql: db.sql, now: () => END });
+      for (const filter of [{}, { abandoned: true, locale: 'en' }, { rated: true, handedOff: true }]) {
+        const { text, params } = conversations.listStatement({ ...request, ...filter });
+        const rows = await db.sql.query<{ 'QUERY PLAN': any }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
+          params,
+        );
+        const plan = rows[0]?.['QUERY PLAN'][0];
+        const scans = nodes(plan.Plan)
+          .filter((n) => n['Node Type'] === 'Seq Scan')
+          .map((n) => n['Relation Name']);
+        expect(scans, JSON.stringify(filter)).not.toContain('messages');
+        expect(scans, JSON.stringify(filter)).not.toContain('conversations');
+        console.info(
+          `list ${JSON.stringify(filter)}: ${plan['Execution Time'].toFixed(0)} ms\n${describePlan(plan.Plan).join('\n')}`,
+        );
+      }
+      const page = await conversations.list({ ...request, abandoned: true, limit: 20 });
+      expect(page.conversations).toHaveLength(20);
+      expect(page.conversations.every((r) => r.abandoned)).toBe(true);
+
+      const started = performance.now();
+      const exported = await conversations.rows(request);
+      console.info(
+        `export of ${_name}: ${exported.length} rows in ${(performance.now() - started).toFixed(0)} ms`,
+      );
+      const summary = await createMetricsQueries({ sql: db.sql, now: () => END }).summary(request);
+      expect(exported).toHaveLength(summary.conversations.total);
+      expect(exported.filter((r) => r.abandoned)).toHaveLength(summary.conversations.abandoned);
+    },
+    120_000,
   );
 });

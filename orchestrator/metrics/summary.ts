@@ -276,17 +276,17 @@ const QUESTIONS_SQL = `
 SELECT json_build_object('questions', coalesce(json_agg(json_build_array(text, n, last_at) ORDER BY n DESC, text), '[]'::json))
   AS result
 FROM (
-  SELECT lower(t.text) AS text, count(*) AS n, max(s.created_at) AS last_at
+  SELECT lower(s.text) AS text, count(*) AS n, max(s.created_at) AS last_at
   FROM messages s
-  JOIN LATERAL (
-    SELECT min(a.first_token_at) AS first_token_at, bool_or(a.annotations @> ${LOW_CONFIDENCE_SQL}) AS low
+  LEFT JOIN LATERAL (
+    SELECT min(a.first_token_at) AS first_token_at, count(*) AS replies,
+           bool_or(a.annotations @> ${LOW_CONFIDENCE_SQL}) AS low
     FROM messages a WHERE a.reply_to = s.id AND a.author = 'agent'
   ) r ON true
-  JOIN messages t ON t.id = s.id
   WHERE s.author = 'shopper' AND s.created_at >= $1::timestamptz AND s.created_at < $2::timestamptz
     AND (r.first_token_at IS NULL OR r.low)
     -- a message a person holds has no reply at all: not the bots' to answer.
-    AND (r.low IS NOT NULL OR NOT EXISTS (
+    AND (r.replies > 0 OR NOT EXISTS (
       SELECT 1 FROM conversations c WHERE c.id = s.conversation_id AND c.handoff_at <= s.created_at))
   GROUP BY 1 ORDER BY n DESC, 1 LIMIT $3::int
 ) q`;
