@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTIFACTS,
   ask,
-  DEMO_PASSWORD,
   HAS_CHROMIUM,
   lastAnswer,
   launchChromium,
   newContext,
   openWidget,
+  signInConsole,
   startWebStack,
   type WebStack,
 } from './stack.js';
@@ -25,13 +25,11 @@ const widget = (page: Page) => page.locator('atende-chat');
 const cspProblems = (problems: string[]) =>
   problems.filter((p) => /Refused|Content Security Policy|page error/i.test(p));
 
-/** Opens the inbox and signs in as the demo operator; they are set online. */
+/** Opens the inbox by its old address (now the console's section) as the demo operator; they are set online. */
 async function signInOperator(page: Page) {
-  const response = await page.goto(`${stack.url}/inbox`);
-  expect(response?.url()).toMatch(/\/operator$/);
-  await page.getByLabel('E-mail').fill('operator@atende.dev');
-  await page.getByLabel('Senha').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Entrar' }).click();
+  await signInConsole(page, stack.url, 'operator@atende.dev', '');
+  await page.goto(`${stack.url}/inbox`);
+  expect(page.url()).toMatch(/\/console#\/inbox$/);
   await page.getByRole('button', { name: /Sua disponibilidade: Disponível/ }).waitFor({ timeout: 15_000 });
 }
 

@@ -236,3 +236,12 @@ export async function watchStreaming(page: Page) {
 /** How many different lengths `watchStreaming` has seen. */
 export const streamedLengths = (page: Page) =>
   page.evaluate(() => (window as unknown as { __lengths: Set<number> }).__lengths.size);
+
+/** Opens the staff console at `hash` (e.g. `#/inbox`) and signs in as `email` (pt-BR); waits for its navigation. */
+export async function signInConsole(page: Page, url: string, email: string, hash = '') {
+  await page.goto(`${url}/console${hash}`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Senha').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await page.getByRole('navigation', { name: 'Seções do console' }).waitFor({ timeout: 15_000 });
+}

@@ -221,18 +221,18 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
     const { context, problems } = await newContext(browser, { viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${stack.url}/inspector`);
+    expect(page.url()).toMatch(/\/console#\/inspector$/);
 
-    // A shopper account may not use it.
-    await page.getByLabel('Email').fill('customer@atende.dev');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // A shopper account may not use it: the console is for the shop's team.
+    await page.getByLabel('E-mail').fill('customer@atende.dev');
+    await page.getByLabel('Senha').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Entrar' }).click();
     await expect
-      .poll(() => page.locator('atende-inspector .error').textContent())
-      .toMatch(/inspector is for operators and admins/);
+      .poll(() => page.locator('atende-console form.login [role="alert"]').textContent())
+      .toMatch(/só para a equipe da loja/);
 
-    await page.getByLabel('Email').fill('operator@atende.dev');
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('E-mail').fill('operator@atende.dev');
+    await page.getByRole('button', { name: 'Entrar' }).click();
     const url = page.getByLabel('Agent base URL or card URL');
     await url.fill(stack.agents.assistant as string);
     await page.getByRole('button', { name: 'Inspect' }).click();

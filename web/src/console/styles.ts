@@ -241,7 +241,11 @@ export const shellStyles = css`
     font-size: 14px;
     color: #486581;
   }
-  form.login .error {
+  form.login h1 {
+    font-size: 20px;
+    margin: 0;
+  }
+  form.login p {
     margin: 0;
   }
   .placeholder {

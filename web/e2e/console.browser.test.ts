@@ -1,0 +1,192 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ARTIFACTS,
+  DEMO_PASSWORD,
+  HAS_CHROMIUM,
+  launchChromium,
+  newContext,
+  signInConsole,
+  startWebStack,
+  type WebStack,
+} from './stack.js';
+
+// The staff console in Chromium against a real orchestrator, the echo test agent and the desk agent: one sign-in
+// for every section, navigation by role, the session across reloads and tabs, logout, the old addresses.
+
+let stack: WebStack;
+let browser: Browser;
+
+const nav = (page: Page) => page.getByRole('navigation', { name: 'Seções do console' });
+const navLinks = (page: Page) => nav(page).locator('ul a').allTextContents();
+const stored = (page: Page) =>
+  page.evaluate(() => JSON.parse(sessionStorage.getItem('atende.console-session') ?? 'null'));
+
+describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    stack = await startWebStack({ agents: ['testagent', 'desk'] });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('shows an operator the inbox, agents and inspector, and an agent opens in the inspector', async () => {
+    const { context, problems } = await newContext(browser, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await signInConsole(page, stack.url, 'operator@atende.dev');
+    expect(await navLinks(page)).toEqual(['Atendimento', 'Agentes', 'Inspetor']);
+    expect(page.url()).toMatch(/\/console#\/inbox$/);
+    await page.getByRole('button', { name: /Sua disponibilidade: Disponível/ }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'console-operator-inbox.png') });
+
+    // A section the role may not open falls back to the inbox.
+    await page.goto(`${stack.url}/console#/settings`);
+    await nav(page).waitFor();
+    expect(page.url()).toMatch(/#\/inbox$/);
+
+    await nav(page).getByRole('link', { name: 'Agentes' }).click();
+    const rows = page.locator('atende-agents tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.locator('atende-agents tbody').textContent()).toContain('no ar');
+    await page.screenshot({ path: join(ARTIFACTS, 'console-operator-agents.png') });
+    await rows.first().getByRole('link', { name: 'Inspecionar' }).click();
+    const url = page.getByLabel('Agent base URL or card URL');
+    await expect.poll(() => url.inputValue()).toMatch(/^https:\/\/localhost:\d+$/);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('shows an admin every section, the settings with the desk, canned replies and scope policy', async () => {
+    const { context, problems } = await newContext(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signInConsole(page, stack.url, 'admin@atende.dev', '#/settings');
+    expect(await navLinks(page)).toEqual(['Atendimento', 'Painel', 'Agentes', 'Inspetor', 'Configurações']);
+    const settings = page.locator('atende-settings');
+    await expect
+      .poll(() => settings.locator('#desk-title + div').textContent(), { timeout: 10_000 })
+      .toMatch(/Sempre aberto/);
+    expect(await settings.locator('#desk-title + div').textContent()).toContain('America/Sao_Paulo');
+    await expect.poll(() => settings.locator('table.canned tr').count()).toBeGreaterThan(0);
+    await settings.getByRole('searchbox', { name: 'Buscar resposta pronta' }).fill('prazo de entrega');
+    await expect
+      .poll(() => settings.locator('table.canned').textContent())
+      .toContain('Qual o prazo de entrega?');
+    expect(await settings.locator('table.scopes').textContent()).toMatch(
+      /desk:operate\s*atendente\s*administrador/,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'console-admin-settings.png'), fullPage: true });
+
+    await nav(page).getByRole('link', { name: 'Painel' }).click();
+    expect(page.url()).toMatch(/#\/dashboard$/);
+    // The dashboard section is web/src/dashboard's <atende-dashboard>, given the same session.
+    await page
+      .locator('atende-console main > atende-dashboard')
+      .waitFor({ state: 'attached', timeout: 10_000 });
+    await page.waitForTimeout(1_500);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-admin-dashboard.png') });
+
+    // English on request, for every section.
+    await page.getByLabel('Idioma').selectOption('en');
+    await page
+      .getByRole('navigation', { name: 'Console sections' })
+      .getByRole('link', { name: 'Settings' })
+      .click();
+    await expect.poll(() => settings.locator('#desk-title').textContent()).toBe('Human desk');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+    await page.getByLabel('Language').selectOption('pt-BR');
+
+    // On a phone the navigation folds into a menu.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await nav(page).isVisible()).toBe(false);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-admin-phone.png') });
+    await page.getByRole('button', { name: /Menu/ }).click();
+    await nav(page).waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'console-admin-phone-menu.png') });
+    await nav(page).getByRole('link', { name: 'Atendimento' }).click();
+    expect(await nav(page).isVisible()).toBe(false);
+    await page.getByRole('button', { name: /Sua disponibilidade/ }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'console-admin-inbox-phone.png') });
+    // Known, reported to the dashboard's author: <atende-dashboard> declares its properties as class fields, which
+    // shadow Lit's accessors (https://lit.dev/msg/class-field-shadowing). Everything else must be clean.
+    expect(problems.filter((p) => !/element atende-dashboard .* class fields/.test(p))).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('refuses a customer with a clear message and keeps nothing', async () => {
+    const { context } = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${stack.url}/console`);
+    await page.getByLabel('E-mail').fill('customer@atende.dev');
+    await page.getByLabel('Senha').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    const alert = page.locator('atende-console form.login [role="alert"]');
+    await expect
+      .poll(() => alert.textContent())
+      .toBe(
+        'Esta conta é de cliente: o console é só para a equipe da loja. Para falar com a loja, use o chat na página da loja.',
+      );
+    expect(await stored(page)).toBeNull();
+    expect(await nav(page).count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-refused.png') });
+    await context.close();
+  }, 30_000);
+
+  it('keeps one sign-in across a reload and a new tab, and a logout ends it everywhere', async () => {
+    const { context, problems } = await newContext(browser);
+    const page = await context.newPage();
+    await signInConsole(page, stack.url, 'admin@atende.dev', '#/agents');
+    await page.reload();
+    await nav(page).waitFor({ timeout: 10_000 });
+    expect(page.url()).toMatch(/#\/agents$/);
+
+    // A new tab of the same browser borrows the session from the open one (sessionStorage is per tab).
+    const second = await context.newPage();
+    await second.goto(`${stack.url}/console#/settings`);
+    await nav(second).waitFor({ timeout: 10_000 });
+    expect((await stored(second))?.subject).toBe((await stored(page))?.subject);
+
+    const { refreshToken } = await stored(page);
+    await page.getByRole('button', { name: 'Sair' }).click();
+    await page.getByRole('button', { name: 'Entrar' }).waitFor();
+    // The other tab is signed out too, and the refresh token is dead.
+    await second.getByRole('button', { name: 'Entrar' }).waitFor({ timeout: 5_000 });
+    expect(await stored(second)).toBeNull();
+    const refresh = await page.request.post(`${stack.url}/api/auth/refresh`, {
+      data: { refreshToken },
+      headers: { origin: stack.url },
+    });
+    expect(refresh.status()).toBe(401);
+    // A reload stays signed out.
+    await second.reload();
+    await second.getByRole('button', { name: 'Entrar' }).waitFor();
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('redirects the old addresses to their sections', async () => {
+    const { context } = await newContext(browser);
+    const page = await context.newPage();
+    for (const [from, to] of [
+      ['/operator', '/console#/inbox'],
+      ['/inbox', '/console#/inbox'],
+      ['/dashboard', '/console#/dashboard'],
+      ['/inspector', '/console#/inspector'],
+    ]) {
+      const response = await page.request.get(`${stack.url}${from}`, { maxRedirects: 0 });
+      expect(response.status(), from).toBe(302);
+      expect(response.headers().location, from).toBe(to);
+    }
+    await signInConsole(page, stack.url, 'admin@atende.dev');
+    await page.goto(`${stack.url}/dashboard`);
+    await nav(page).waitFor();
+    expect(page.url()).toMatch(/\/console#\/dashboard$/);
+    expect(await nav(page).getByRole('link', { name: 'Painel' }).getAttribute('aria-current')).toBe('page');
+    await context.close();
+  }, 30_000);
+});
