@@ -25,13 +25,21 @@ export class AtendeDashboardConversations extends LitElement {
   };
   static override styles = [baseStyles, listStyles];
 
-  api?: DashboardApi;
-  locale: DashboardLocale = 'pt-BR';
-  timeZone = 'America/Sao_Paulo';
+  // Declared, not initialised: a class field would shadow Lit's reactive accessors.
+  declare api: DashboardApi | undefined;
+  declare locale: DashboardLocale;
+  declare timeZone: string;
   /** The range the list shows; `from`/`to` ISO 8601. */
-  range?: { from: string; to: string };
+  declare range: { from: string; to: string } | undefined;
   /** The languages to offer in the filter. */
-  locales: string[] = [];
+  declare locales: string[];
+
+  constructor() {
+    super();
+    this.locale = 'pt-BR';
+    this.timeZone = 'America/Sao_Paulo';
+    this.locales = [];
+  }
 
   #filters: { locale: string; handedOff: Choice; rated: Choice; abandoned: Choice } = {
     locale: '',

@@ -40,10 +40,11 @@ export class AtendeDashboard extends LitElement {
   };
   static override styles = [chartLibraryStyles, baseStyles, dashboardStyles];
 
-  api?: DashboardApi;
-  locale: DashboardLocale = 'pt-BR';
-  timeZone = 'America/Sao_Paulo';
-  staff?: DashboardStaff;
+  // Declared, not initialised: a class field would shadow Lit's reactive accessors.
+  declare api: DashboardApi | undefined;
+  declare locale: DashboardLocale;
+  declare timeZone: string;
+  declare staff: DashboardStaff | undefined;
   /** The clock ranges are taken against (tests may replace it). */
   now: () => Date = () => new Date();
 
@@ -58,6 +59,12 @@ export class AtendeDashboard extends LitElement {
   #chartKey = '';
   #resize?: ResizeObserver;
   #generation = 0;
+
+  constructor() {
+    super();
+    this.locale = 'pt-BR';
+    this.timeZone = 'America/Sao_Paulo';
+  }
 
   override connectedCallback() {
     super.connectedCallback();
