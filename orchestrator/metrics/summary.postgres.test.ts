@@ -179,7 +179,8 @@ describe.skipIf(!url)('the summary on a million messages (PostgreSQL)', () => {
         { id: 'entrega', title: 'Prazo de entrega', count: expect.any(Number) },
       ]);
       expect(summary.conversations.byLocale.map((l) => l.locale)).toEqual(['pt-BR', 'en']);
-      expect(summary.unansweredQuestions.map((q) => q.key)).toEqual(['prazo', 'trocar']);
+      // "posso" is no stop word in Orama's Portuguese list.
+      expect(summary.unansweredQuestions.map((q) => q.key)).toEqual(['prazo', 'posso trocar']);
       expect(summary.unansweredQuestions.reduce((n, q) => n + q.count, 0)).toBe(
         summary.messages.notFound + summary.messages.unanswered,
       );
