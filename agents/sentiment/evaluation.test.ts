@@ -39,7 +39,7 @@ describe('own evaluation set', () => {
 
   it('reaches the measured macro-F1 with the embedded classifier', async () => {
     const result = await evaluate({ rows, classifier: createLexiconClassifier() });
-    // Measured 0.955 (accuracy 0.955); the lexicon was written with this set in view, so it is in-sample.
+    // Measured 0.947 (accuracy 0.947); the lexicon was written with this set in view, so it is in-sample.
     expect(result.macroF1).toBeGreaterThanOrEqual(0.9);
     expect(result.methods).toEqual({ lexicon: rows.length });
   });
@@ -50,8 +50,9 @@ describe.skipIf(!existsSync(REVIEWS))('shared pt-BR review dev set', () => {
   it('reaches the measured macro-F1 with the embedded classifier', async () => {
     const rows = readLabelledCsv(readFileSync(REVIEWS, 'utf8'));
     const result = await evaluate({ rows, classifier: createLexiconClassifier() });
-    // Measured 0.703 (accuracy 0.703).
-    expect(result.macroF1).toBeGreaterThanOrEqual(0.67);
+    // Measured 0.715 (accuracy 0.719), in-sample: the shipped weights were fitted on this file. The held-out
+    // estimate is the 5-fold figure (`--kfold 5`): 0.689 ± 0.014.
+    expect(result.macroF1).toBeGreaterThanOrEqual(0.68);
   });
 });
 

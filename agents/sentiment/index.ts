@@ -1,17 +1,28 @@
 export { createSentimentClassifier } from './classifier.js';
 export { loadSentimentConfig, type SentimentConfig, sentimentConfigSchema } from './config.js';
+export {
+  type CrossValidationResult,
+  crossValidate,
+  type FitProcedure,
+  formatCrossValidation,
+  type Spread,
+} from './cross-validation.js';
 export { CsvError, csvField, parseCsv, parseCsvRecords } from './csv.js';
 export { createSentimentExecutor, type SentimentAnnotation } from './executor.js';
+export { fitLexiconModel, formatModelModule } from './fit.js';
+export { seededRandom, stratifiedFolds } from './folds.js';
 export {
   analyseText,
   classifyByLexicon,
   createLexiconClassifier,
-  DEFAULT_LEXICON_PARAMS,
   detectLocale,
+  featureVector,
   foldText,
+  LEXICON_FEATURES,
   type LexiconAnalysis,
-  type LexiconParams,
+  type LexiconFeature,
 } from './lexicon.js';
+export { LEXICON_MODEL } from './lexicon-model.js';
 export {
   type ClassMetrics,
   computeMetrics,
@@ -38,3 +49,10 @@ export {
   sentimentResultSchema,
   toSentimentLocale,
 } from './sentiment.js';
+export {
+  fitSoftmax,
+  predictProbabilities,
+  type SoftmaxFitOptions,
+  type SoftmaxModel,
+  softmax,
+} from './softmax-regression.js';

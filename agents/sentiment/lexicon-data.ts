@@ -875,6 +875,26 @@ export const CONCESSIVES: ReadonlySet<string> = new Set([
   'while',
 ]);
 
+/** Words that wish the product or the service were otherwise: the middle of the star scale is full of them. */
+export const SUGGESTIONS: ReadonlySet<string> = new Set([
+  'deveria',
+  'deveriam',
+  'poderia',
+  'poderiam',
+  'podia',
+  'podiam',
+  'seria bom',
+  'seria melhor',
+  'faltou',
+  'falta',
+  'esperava',
+  'achei que',
+  'should',
+  'could have',
+  'wish',
+  'expected',
+]);
+
 /** Words and phrases of a lukewarm, middle-of-the-road judgement, with their pull towards neutral. */
 export const NEUTRAL_CUES: Readonly<Record<string, number>> = {
   razoavel: 1.5,

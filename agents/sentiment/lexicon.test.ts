@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { classifyByLexicon, createLexiconClassifier, detectLocale } from './lexicon.js';
+import {
+  analyseText,
+  classifyByLexicon,
+  createLexiconClassifier,
+  detectLocale,
+  LEXICON_FEATURES,
+} from './lexicon.js';
+import { LEXICON_MODEL } from './lexicon-model.js';
 
 const label = (text: string) => classifyByLexicon(text).label;
 
@@ -114,5 +121,59 @@ describe('createLexiconClassifier', () => {
   it('resolves the same result as the synchronous function', async () => {
     const classifier = createLexiconClassifier();
     await expect(classifier.classify('Péssimo!')).resolves.toEqual(classifyByLexicon('Péssimo!'));
+  });
+});
+
+describe('analyseText', () => {
+  it('moves negated praise and negated complaints to their own inputs, and counts the negators', () => {
+    const plain = analyseText('o produto é bom', { locale: 'pt-BR' });
+    const negated = analyseText('o produto não é bom', { locale: 'pt-BR' });
+    expect(plain.positive).toBeGreaterThan(0);
+    expect(negated.positive).toBe(0);
+    expect(negated.negatedPraise).toBe(plain.positive);
+    expect(negated.negators).toBe(1);
+    expect(analyseText('não é ruim', { locale: 'pt-BR' }).negatedComplaint).toBeGreaterThan(0);
+    expect(analyseText('chegou sem nenhum defeito', { locale: 'pt-BR' }).absentComplaint).toBeGreaterThan(0);
+    expect(analyseText('This is not good at all', { locale: 'en' }).negatedPraise).toBeGreaterThan(0);
+  });
+
+  it('scales sentiment words by intensifiers and diminishers, and marks emphasis', () => {
+    const plain = analyseText('o atendimento foi bom').positive;
+    expect(analyseText('o atendimento foi muito bom').positive).toBeGreaterThan(plain);
+    const softened = analyseText('a cor é um pouco ruim');
+    expect(softened.negative).toBeLessThan(analyseText('a cor é ruim').negative);
+    expect(softened.diminished).toBe(1);
+    expect(analyseText('PÉSSIMO').emphaticNegative).toBeGreaterThan(0);
+    expect(analyseText('ameiiii').emphaticPositive).toBeGreaterThan(0);
+  });
+
+  it('counts emoji as sentiment words and weighs "!!!" by its marks, up to three', () => {
+    expect(analyseText('chegou hoje 😍').positive).toBeGreaterThan(0);
+    expect(analyseText('chegou hoje 😡').negative).toBeGreaterThan(0);
+    expect(analyseText('chegou hoje').positive + analyseText('chegou hoje').negative).toBe(0);
+    const one = analyseText('péssimo!');
+    const three = analyseText('péssimo!!!');
+    expect(three.exclaimedNegative).toBe(3 * one.exclaimedNegative);
+    expect(analyseText('péssimo!!!!!!').exclaimedNegative).toBe(three.exclaimedNegative);
+    expect(three.exclamations).toBe(3);
+    // A question is not an exclamation, even with marks.
+    expect(analyseText('péssimo?!').exclaimedNegative).toBe(0);
+  });
+
+  it('reads the AFINN-pt lexicon of @nlpjs/lang-pt, with negation, in Portuguese text only', () => {
+    expect(analyseText('gostei', { locale: 'pt-BR' }).afinnPositive).toBeGreaterThan(0);
+    const negated = analyseText('não gostei', { locale: 'pt-BR' });
+    expect(negated.afinnPositive).toBe(0);
+    expect(negated.afinnNegative).toBeGreaterThan(0);
+    expect(analyseText('I liked it', { locale: 'en' }).afinnPositive).toBe(0);
+  });
+
+  it('makes the shipped weights match the analysis, input for input', () => {
+    expect(LEXICON_MODEL.features).toEqual([...LEXICON_FEATURES]);
+    expect(LEXICON_MODEL.weights.map((row) => row.length)).toEqual([
+      LEXICON_FEATURES.length,
+      LEXICON_FEATURES.length,
+      LEXICON_FEATURES.length,
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { afinnValence } from './afinn.js';
 import {
   CONCESSIVES,
   CONTRASTS,
@@ -11,7 +12,9 @@ import {
   PT_WORDS,
   SARCASM_MARKERS,
   SARCASM_OPENERS,
+  SUGGESTIONS,
 } from './lexicon-data.js';
+import { LEXICON_MODEL } from './lexicon-model.js';
 import {
   type ClassifyOptions,
   type SentimentClassifier,
@@ -19,56 +22,7 @@ import {
   type SentimentResult,
   toSentimentLocale,
 } from './sentiment.js';
-
-/** Global weights of the embedded classifier; the defaults were fitted on review data, not per text. */
-export interface LexiconParams {
-  /** Slope of the positive/negative logits against the net valence. */
-  slope: number;
-  /** Net valence a text needs before `positive` beats `neutral`. */
-  positiveThreshold: number;
-  /** Net valence (as a magnitude) a text needs before `negative` beats `neutral`. */
-  negativeThreshold: number;
-  /** Pull towards `neutral` per unit of valence present on both sides (mixed messages). */
-  mixedWeight: number;
-  /** Pull towards `neutral` per unit of lukewarm cue ("razoável", "ok", "pelo preço"). */
-  neutralCueWeight: number;
-  /** Negative valence each negation word adds on its own: complaints are full of them. */
-  negationCue: number;
-  /** Factor applied to a negated praise word (it becomes a complaint). */
-  negatedPositive: number;
-  /** Factor applied to a negated complaint word (it becomes mild praise). */
-  negatedNegative: number;
-  /** Weight of what comes before a contrast word ("mas", "but"). */
-  beforeContrast: number;
-  /** Weight of what comes after a contrast word. */
-  afterContrast: number;
-  /** Pull towards `neutral` of each unintensified mild praise ("bom produto"), which star ratings read as lukewarm. */
-  lukewarmWeight: number;
-  /** Weight of sentiment words inside a question. */
-  questionWeight: number;
-  /** Extra weight per exclamation mark of a sentence (at most three count). */
-  exclamationBoost: number;
-  /** Weight of words written with repeated letters or in capitals ("ótimooo", "PÉSSIMO"). */
-  emphasis: number;
-}
-
-/** Global weights fitted by a coarse grid search on the shared pt-BR dev reviews (macro-F1 0.703 there). */
-export const DEFAULT_LEXICON_PARAMS: LexiconParams = {
-  slope: 1.3,
-  positiveThreshold: 2,
-  negativeThreshold: 0.3,
-  mixedWeight: 1.5,
-  neutralCueWeight: 1.2,
-  negationCue: 0.7,
-  negatedPositive: 0.5,
-  negatedNegative: 0,
-  beforeContrast: 0.7,
-  afterContrast: 1,
-  questionWeight: 0.5,
-  lukewarmWeight: 1.2,
-  exclamationBoost: 0.15,
-  emphasis: 1,
-};
+import { predictProbabilities, type SoftmaxModel } from './softmax-regression.js';
 
 interface Entry {
   valence?: number;
@@ -78,6 +32,7 @@ interface Entry {
   contrast?: boolean;
   concessive?: boolean;
   sarcasm?: boolean;
+  suggestion?: boolean;
 }
 
 const POST_MODIFIERS = new Set(['demais', 'pra caramba', 'pra caralho', 'pra caraca']);
@@ -130,6 +85,7 @@ for (const k of NEGATORS) add(k, { negator: true });
 for (const k of CONTRASTS) add(k, { contrast: true });
 for (const k of CONCESSIVES) add(k, { concessive: true });
 for (const k of SARCASM_MARKERS) add(k, { sarcasm: true });
+for (const k of SUGGESTIONS) add(k, { suggestion: true });
 // Longest stems first so that "decepcionad" wins over "decepc".
 stems.sort((a, b) => b[0].length - a[0].length);
 
@@ -278,52 +234,93 @@ export function detectLocale(text: string): SentimentLocale {
   return en > pt ? 'en' : 'pt-BR';
 }
 
-/** The valence sums behind one classification, for tests and tuning. */
-export interface LexiconAnalysis {
-  positive: number;
-  negative: number;
-  neutralCues: number;
+/**
+ * The inputs of the fitted model, in order: valence sums (non-negative, by sign) of the hand-written lexicon split
+ * by how the text frames them, counts of cues, the AFINN-pt sums and the length. How much each counts is learned
+ * (see `fit.ts`); the analysis itself has no fitted constants.
+ */
+export const LEXICON_FEATURES = [
+  'positive', // praise, plainly said (emoji included: reviews have too few to weigh them apart)
+  'negative', // complaint, plainly said (irony included)
+  'hedgedPositive', // praise before "mas"/"but" or in a concessive clause
+  'hedgedNegative',
+  'questionPositive', // sentiment words inside a question
+  'questionNegative',
+  'negatedPraise', // "não é bom"
+  'negatedComplaint', // "não é ruim"
+  'absentComplaint', // "sem defeito", "no scratches"
+  'negators', // "não", "nunca", "nada": complaints are full of them
+  'emphaticPositive', // "ÓTIMO", "amei demaaais"
+  'emphaticNegative',
+  'exclaimedPositive', // valence of sentences ending in "!", by the number of marks (at most three)
+  'exclaimedNegative',
+  'exclamations',
+  'neutralCues', // "razoável", "pelo preço", "ok"
+  'lukewarm', // mild praise words ("bom", "legal")
+  'contrasts', // "mas", "porém", "but"
+  'diminished', // sentiment softened by "um pouco", "meio", "a bit"
+  'suggestions', // "deveria", "poderia", "faltou"
+  'firstPositive', // the first sentence that says anything
+  'firstNegative',
+  'mixed', // the smaller of the two polarity totals
+  'lastPositive', // the last sentence that says anything: reviews end on their verdict
+  'lastNegative',
+  'afinnPositive',
+  'afinnNegative',
+  'logWords',
+] as const;
+
+/** Name of one input of the fitted model. */
+export type LexiconFeature = (typeof LEXICON_FEATURES)[number];
+
+/** The analysis of one text: one number per feature. */
+export type LexiconAnalysis = Record<LexiconFeature, number>;
+
+interface Item {
+  v: number;
+  sentence: number;
+  opener: boolean;
+  polite: boolean;
+  emphatic: boolean;
+  emoji: boolean;
+  hedged: boolean;
+  negation: 'none' | 'not' | 'absence';
+  key?: string;
+  ironic?: boolean;
 }
 
-/** Sums positive and negative valence of a text after negation, modifiers, contrast, emphasis and sarcasm. */
-export function analyseText(
-  text: string,
-  options: { locale?: SentimentLocale; params?: LexiconParams } = {},
-): LexiconAnalysis {
-  const params = options.params ?? DEFAULT_LEXICON_PARAMS;
-  const { units, sentences, emoji } = segment(tokenize(text), options.locale ?? detectLocale(text));
-  // Sentence flags are complete only after segmentation, so questions are known before scoring.
-  const items: Array<{
-    v: number;
-    sentence: number;
-    opener: boolean;
-    polite: boolean;
-    weight: number;
-    key?: string;
-    negated?: boolean;
-    ironic?: boolean;
-  }> = [];
-  let neutralCues = 0;
-  let negationCue = 0;
+/** Analyses a text: negation, modifiers, contrast, questions, emphasis, "!", emoji, sarcasm and AFINN-pt. */
+export function analyseText(text: string, options: { locale?: SentimentLocale } = {}): LexiconAnalysis {
+  const locale = options.locale ?? detectLocale(text);
+  const tokens = tokenize(text);
+  const { units, sentences, emoji } = segment(tokens, locale);
+  const features = Object.fromEntries(LEXICON_FEATURES.map((f) => [f, 0])) as LexiconAnalysis;
+  const items: Item[] = [];
   let negateClause = -1;
   let negateLeft = 0;
   let absence = false;
   let modifier = 1;
   let modifierLeft = 0;
   let concessiveClause = -1;
+  let afterContrast = false;
   for (const [index, unit] of units.entries()) {
     const { entry } = unit;
     if (negateLeft > 0 && unit.clause !== negateClause) negateLeft = 0;
     if (modifierLeft > 0 && index > 0 && unit.clause !== (units[index - 1] as Unit).clause) modifierLeft = 0;
-    if (entry.neutral) neutralCues += entry.neutral;
+    if (entry.neutral) features.neutralCues += entry.neutral;
+    if (entry.suggestion) features.suggestions += 1;
+    const base = { opener: false, polite: false, emphatic: false, emoji: false, hedged: false } as const;
     if (entry.sarcasm) {
       // "Show de bola, só que não": the praise before an irony marker is part of the irony.
       for (const item of items) if (item.v > 0) item.ironic = true;
-      items.push({ v: -3, sentence: unit.sentence, opener: false, polite: false, weight: 1 });
+      items.push({ ...base, v: -3, sentence: unit.sentence, negation: 'none' });
       continue;
     }
     if (entry.contrast) {
-      for (const item of items) item.weight *= params.beforeContrast;
+      // What came before a contrast is hedged; what follows is the writer's point.
+      for (const item of items) item.hedged = true;
+      afterContrast = true;
+      features.contrasts += 1;
       negateLeft = 0;
       continue;
     }
@@ -333,10 +330,7 @@ export function analyseText(
     }
     if (entry.negator) {
       absence = ABSENCE.has(unit.key);
-      negationCue +=
-        params.negationCue *
-        ((sentences[unit.sentence] as Sentence).question ? params.questionWeight : 1) *
-        (absence ? 0.5 : 1);
+      if (!absence) features.negators += 1;
       negateLeft = 3;
       negateClause = unit.clause;
       continue;
@@ -357,94 +351,147 @@ export function analyseText(
       if (modifierLeft > 0 && --modifierLeft === 0) modifier = 1;
       continue;
     }
-    let v = entry.valence * (modifierLeft > 0 ? modifier : 1);
-    if (unit.emphatic) v *= params.emphasis;
-    const negated = negateLeft > 0;
-    if (negated) {
-      v = v > 0 ? -v * params.negatedPositive : -v * (absence ? 0.6 : params.negatedNegative);
-      negateLeft = 0;
-    }
+    const v = entry.valence * (modifierLeft > 0 ? modifier : 1);
+    if (modifierLeft > 0 && modifier < 1) features.diminished += 1;
+    const negation = negateLeft > 0 ? (absence ? 'absence' : 'not') : 'none';
+    negateLeft = 0;
     modifier = 1;
     modifierLeft = 0;
-    const afterContrast = units.slice(0, index).some((u) => u.entry.contrast);
-    let weight = afterContrast ? params.afterContrast : 1;
-    if (unit.clause === concessiveClause) weight *= 0.5;
     items.push({
       v,
       sentence: unit.sentence,
       opener: unit.standalone && SARCASM_OPENERS.has(unit.key) && v > 0,
       key: unit.key,
-      negated,
+      negation,
       polite: POLITE.has(unit.key),
-      weight,
+      emphatic: unit.emphatic,
+      emoji: false,
+      hedged: unit.clause === concessiveClause && !afterContrast,
     });
   }
   for (const e of emoji)
-    items.push({ v: e.v, sentence: e.sentence, opener: false, polite: false, weight: 1 });
+    items.push({
+      v: e.v,
+      sentence: e.sentence,
+      negation: 'none',
+      opener: false,
+      polite: false,
+      emphatic: false,
+      emoji: true,
+      hedged: false,
+    });
 
-  const sentenceWeight = (s: number) => {
-    const sentence = sentences[s] as Sentence;
-    const boost = 1 + params.exclamationBoost * Math.min(sentence.exclamations, 3);
-    return sentence.question ? params.questionWeight * boost : boost;
-  };
-  const complaint = items.filter((i) => !i.opener && i.v < 0).reduce((sum, i) => sum - i.v, 0) + negationCue;
-  let positive = 0;
-  let negative = negationCue;
-  let lukewarm = 0;
+  const complaint =
+    items.filter((i) => !i.opener && i.negation === 'none' && i.v < 0).reduce((sum, i) => sum - i.v, 0) +
+    items.filter((i) => i.negation === 'not' && i.v > 0).reduce((sum, i) => sum + i.v, 0) +
+    features.negators * 0.5;
   // "Ótimo, mais um atraso": praise that opens a complaint is irony, and so is the rest of the message's praise.
   const ironic = items.some((i) => i.opener) && complaint >= 1.5;
+  let totalPositive = 0;
+  let totalNegative = 0;
+  const bySentence = new Map<number, { positive: number; negative: number }>();
   for (const item of items) {
-    let v = item.v * item.weight * sentenceWeight(item.sentence);
+    let v = item.v;
     if (item.ironic || (ironic && (item.opener || SARCASM_OPENERS.has(item.key ?? '')))) v = -Math.abs(v);
     // "... resolvam isso, obrigado": thanks that close a complaint are politeness, not praise.
     else if (item.polite && complaint >= 1.5) v *= 0.3;
-    if (v > 0) positive += v;
-    else negative -= v;
-    if (v > 0 && v <= 1.2 && !item.polite && !item.negated) lukewarm += params.lukewarmWeight;
+    const size = Math.abs(v);
+    const sentence = sentences[item.sentence] as Sentence;
+    let signed = v;
+    if (item.negation === 'not') {
+      if (v > 0) features.negatedPraise += size;
+      else features.negatedComplaint += size;
+      signed = -v;
+    } else if (item.negation === 'absence') {
+      if (v > 0) features.negatedPraise += size;
+      else features.absentComplaint += size;
+      signed = -v;
+    } else if (sentence.question && !item.emoji) {
+      if (v > 0) features.questionPositive += size;
+      else features.questionNegative += size;
+    } else if (item.hedged && !item.emoji) {
+      if (v > 0) features.hedgedPositive += size;
+      else features.hedgedNegative += size;
+    } else if (v > 0) features.positive += size;
+    else features.negative += size;
+    if (item.emphatic) {
+      if (signed > 0) features.emphaticPositive += size;
+      else features.emphaticNegative += size;
+    }
+    const marks = Math.min(sentence.exclamations, 3);
+    if (marks > 0 && !sentence.question) {
+      if (signed > 0) features.exclaimedPositive += size * marks;
+      else features.exclaimedNegative += size * marks;
+    }
+    if (signed > 0 && size <= 1.2 && !item.polite && item.negation === 'none' && !item.emoji)
+      features.lukewarm += 1;
+    if (item.negation === 'absence') signed *= 0.6;
+    if (signed > 0) totalPositive += signed;
+    else totalNegative -= signed;
+    const s = bySentence.get(item.sentence) ?? { positive: 0, negative: 0 };
+    if (signed > 0) s.positive += signed;
+    else s.negative -= signed;
+    bySentence.set(item.sentence, s);
   }
-  return { positive, negative, neutralCues: neutralCues + lukewarm };
+  features.exclamations = Math.min(
+    sentences.reduce((sum, s) => sum + s.exclamations, 0),
+    5,
+  );
+  features.mixed = Math.min(totalPositive, totalNegative);
+  const last = bySentence.get(Math.max(-1, ...bySentence.keys()));
+  const first = bySentence.get(Math.min(Number.POSITIVE_INFINITY, ...bySentence.keys()));
+  features.firstPositive = first?.positive ?? 0;
+  features.firstNegative = first?.negative ?? 0;
+  features.lastPositive = last?.positive ?? 0;
+  features.lastNegative = last?.negative ?? 0;
+  if (locale === 'pt-BR') {
+    const afinn = afinnValence(clausesOf(tokens));
+    features.afinnPositive = afinn.positive;
+    features.afinnNegative = afinn.negative;
+  }
+  features.logWords = Math.log1p(tokens.filter((t) => t.kind === 'word').length);
+  return features;
 }
 
-function softmax(logits: [number, number, number]): [number, number, number] {
-  const max = Math.max(...logits);
-  const exps = logits.map((l) => Math.exp(l - max)) as [number, number, number];
-  const total = exps[0] + exps[1] + exps[2];
-  return exps.map((e) => e / total) as [number, number, number];
+/** The words of each clause (split at punctuation), for AFINN-pt. */
+function clausesOf(tokens: readonly Token[]): string[][] {
+  const clauses: string[][] = [[]];
+  for (const t of tokens) {
+    if (t.kind === 'punct') clauses.push([]);
+    else if (t.kind === 'word') (clauses[clauses.length - 1] as string[]).push(t.norm);
+  }
+  return clauses.filter((c) => c.length > 0);
+}
+
+/** The analysis as a vector in `LEXICON_FEATURES` order. */
+export function featureVector(analysis: LexiconAnalysis): number[] {
+  return LEXICON_FEATURES.map((f) => analysis[f]);
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-/** Classifies one text with the embedded lexicon; synchronous and deterministic. */
+/** Classifies one text with the embedded lexicon and the fitted weights; synchronous and deterministic. */
 export function classifyByLexicon(
   text: string,
-  options: ClassifyOptions & { params?: LexiconParams } = {},
+  options: ClassifyOptions & { model?: SoftmaxModel } = {},
 ): SentimentResult {
-  const params = options.params ?? DEFAULT_LEXICON_PARAMS;
+  const model = options.model ?? LEXICON_MODEL;
   const locale = toSentimentLocale(options.locale) ?? detectLocale(text);
-  const { positive, negative, neutralCues } = analyseText(text, { locale, params });
-  const net = positive - negative;
-  const mixed = Math.min(positive, negative);
-  const [neg, neu, pos] = softmax([
-    params.slope * (-net - params.negativeThreshold),
-    params.mixedWeight * mixed + params.neutralCueWeight * neutralCues,
-    params.slope * (net - params.positiveThreshold),
-  ]);
+  const [neg, neu, pos] = predictProbabilities(model, featureVector(analyseText(text, { locale }))) as [
+    number,
+    number,
+    number,
+  ];
   const scores = { negative: round(neg), neutral: round(neu), positive: round(pos) };
   const label = pos > neu && pos > neg ? 'positive' : neg > neu && neg >= pos ? 'negative' : 'neutral';
-  return {
-    label,
-    confidence: round(Math.max(neg, neu, pos)),
-    scores,
-    locale,
-    method: 'lexicon',
-  };
+  return { label, confidence: round(Math.max(neg, neu, pos)), scores, locale, method: 'lexicon' };
 }
 
-/** The embedded classifier as a `SentimentClassifier`: no network, no model, answers in microseconds. */
-export function createLexiconClassifier(options: { params?: LexiconParams } = {}): SentimentClassifier {
+/** The embedded classifier as a `SentimentClassifier`: no network, no model download, answers in microseconds. */
+export function createLexiconClassifier(options: { model?: SoftmaxModel } = {}): SentimentClassifier {
   return {
     async classify(text, opts = {}) {
-      return classifyByLexicon(text, { ...opts, ...(options.params ? { params: options.params } : {}) });
+      return classifyByLexicon(text, { ...opts, ...(options.model ? { model: options.model } : {}) });
     },
   };
 }
