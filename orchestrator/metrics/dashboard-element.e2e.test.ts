@@ -459,7 +459,11 @@ describe.skipIf(!HAS_CHROMIUM)('<atende-dashboard> after a simulated day of traf
     );
     await checkCharts(page);
     await noHorizontalScroll(page);
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-element-phone.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-element-phone.png') });
+    await page.locator('[data-chart="firstResponse"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-element-phone-charts.png') });
+    await page.locator('atende-dashboard-conversations').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-element-phone-list.png') });
     await noProblems(page, problems);
     await context.close();
   }, 60_000);

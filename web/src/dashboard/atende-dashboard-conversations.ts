@@ -228,7 +228,7 @@ export class AtendeDashboardConversations extends LitElement {
                   <td data-label=${t.language}>${row.locale}</td>
                   <td class="num" data-label=${t.messages}>${row.shopperMessages}</td>
                   <td class="num" data-label=${t.firstResponse}>${duration(row.firstResponseMs, this.locale)}</td>
-                  <td data-label=${t.status}>${this.#tags(row)}</td>
+                  <td data-label=${t.status}><span class="tags">${this.#tags(row)}</span></td>
                   <td class="num" data-label=${t.rating}>${row.rating ?? '–'}</td>
                   <td data-label=${t.open}>
                     <button class="secondary" @click=${() => this.#open(row.id)}>${t.open}</button>

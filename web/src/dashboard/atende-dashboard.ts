@@ -20,7 +20,8 @@ import { textsFor } from './i18n.js';
 import { baseStyles, chartLibraryStyles, dashboardStyles } from './styles.js';
 
 const PRESETS: RangePreset[] = ['today', '7d', '30d', 'custom'];
-const BUCKETS: Record<RangePreset, number> = { today: 48, '7d': 28, '30d': 30, custom: 48 };
+// About hourly for a day, six-hourly for a week, daily for a month.
+const BUCKETS: Record<RangePreset, number> = { today: 24, '7d': 28, '30d': 30, custom: 48 };
 
 type ChartName = 'firstResponse' | 'volume' | 'sentiment' | 'abandonment';
 
@@ -189,7 +190,10 @@ export class AtendeDashboard extends LitElement {
     const times = summary.series.map((p) => Date.parse(p.start));
     const ms = (v: number) => duration(v, this.locale);
     const count = (v: number) => integer(Math.round(v), this.locale);
-    const charts: Record<ChartName, { series: LineSeries[]; format: (v: number) => string }> = {
+    const charts: Record<
+      ChartName,
+      { series: LineSeries[]; format: (v: number) => string; integers?: boolean }
+    > = {
       firstResponse: {
         format: ms,
         series: [
@@ -200,6 +204,7 @@ export class AtendeDashboard extends LitElement {
       },
       volume: {
         format: count,
+        integers: true,
         series: [
           { label: t.answered, values: summary.series.map((p) => p.answered - p.notFound) },
           { label: t.notFound, values: summary.series.map((p) => p.notFound), colour: '#b36b00' },
@@ -212,6 +217,7 @@ export class AtendeDashboard extends LitElement {
       },
       sentiment: {
         format: count,
+        integers: true,
         series: [
           {
             label: t.sentiments.negative,

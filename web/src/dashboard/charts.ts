@@ -18,6 +18,8 @@ export interface LineChartOptions {
   series: LineSeries[];
   /** Writes a y value for the axis and the legend. */
   format: (value: number) => string;
+  /** Counts: the y axis ticks whole numbers only. */
+  integers?: boolean;
   locale: DashboardLocale;
   timeZone: string;
   width: number;
@@ -39,7 +41,8 @@ export function lineChart(host: HTMLElement, options: LineChartOptions): uPlot {
       height: options.height ?? 220,
       ms: 1,
       tzDate: (ts) => uPlot.tzDate(new Date(ts), timeZone),
-      legend: { show: true, live: !narrow },
+      // The legend names the lines; values show on hover as the cursor's points, not as "–" in the legend.
+      legend: { show: true, live: false },
       cursor: { points: { size: 8 } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
       axes: [
@@ -48,7 +51,13 @@ export function lineChart(host: HTMLElement, options: LineChartOptions): uPlot {
           space: narrow ? 70 : 90,
           size: 36,
         },
-        { values: (_u, splits) => splits.map((v) => format(v)), size: narrow ? 56 : 70 },
+        {
+          values: (_u, splits) => splits.map((v) => format(v)),
+          size: narrow ? 56 : 70,
+          ...(options.integers
+            ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] }
+            : {}),
+        },
       ],
       series: [
         { value: (_u, v) => (v === null ? '–' : axisLabel(v, 0, locale, timeZone)) },

@@ -213,6 +213,9 @@ export const dashboardStyles = css`
     gap: 12px;
     margin-bottom: 14px;
   }
+  figure.card {
+    margin: 0;
+  }
   .chart {
     width: 100%;
     min-height: 220px;
