@@ -92,14 +92,14 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'console-admin-dashboard.png') });
 
     // English on request, for every section.
-    await page.getByLabel('Idioma').selectOption('en');
+    await page.getByLabel('Idioma', { exact: true }).selectOption('en');
     await page
       .getByRole('navigation', { name: 'Console sections' })
       .getByRole('link', { name: 'Settings' })
       .click();
     await expect.poll(() => settings.locator('#desk-title').textContent()).toBe('Human desk');
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
-    await page.getByLabel('Language').selectOption('pt-BR');
+    await page.getByLabel('Language', { exact: true }).selectOption('pt-BR');
 
     // On a phone the navigation folds into a menu.
     await page.setViewportSize({ width: 390, height: 844 });
