@@ -42,7 +42,8 @@ describe('openStore with PGlite', () => {
     } finally {
       await second.close();
     }
-  });
+    // Two PGlite starts and a full migration: seconds alone, much longer on a loaded 2-core machine.
+  }, 60_000);
 });
 
 // PostgreSQL runs only when a server is available: set TEST_DATABASE_URL (the test uses its own random schema).
