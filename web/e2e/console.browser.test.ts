@@ -112,9 +112,7 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
     expect(await nav(page).isVisible()).toBe(false);
     await page.getByRole('button', { name: /Sua disponibilidade/ }).waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'console-admin-inbox-phone.png') });
-    // Known, reported to the dashboard's author: <atende-dashboard> declares its properties as class fields, which
-    // shadow Lit's accessors (https://lit.dev/msg/class-field-shadowing). Everything else must be clean.
-    expect(problems.filter((p) => !/element atende-dashboard .* class fields/.test(p))).toEqual([]);
+    expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
 

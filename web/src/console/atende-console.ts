@@ -85,13 +85,17 @@ export class AtendeConsole extends LitElement {
   #route() {
     const staff = this.#session.staff;
     if (!staff) return;
+    const previous = this.#section;
     this.#section = sectionFromHash(location.hash, staff.role);
+    if (previous !== this.#section) window.scrollTo(0, 0);
     this.#opened.add(this.#section);
     this.#navOpen = false;
     if (!location.hash.startsWith(`#/${this.#section}`)) history.replaceState(null, '', `#/${this.#section}`);
     if (this.#section === 'dashboard') void this.#loadDashboard();
     this.requestUpdate();
-    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('main')?.focus());
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLElement>('main')?.focus({ preventScroll: true }),
+    );
   }
 
   async #loadDashboard() {
@@ -175,7 +179,7 @@ export class AtendeConsole extends LitElement {
                   this.#navOpen = !this.#navOpen;
                   this.requestUpdate();
                 }}
-              >☰ ${t.menu}</button>`
+              ><span aria-hidden="true">☰</span> <span class="label">${t.menu}</span></button>`
             : nothing
         }
         <p class="brand">${t.brand}</p>

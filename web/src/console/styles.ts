@@ -227,6 +227,10 @@ export const shellStyles = css`
   main > [hidden] {
     display: none;
   }
+  main > atende-dashboard {
+    display: block;
+    padding: 16px 20px;
+  }
   form.login {
     max-width: 400px;
     margin: 48px auto;
@@ -251,17 +255,34 @@ export const shellStyles = css`
   .placeholder {
     color: var(--muted);
   }
+  .top .brand {
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
   @media (max-width: 720px) {
     .top {
       padding: 8px 10px;
       gap: 8px;
-      flex-wrap: wrap;
+    }
+    .top .brand {
+      font-size: 15px;
+    }
+    .menu .label {
+      position: absolute;
+      width: 1px;
+      height: 1px;
+      overflow: hidden;
+      clip: rect(0 0 0 0);
+      white-space: nowrap;
     }
     .top .who {
       display: none;
     }
     .menu {
       display: inline-block;
+    }
+    main > atende-dashboard {
+      padding: 10px;
     }
     .frame {
       grid-template-columns: 1fr;
