@@ -7,8 +7,12 @@ import { z } from 'zod';
 
 // --- annotations -------------------------------------------------------------------------------------------------
 
-/** A FAQ entry an answer was drawn from. */
-export const CitationSchema = z.object({ id: z.string().min(1), title: z.string().min(1) });
+/** A FAQ entry an answer was drawn from; `url`, when present, is its help-centre page and MUST be https. */
+export const CitationSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  url: z.url({ protocol: /^https$/ }).optional(),
+});
 export type Citation = z.infer<typeof CitationSchema>;
 
 /** An order as shown to its owner (agents/orders `toOrderView`); fields beyond these are kept as sent. */

@@ -6,7 +6,15 @@ import { isEmail, type Locale, pickLocale, type Strings, strings } from './i18n.
 import { safeHref } from './markdown.js';
 import { renderMarkdown } from './render-markdown.js';
 import { widgetStyles } from './styles.js';
-import { annotate, type Card, type ChatMessage, fromHistory, Transcript } from './transcript.js';
+import {
+  annotate,
+  type Card,
+  type ChatMessage,
+  citationHref,
+  citationLabel,
+  fromHistory,
+  Transcript,
+} from './transcript.js';
 
 /** The handoff states in which a person has (or is about to have) the conversation. */
 const HELD = new Set(['requested', 'queued', 'assigned']);
@@ -16,6 +24,11 @@ const TYPING_SHOWN_MS = 4_000;
 const TYPING_EVERY_MS = 3_000;
 /** The longest message the orchestrator takes (its `MAX_MESSAGE_CHARS` default). */
 const MAX_MESSAGE_CHARS = 2_000;
+// A source whose title only repeats the shopper's question says where its link goes instead.
+const HELP_CENTRE_LINK: Record<Locale, string> = {
+  'pt-BR': 'Ver na central de ajuda',
+  en: 'See it in the help centre',
+};
 /** The counter shows from this share of the limit on. */
 const COUNT_FROM = 0.9;
 
@@ -860,13 +873,35 @@ export class AtendeChat extends LitElement {
           m.citations.length
             ? html`<ul class="sources" aria-label=${t.sources}>
                 <span>${t.sources}:</span>
-                ${m.citations.map((c) => html`<li data-citation=${c.id}>${c.title}</li>`)}
+                ${m.citations.map((c) => this.#renderCitation(c, m))}
               </ul>`
             : nothing
         }
         ${m.cards.map((card) => this.#renderCard(card, t))}
       </li>
     `;
+  }
+
+  /** A source as a link to its help-centre page (https only, new tab), or its title when it has none. */
+  #renderCitation(c: ChatMessage['citations'][number], reply: ChatMessage) {
+    const href = citationHref(c);
+    if (!href) return html`<li data-citation=${c.id}>${c.title}</li>`;
+    const label = citationLabel(c, this.#questionOf(reply), HELP_CENTRE_LINK[this.#locale]);
+    return html`<li data-citation=${c.id}>
+      <a href=${href} target="_blank" rel="noopener noreferrer" title=${c.title}>${label}</a>
+    </li>`;
+  }
+
+  /** The shopper's text a reply answers: the message it replies to, or else the last shopper message before it. */
+  #questionOf(reply: ChatMessage): string | undefined {
+    const messages = this.#messages;
+    if (reply.replyTo) {
+      const asked = messages.find((m) => m.id === reply.replyTo);
+      if (asked) return asked.text;
+    }
+    const at = messages.indexOf(reply);
+    for (let i = at - 1; i >= 0; i -= 1) if (messages[i]?.author === 'shopper') return messages[i]?.text;
+    return undefined;
   }
 
   #renderNotice(m: ChatMessage, t: Strings) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationEvent, NewConversationEvent } from '../../../orchestrator/chat/contract.js';
-import { fromHistory, Transcript } from './transcript.js';
+import { citationHref, citationLabel, fromHistory, Transcript } from './transcript.js';
 
 let nextId = 1;
 function event(e: NewConversationEvent, at = '2026-12-01T10:00:00.000Z'): ConversationEvent {
@@ -276,5 +276,40 @@ describe('Transcript, with a person of the desk', () => {
     t.apply(operatorMessage('o1', 'Olá', '2026-12-01T10:02:00Z'));
     expect(t.messages.map((m) => m.author)).toEqual(['shopper', 'notice', 'operator']);
     expect(t.messages[2]?.operatorName).toBe('Carla');
+  });
+});
+
+describe('citations', () => {
+  const url = 'https://www.lojaexemplo.com.br/ajuda/delivery-time';
+
+  it('links only https help-centre pages', () => {
+    expect(citationHref({ id: 'a', title: 'T', url })).toBe(url);
+    expect(citationHref({ id: 'a', title: 'T' })).toBeUndefined();
+    expect(
+      citationHref({ id: 'a', title: 'T', url: 'http://www.lojaexemplo.com.br/ajuda/a' }),
+    ).toBeUndefined();
+    expect(citationHref({ id: 'a', title: 'T', url: 'javascript:alert(1)' })).toBeUndefined();
+    expect(citationHref({ id: 'a', title: 'T', url: '/ajuda/a' })).toBeUndefined();
+  });
+
+  it('says where a link goes instead of repeating the question as its title', () => {
+    const citation = { id: 'delivery-time', title: 'Qual o prazo de entrega?', url };
+    expect(citationLabel(citation, 'qual o prazo de entrega', 'Central de ajuda')).toBe('Central de ajuda');
+    expect(citationLabel(citation, 'quando chega?', 'Central de ajuda')).toBe('Qual o prazo de entrega?');
+    expect(
+      citationLabel({ ...citation, url: undefined }, 'Qual o prazo de entrega?', 'Central de ajuda'),
+    ).toBe('Qual o prazo de entrega?');
+  });
+
+  it('keeps a citation url from the history', () => {
+    const m = fromHistory({
+      id: 'r1',
+      author: 'agent',
+      text: 'x',
+      status: 'answered',
+      citations: [{ id: 'a', title: 'T', url }, { id: 'b' }],
+      annotations: [],
+    } as never);
+    expect(m.citations).toEqual([{ id: 'a', title: 'T', url }]);
   });
 });

@@ -362,5 +362,37 @@ function isObject(value: unknown): boolean {
 
 function isCitation(value: unknown): value is Citation {
   const c = value as Partial<Citation> | null;
-  return typeof c?.id === 'string' && typeof c.title === 'string';
+  return (
+    typeof c?.id === 'string' &&
+    typeof c.title === 'string' &&
+    (c.url === undefined || typeof c.url === 'string')
+  );
+}
+
+/** The citation's help-centre address when it is an absolute `https:` URL (anything else is never linked). */
+export function citationHref(citation: Citation): string | undefined {
+  if (!citation.url) return undefined;
+  try {
+    const url = new URL(citation.url);
+    return url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const comparable = (text: string) =>
+  text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+/**
+ * What a citation shows: its title, or `fallback` when it has a link and its title only repeats the shopper's
+ * question (the link then says where it goes, not the question again).
+ */
+export function citationLabel(citation: Citation, question: string | undefined, fallback: string): string {
+  const repeats = question !== undefined && comparable(citation.title) === comparable(question);
+  return repeats && citationHref(citation) ? fallback : citation.title;
 }
