@@ -27,7 +27,8 @@ const stored = (page: Page) =>
 describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    stack = await startWebStack({ agents: ['testagent', 'desk'] });
+    // Access tokens live a minute (the shortest allowed), so the console's refresh before expiry can be watched.
+    stack = await startWebStack({ agents: ['testagent', 'desk'], env: { ACCESS_TOKEN_TTL_SEC: '60' } });
     browser = await launchChromium();
   }, 120_000);
 
@@ -166,6 +167,29 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
     expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
     await context.close();
   }, 60_000);
+
+  it('refreshes the access token before it expires, rotating the refresh token', async () => {
+    const { context, problems } = await newContext(browser);
+    const page = await context.newPage();
+    await signInConsole(page, stack.url, 'operator@atende.dev', '#/agents');
+    const first = await stored(page);
+    expect(first.expiresAt - Date.now()).toBeLessThanOrEqual(60_000);
+    // Not at once, but half-way through a one-minute token.
+    await page.waitForTimeout(20_000);
+    expect((await stored(page))?.refreshToken).toBe(first.refreshToken);
+    await expect
+      .poll(async () => (await stored(page))?.refreshToken, { timeout: 25_000, interval: 1_000 })
+      .not.toBe(first.refreshToken);
+    const renewed = await stored(page);
+    expect(renewed.accessToken).not.toBe(first.accessToken);
+    expect(renewed.expiresAt).toBeGreaterThan(first.expiresAt);
+    // The old refresh token is spent; the section still works with the new access token.
+    await nav(page).getByRole('link', { name: 'Agentes' }).click();
+    await page.getByRole('button', { name: 'Atualizar' }).click();
+    await expect.poll(() => page.locator('atende-agents tbody tr').count()).toBe(2);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
 
   it('redirects the old addresses to their sections', async () => {
     const { context } = await newContext(browser);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApp, TEST_PASSWORD } from '../../../orchestrator/testing/app.js';
-import { ConsoleSession, SignInError } from './session.js';
+import { ConsoleSession, renewalDelay, SignInError } from './session.js';
 
 // The console's session against the orchestrator's real auth routes, in-process; two "tabs" share a real
 // BroadcastChannel as two tabs of one browser do.
@@ -49,6 +49,13 @@ async function refreshWorks(refreshToken: string): Promise<number> {
 }
 
 describe('the console session', () => {
+  it('renews a minute before expiry, half-way through a short token, never in a tight loop', () => {
+    expect(renewalDelay(15 * 60_000)).toBe(14 * 60_000);
+    expect(renewalDelay(60_000)).toBe(30_000);
+    expect(renewalDelay(120_000)).toBe(60_000);
+    expect(renewalDelay(0)).toBe(1_000);
+  });
+
   it('signs staff in, calls the API with the bearer token, and refreshes with rotation', async () => {
     const { session, storage } = tab();
     const staff = await session.login('operator@atende.dev', TEST_PASSWORD);

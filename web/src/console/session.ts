@@ -40,6 +40,11 @@ const REFRESH_LOCK = 'atende.console-refresh';
 /** How long a new tab waits for another tab to lend it the session. */
 const ASK_MS = 300;
 
+/** When to renew a token that expires in `leftMs`: a minute before, or half-way for tokens of two minutes or less. */
+export function renewalDelay(leftMs: number): number {
+  return Math.max(1_000, leftMs > 120_000 ? leftMs - 60_000 : leftMs / 2);
+}
+
 /** The parts of the browser the session uses; tests and old browsers may leave the optional ones out. */
 export interface SessionOptions {
   storage?: Storage;
@@ -232,9 +237,7 @@ export class ConsoleSession extends EventTarget {
       // storage blocked: the session lasts as long as the page
     }
     if (share) this.#post({ type: 'session', session });
-    // Renew a minute before expiry (half-way for short tokens).
-    const left = session.expiresAt - this.#now();
-    this.#schedule(Math.max(1_000, Math.min(left - 60_000, left / 2)));
+    this.#schedule(renewalDelay(session.expiresAt - this.#now()));
     if (changed) this.dispatchEvent(new Event('change'));
   }
 
