@@ -15,8 +15,8 @@ import {
 import { publicFetch, readSse, type SseEvent } from '../testing/harness.js';
 import type { MetricsSummary } from './summary.js';
 
-// The admin dashboard in Chromium, against a real orchestrator with the assistant and the echo test agent over
-// mTLS. A short simulation through the public API fills the chat log first: guests whose questions the
+// The admin dashboard (<atende-dashboard> in the console, /console#/dashboard) in Chromium, against a real
+// orchestrator with the assistant and the echo test agent over mTLS. A short simulation through the public API fills the chat log first: guests whose questions the
 // assistant answers (most of them close the chat), and two who leave unanswered — one after the echo agent hangs
 // past the task timeout, one who closes the chat while the agent still hangs.
 
@@ -110,11 +110,6 @@ async function leftWaiting() {
   await reader.cancel().catch(() => undefined);
 }
 
-/** How the dashboard prints a duration and a rate (dashboard.js `ms` and `percent`). */
-const ms = (value: number | null) =>
-  value === null ? '–' : value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${Math.round(value)} ms`;
-const percent = (value: number | null) => (value === null ? '–' : `${(value * 100).toFixed(1)} %`);
-
 /** Records CSP violations in the page itself (besides the console errors `newContext` collects). */
 async function watchCsp(page: Page, problems: string[]) {
   page.on('response', (r) => {
@@ -129,64 +124,64 @@ async function watchCsp(page: Page, problems: string[]) {
   });
 }
 
-async function signIn(page: Page, email: string) {
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** Opens the dashboard, signs in as the admin and waits for the figures of the page's own summary request. */
+/** Signs in to the console as the admin at the dashboard; waits for the figures of the element's own request. */
 async function openAsAdmin(page: Page): Promise<MetricsSummary> {
-  const response = await page.goto(`${stack.url}/dashboard`);
-  expect(response?.status()).toBe(200);
-  expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-  await page.locator('#signin').waitFor();
   const loaded = page.waitForResponse((r) => r.url().includes('/api/metrics/summary'));
-  await signIn(page, 'admin@atende.dev');
-  const own = (await (await loaded).json()) as MetricsSummary;
-  await expect.poll(() => page.locator('#t-conv').textContent()).toBe(String(summary.conversations.total));
-  await expect.poll(() => page.locator('#status').textContent()).toMatch(/buckets of/);
+  // Signed in by hand rather than with `signInConsole`: on a phone the console's navigation is a closed drawer.
+  await page.goto(`${stack.url}/console#/dashboard`);
+  await page.getByLabel('E-mail').fill('admin@atende.dev');
+  await page.getByLabel('Senha').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  const response = await loaded;
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-security-policy']).toContain("style-src 'self'");
+  const own = (await response.json()) as MetricsSummary;
+  await page.locator('atende-dashboard [data-figure="conversations"] [data-value]').waitFor();
   return own;
 }
 
+const text = async (page: Page, selector: string) =>
+  ((await page.locator(`atende-dashboard ${selector}`).first().textContent()) ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
 /** Every chart: a uPlot canvas laid out inside its card, with pixels of a series colour drawn on it. */
 async function checkCharts(page: Page) {
-  const charts = await page.evaluate(() =>
-    ['chart-latency', 'chart-histogram', 'chart-abandonment', 'chart-agents'].map((id) => {
-      const host = document.getElementById(id) as HTMLElement;
-      const canvas = host.querySelector('.uplot canvas') as HTMLCanvasElement | null;
-      const box = canvas?.getBoundingClientRect();
-      const card = host.getBoundingClientRect();
+  await expect.poll(() => page.locator('atende-dashboard [data-chart] .uplot canvas').count()).toBe(4);
+  const charts = await page.locator('atende-dashboard [data-chart]').evaluateAll((hosts) =>
+    hosts.map((host) => {
+      const canvas = host.querySelector('.uplot canvas') as HTMLCanvasElement;
+      const box = canvas.getBoundingClientRect();
+      const card = (host.parentElement as HTMLElement).getBoundingClientRect();
+      const pixels = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
+        0,
+        0,
+        canvas.width,
+        canvas.height,
+      ).data;
+      // Series colours of web/src/dashboard/charts.ts.
+      const colours = [
+        [0x24, 0x57, 0xc5],
+        [0xc5, 0x24, 0x2a],
+        [0xb3, 0x6b, 0x00],
+        [0x0b, 0x6e, 0x4f],
+      ];
       let inked = 0;
-      if (canvas) {
-        const pixels = (canvas.getContext('2d') as CanvasRenderingContext2D).getImageData(
-          0,
-          0,
-          canvas.width,
-          canvas.height,
-        ).data;
-        // Series colours of dashboard.js: #2457c5, #c5242a, #b36b00.
-        const colours = [
-          [0x24, 0x57, 0xc5],
-          [0xc5, 0x24, 0x2a],
-          [0xb3, 0x6b, 0x00],
-        ];
-        for (let i = 0; i < pixels.length; i += 4) {
-          const [r, g, b] = [pixels[i] ?? 0, pixels[i + 1] ?? 0, pixels[i + 2] ?? 0];
-          if (
-            colours.some(
-              ([cr, cg, cb]) =>
-                Math.abs(r - (cr ?? 0)) + Math.abs(g - (cg ?? 0)) + Math.abs(b - (cb ?? 0)) < 40,
-            )
+      for (let i = 0; i < pixels.length; i += 4) {
+        const [r, g, b] = [pixels[i] ?? 0, pixels[i + 1] ?? 0, pixels[i + 2] ?? 0];
+        if (
+          colours.some(
+            ([cr, cg, cb]) =>
+              Math.abs(r - (cr ?? 0)) + Math.abs(g - (cg ?? 0)) + Math.abs(b - (cb ?? 0)) < 40,
           )
-            inked++;
-        }
+        )
+          inked++;
       }
       return {
-        id,
-        width: Math.round(box?.width ?? 0),
-        height: Math.round(box?.height ?? 0),
-        fits: box ? box.left >= card.left - 1 && box.right <= card.right + 1 : false,
+        id: (host as HTMLElement).dataset.chart,
+        width: Math.round(box.width),
+        height: Math.round(box.height),
+        fits: box.left >= card.left - 1 && box.right <= card.right + 1,
         inked,
       };
     }),
@@ -199,39 +194,27 @@ async function checkCharts(page: Page) {
   }
 }
 
+/** The element shows its own summary, and that summary counts what an independent admin request counts. */
 async function checkFigures(page: Page, shown: MetricsSummary) {
-  // The page and an independent admin request read the same chat log.
-  for (const figure of [shown, summary]) {
-    expect(figure.conversations).toMatchObject({
-      total: summary.conversations.total,
-      ended: summary.conversations.ended,
-      abandoned: summary.conversations.abandoned,
-    });
-    expect(figure.messages.firstResponseMs).toEqual(summary.messages.firstResponseMs);
-  }
-  const text = async (id: string) => (await page.locator(`#${id}`).textContent())?.trim();
-  const { firstResponseMs } = summary.messages;
+  expect(shown.conversations).toMatchObject({
+    total: summary.conversations.total,
+    ended: summary.conversations.ended,
+    abandoned: summary.conversations.abandoned,
+  });
+  expect(shown.messages.firstResponseMs).toEqual(summary.messages.firstResponseMs);
   const c = summary.conversations;
-  expect(await text('t-conv')).toBe(String(c.total));
-  expect(await text('t-p50')).toBe(ms(firstResponseMs.p50));
-  expect(await text('t-p95')).toBe(ms(firstResponseMs.p95));
-  expect(await text('t-p99')).toBe(ms(firstResponseMs.p99));
-  expect(await text('t-abandon')).toBe(`${percent(c.abandonmentRate)} (${c.abandoned}/${c.ended})`);
-  expect(await text('t-msg')).toBe(`${summary.messages.answered}/${summary.messages.shopper}`);
-  const { desk } = summary;
-  expect(await text('t-desk-handoffs')).toBe(`${desk.handoffs} (${percent(desk.handoffRate)})`);
-  expect(await text('t-desk-waiting')).toBe(String(desk.waiting));
-  expect(await text('t-desk-wait')).toBe('–');
-  expect(await text('t-desk-bot')).toBe(
-    `${percent(desk.botResolution.rate)} (${desk.botResolution.count}/${desk.botResolution.of})`,
+  expect(await text(page, '[data-figure="conversations"] [data-value]')).toBe(String(c.total));
+  expect(await text(page, '[data-figure="abandonment"] [data-field="of"]')).toBe(
+    `${c.abandoned} de ${c.ended} conversas encerradas`,
   );
-  expect(await text('t-desk-csat')).toBe('– (0; bot –, human –)');
-  expect(await page.locator('#desk-reasons tr').allTextContents()).toContain('asked for a person0');
-  const rows = await page.locator('#agents tr').allTextContents();
-  expect(rows.some((r) => r.startsWith('Atende Assistant'))).toBe(true);
-  await expect
-    .poll(() => page.locator('#health li').allTextContents())
-    .toContainEqual(expect.stringMatching(/Atende Assistant\s*up/));
+  expect(await text(page, '[data-figure="answers"] [data-field="unanswered"]')).toBe(
+    String(summary.messages.unanswered),
+  );
+  expect(await text(page, '[data-figure="handoffs"] [data-value]')).toBe('0');
+  expect(await text(page, '[data-figure="csat"] [data-value]')).toBe('–');
+  expect(await text(page, '[data-figure="languages"]')).toMatch(/pt-BR\s*\d+\s*en\s*1/);
+  // The two that left unanswered are the top unanswered questions.
+  expect(await text(page, '[data-figure="questions"]')).toContain('hang repeat after me');
 }
 
 async function noHorizontalScroll(page: Page) {
@@ -249,7 +232,9 @@ async function noHorizontalScroll(page: Page) {
 async function noProblems(page: Page, problems: string[]) {
   const csp = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
   expect(csp).toEqual([]);
-  expect(problems).toEqual([]);
+  // This stack has no desk agent: the console's question for the shop's time zone is refused (503) and it keeps
+  // America/Sao_Paulo. Nothing else may fail.
+  expect(problems.filter((p) => !/status of 503/.test(p))).toEqual([]);
 }
 
 describe.skipIf(!HAS_CHROMIUM)('the admin dashboard in Chromium', () => {
@@ -325,7 +310,7 @@ describe.skipIf(!HAS_CHROMIUM)('the admin dashboard in Chromium', () => {
     await watchCsp(page, problems);
     const shown = await openAsAdmin(page);
     await checkFigures(page, shown);
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-desktop.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-desktop.png'), fullPage: true });
     await checkCharts(page);
     await noHorizontalScroll(page);
     await noProblems(page, problems);
@@ -349,22 +334,13 @@ describe.skipIf(!HAS_CHROMIUM)('the admin dashboard in Chromium', () => {
     await context.close();
   }, 30_000);
 
-  it('refuses a customer account with a clear message', async () => {
+  it('refuses a customer account at the API (the console refuses shoppers at sign-in: web/e2e)', async () => {
     const customer = await login('customer@atende.dev');
-    const api = await web.fetch(`${stack.url}/api/metrics/summary`, {
-      headers: { authorization: `Bearer ${customer}` },
-    });
-    expect(api.status).toBe(403);
-
-    const { context, problems } = await newContext(browser, { locale: 'en' });
-    const page = await context.newPage();
-    await watchCsp(page, problems);
-    await page.goto(`${stack.url}/dashboard`);
-    await signIn(page, 'customer@atende.dev');
-    await expect.poll(() => page.locator('#login-error').textContent()).toMatch(/not an admin/);
-    expect(await page.locator('#board').isHidden()).toBe(true);
-    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    await noProblems(page, problems);
-    await context.close();
+    for (const path of ['/api/metrics/summary', '/api/metrics/conversations', '/api/metrics/export.csv']) {
+      const api = await web.fetch(`${stack.url}${path}`, {
+        headers: { authorization: `Bearer ${customer}` },
+      });
+      expect(api.status, path).toBe(403);
+    }
   }, 20_000);
 });

@@ -190,38 +190,3 @@ describe('GET /metrics: the human desk', () => {
     expect(text).toMatch(/^atende_csat_score\{resolved_by="human"\} nan$/im);
   });
 });
-
-describe('GET /dashboard', () => {
-  it('serves the page with no inline script or style, under the CSP', async () => {
-    const response = await get('/dashboard');
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    const html = await response.text();
-    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
-    expect(scripts.length).toBeGreaterThan(0);
-    for (const [, attributes, body] of scripts) {
-      expect(attributes).toMatch(/\bsrc="\/dashboard\//);
-      expect(body?.trim()).toBe('');
-    }
-    expect(html).not.toMatch(/<style\b/i);
-    expect(html).not.toMatch(/\sstyle=/i);
-    expect(html).not.toMatch(/\son[a-z]+=/i);
-  });
-
-  it('serves its script, its styles and the chart library', async () => {
-    for (const [path, type] of [
-      ['/dashboard/dashboard.js', /javascript/],
-      ['/dashboard/dashboard.css', /css/],
-      ['/dashboard/vendor/uPlot.esm.js', /javascript/],
-      ['/dashboard/vendor/uPlot.min.css', /css/],
-    ] as const) {
-      const response = await get(path);
-      expect(response.status, path).toBe(200);
-      expect(response.headers.get('content-type')).toMatch(type);
-      expect((await response.text()).length).toBeGreaterThan(100);
-    }
-    expect(await (await get('/dashboard/dashboard.js')).text()).toContain(
-      "from '/dashboard/vendor/uPlot.esm.js'",
-    );
-  });
-});

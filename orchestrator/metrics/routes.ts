@@ -1,7 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { type Context, Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -19,8 +16,6 @@ export interface MetricsRoutesDeps {
   registry: MetricsRegistry;
   /** When set, `GET /metrics` also accepts `Authorization: Bearer <metricsToken>` (for a Prometheus scraper). */
   metricsToken?: string;
-  /** Folder of the dashboard page; defaults to `./dashboard` beside this file. */
-  dashboardDir?: string;
   now?: () => Date;
   /** The window `GET /metrics` computes the `desk_*` gauges over; defaults to the last hour. */
   deskWindowMs?: number;
@@ -101,35 +96,16 @@ export const EXPORT_COLUMNS = [
 
 type MetricsEnv = { Variables: { requestId: string; shopper: Shopper } };
 
-const DASHBOARD_FILES: Record<string, { file: string; type: string }> = {
-  '/dashboard': { file: 'index.html', type: 'text/html; charset=utf-8' },
-  '/dashboard/dashboard.js': { file: 'dashboard.js', type: 'text/javascript; charset=utf-8' },
-  '/dashboard/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
-};
-const require = createRequire(import.meta.url);
-const VENDOR_FILES: Record<string, { path: () => string; type: string }> = {
-  '/dashboard/vendor/uPlot.esm.js': {
-    path: () => require.resolve('uplot/dist/uPlot.esm.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
-  '/dashboard/vendor/uPlot.min.css': {
-    path: () => require.resolve('uplot/dist/uPlot.min.css'),
-    type: 'text/css; charset=utf-8',
-  },
-};
-
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
  * Mount with `app.route('/', metricsRoutes(deps))`: `GET /api/metrics/summary`, `GET /api/metrics/conversations`
  * (a filtered page), `GET /api/metrics/conversations/:id` (a transcript) and `GET /api/metrics/export.csv` (one
- * row per conversation of the range), all for admins; `GET /metrics`
- * (Prometheus text; the metrics token or an admin), and the dashboard page `/dashboard` with its assets (public:
- * the page asks for an admin sign-in before it fetches any figure).
+ * row per conversation of the range), all for admins; and `GET /metrics` (Prometheus text; the metrics token or
+ * an admin). The dashboard itself is `<atende-dashboard>` (web/src/dashboard) in the console, `/console#/dashboard`.
  */
 export function metricsRoutes(deps: MetricsRoutesDeps) {
   const { queries, accessTokens, registry, now = () => new Date() } = deps;
-  const dashboardDir = deps.dashboardDir ?? join(import.meta.dirname, 'dashboard');
   const metricsToken = deps.metricsToken ? digest(deps.metricsToken) : undefined;
   const app = new Hono<MetricsEnv>();
 
@@ -234,37 +210,5 @@ export function metricsRoutes(deps: MetricsRoutesDeps) {
     return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'no-store' });
   });
 
-  const cache = new Map<string, Promise<Buffer>>();
-  const load = (key: string, path: () => string) => {
-    let body = cache.get(key);
-    if (!body) {
-      body = readFile(path());
-      body.catch(() => cache.delete(key));
-      cache.set(key, body);
-    }
-    return body;
-  };
-  for (const [route, { file, type }] of Object.entries(DASHBOARD_FILES)) {
-    app.get(route, async (c) =>
-      c.body(new Uint8Array(await load(route, () => join(dashboardDir, file))), 200, {
-        'content-type': type,
-        'cache-control': 'no-cache',
-      }),
-    );
-  }
-  for (const [route, { path, type }] of Object.entries(VENDOR_FILES)) {
-    app.get(route, async (c) => {
-      let body: Buffer;
-      try {
-        body = await load(route, path);
-      } catch {
-        throw httpError(503, 'chart_library_missing', 'the chart library is not installed (npm install)');
-      }
-      return c.body(new Uint8Array(body), 200, {
-        'content-type': type,
-        'cache-control': 'public, max-age=86400',
-      });
-    });
-  }
   return app;
 }
