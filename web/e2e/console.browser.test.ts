@@ -57,7 +57,7 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
     expect(await page.locator('atende-agents tbody').textContent()).toContain('no ar');
     await page.screenshot({ path: join(ARTIFACTS, 'console-operator-agents.png') });
     await rows.first().getByRole('link', { name: 'Inspecionar' }).click();
-    const url = page.getByLabel('Agent base URL or card URL');
+    const url = page.getByLabel('URL base do agente ou do card');
     await expect.poll(() => url.inputValue()).toMatch(/^https:\/\/localhost:\d+$/);
     expect(problems).toEqual([]);
     await context.close();

@@ -233,6 +233,8 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
 
     await page.getByLabel('E-mail').fill('operator@atende.dev');
     await page.getByRole('button', { name: 'Entrar' }).click();
+    // The console in English, the inspector with it.
+    await page.getByLabel('Idioma', { exact: true }).selectOption('en');
     const url = page.getByLabel('Agent base URL or card URL');
     await url.fill(stack.agents.assistant as string);
     await page.getByRole('button', { name: 'Inspect' }).click();

@@ -13,6 +13,7 @@ import {
   type StaffIdentity,
 } from '../console/section.js';
 import { readEvents } from '../widget/sse.js';
+import { type InspectorStrings, inspectorStrings } from './i18n.js';
 
 function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2);
@@ -283,7 +284,7 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
 
   constructor() {
     super();
-    this.locale = 'en';
+    this.locale = 'pt-BR';
     this.timeZone = DEFAULT_TIME_ZONE;
   }
 
@@ -350,7 +351,7 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
       if (!response.ok) this.#inspectError = body.message ?? `HTTP ${response.status}`;
       else this.#report = body;
     } catch {
-      this.#inspectError = 'cannot reach the orchestrator';
+      this.#inspectError = this.#t.unreachable;
     } finally {
       this.#busy = false;
       this.requestUpdate();
@@ -382,20 +383,25 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
         this.requestUpdate();
       }
     } catch {
-      this.#sendError = 'the stream from the orchestrator broke off';
+      this.#sendError = this.#t.streamBroke;
     } finally {
       this.#sending = false;
       this.requestUpdate();
     }
   }
 
+  get #t(): InspectorStrings {
+    return inspectorStrings(this.locale);
+  }
+
   override render() {
+    const t = this.#t;
     return html`
       <section aria-labelledby="inspect-title">
-        <h2 id="inspect-title">Inspect an agent card</h2>
+        <h2 id="inspect-title">${t.inspectTitle}</h2>
         <form class="row" @submit=${this.#inspect}>
           <label
-            >Agent base URL or card URL
+            >${t.url}
             <input
               name="url"
               type="url"
@@ -406,12 +412,9 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
             />
           </label>
           <datalist id="known-agents">${this.#agents.map((a) => html`<option value=${a}></option>`)}</datalist>
-          <button type="submit" ?disabled=${this.#busy}>${this.#busy ? 'Inspecting…' : 'Inspect'}</button>
+          <button type="submit" ?disabled=${this.#busy}>${this.#busy ? t.inspecting : t.inspect}</button>
         </form>
-        <p class="muted">
-          Fetched by the orchestrator with its mesh certificate, only from allowed hosts, without following
-          redirects elsewhere.
-        </p>
+        <p class="muted">${t.fetchedHow}</p>
         ${this.#inspectError ? html`<p class="error" role="alert">${this.#inspectError}</p>` : nothing}
       </section>
       ${this.#report ? this.#renderReport(this.#report) : nothing}
@@ -419,33 +422,34 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
   }
 
   #renderReport(r: InspectionReport) {
+    const t = this.#t;
     const errors = r.findings.filter((f) => f.severity === 'error');
     const warnings = r.findings.filter((f) => f.severity === 'warning');
     const s = r.summary;
     return html`
       <section aria-labelledby="result-title" aria-live="polite">
         <h2 id="result-title">
-          <span class="verdict ${r.valid ? 'valid' : 'invalid'}">${r.valid ? 'Valid A2A v1.0 card' : 'Invalid card'}</span>
+          <span class="verdict ${r.valid ? 'valid' : 'invalid'}">${r.valid ? t.valid : t.invalid}</span>
         </h2>
-        <p class="muted"><code>${r.url}</code> · fetched in ${r.ms} ms</p>
+        <p class="muted"><code>${r.url}</code> · ${t.fetchedIn(r.ms)}</p>
         ${
           r.findings.length
-            ? html`<h3>${errors.length} problem${errors.length === 1 ? '' : 's'}, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}</h3>
+            ? html`<h3>${t.problems(errors.length, warnings.length)}</h3>
                 <ul class="findings">
                   ${r.findings.map(
                     (f) => html`<li class=${f.severity}>
-                      <strong>${f.severity === 'error' ? 'Error' : 'Warning'}</strong> at <code>${f.path}</code>: ${f.message}
+                      <strong>${f.severity === 'error' ? t.error : t.warning}</strong> ${t.at} <code>${f.path}</code>: ${f.message}
                     </li>`,
                   )}
                 </ul>`
-            : html`<p>No problems found.</p>`
+            : html`<p>${t.noProblems}</p>`
         }
         ${s ? this.#renderSummary(s) : nothing}
-        <h3>Signatures</h3>
+        <h3>${t.signatures}</h3>
         ${
           r.signatures.status === 'absent'
-            ? html`<p class="muted">The card carries no JWS signatures.</p>`
-            : html`<p class="sig ${r.signatures.status}">Overall: ${r.signatures.status}</p>
+            ? html`<p class="muted">${t.noSignatures}</p>`
+            : html`<p class="sig ${r.signatures.status}">${t.overall}: ${r.signatures.status}</p>
                 <ul>
                   ${r.signatures.results.map(
                     (x) => html`<li class="sig ${x.status}">
@@ -454,20 +458,21 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
                   )}
                 </ul>`
         }
-        ${r.card ? html`<details><summary>Raw card JSON</summary><pre>${pretty(r.card)}</pre></details>` : nothing}
+        ${r.card ? html`<details><summary>${t.rawCard}</summary><pre>${pretty(r.card)}</pre></details>` : nothing}
       </section>
       ${s?.skills.length ? this.#renderSend(s) : nothing}
     `;
   }
 
   #renderSummary(s: CardSummary) {
+    const t = this.#t;
     return html`
-      <h3>${s.name || '(no name)'} <span class="muted">v${s.version}</span></h3>
+      <h3>${s.name || t.noName} <span class="muted">v${s.version}</span></h3>
       <p>${s.description}</p>
-      ${s.provider ? html`<p class="muted">Provider: ${s.provider}</p>` : nothing}
-      <h3>Interfaces</h3>
+      ${s.provider ? html`<p class="muted">${t.provider}: ${s.provider}</p>` : nothing}
+      <h3>${t.interfaces}</h3>
       <table>
-        <thead><tr><th>URL</th><th>Binding</th><th>Protocol</th></tr></thead>
+        <thead><tr><th>URL</th><th>${t.binding}</th><th>${t.protocol}</th></tr></thead>
         <tbody>
           ${s.interfaces.map(
             (i) =>
@@ -476,30 +481,30 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
         </tbody>
       </table>
       <p class="muted">
-        Capabilities:
+        ${t.capabilities}:
         ${
           Object.entries(s.capabilities)
             .map(([k, v]) => `${k}: ${String(v)}`)
-            .join(', ') || 'none'
+            .join(', ') || t.none
         }
       </p>
-      <h3>Security</h3>
+      <h3>${t.security}</h3>
       <table>
-        <thead><tr><th>Scheme</th><th>Type</th><th>Details</th></tr></thead>
+        <thead><tr><th>${t.scheme}</th><th>${t.type}</th><th>${t.details}</th></tr></thead>
         <tbody>
           ${s.securitySchemes.map((x) => html`<tr><td><code>${x.name}</code></td><td>${x.type}</td><td>${x.detail}</td></tr>`)}
         </tbody>
       </table>
-      <p>Card requires: ${s.security.length ? s.security.join(' or ') : html`<em>nothing</em>`}</p>
-      <h3>Skills (${s.skills.length})</h3>
+      <p>${t.cardRequires}: ${s.security.length ? s.security.join(t.or) : html`<em>${t.nothing}</em>`}</p>
+      <h3>${t.skills(s.skills.length)}</h3>
       <div class="skills">
         ${s.skills.map(
           (k) => html`<div class="skill">
             <strong>${k.name}</strong> <code>${k.id}</code>
             <p>${k.description}</p>
             <div>${k.tags.map((t) => html`<span class="tag">${t}</span>`)}</div>
-            ${k.examples.length ? html`<p class="muted">e.g. “${k.examples.slice(0, 3).join('”, “')}”</p>` : nothing}
-            <p class="muted">Requires: ${k.security.join(' or ') || 'nothing'}</p>
+            ${k.examples.length ? html`<p class="muted">${t.eg} “${k.examples.slice(0, 3).join('”, “')}”</p>` : nothing}
+            <p class="muted">${t.requires}: ${k.security.join(t.or) || t.nothing}</p>
           </div>`,
         )}
       </div>
@@ -507,23 +512,24 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
   }
 
   #renderSend(s: CardSummary) {
+    const t = this.#t;
     const request = this.#trace.find((e) => e.type === 'request');
     return html`<section aria-labelledby="send-title">
-      <h2 id="send-title">Send a test message</h2>
+      <h2 id="send-title">${t.sendTitle}</h2>
       <form class="row" @submit=${this.#send}>
-        <label>Skill
+        <label>${t.skill}
           <select name="skill">${s.skills.map((k) => html`<option value=${k.id}>${k.name} (${k.id})</option>`)}</select>
         </label>
-        <label>Message <input name="text" required value=${s.skills[0]?.examples[0] ?? 'Olá'} /></label>
-        <label class="narrow">Locale
+        <label>${t.message} <input name="text" required value=${s.skills[0]?.examples[0] ?? 'Olá'} /></label>
+        <label class="narrow">${t.locale}
           <select name="locale"><option value="pt-BR">pt-BR</option><option value="en">en</option></select>
         </label>
-        <button type="submit" ?disabled=${this.#sending}>${this.#sending ? 'Streaming…' : 'Send'}</button>
+        <button type="submit" ?disabled=${this.#sending}>${this.#sending ? t.streaming : t.send}</button>
       </form>
       ${this.#sendError ? html`<p class="error" role="alert">${this.#sendError}</p>` : nothing}
       ${
         request
-          ? html`<h3>Raw JSON-RPC request</h3>
+          ? html`<h3>${t.rawRequest}</h3>
               <pre class="request">POST ${request.url}
 ${Object.entries(request.headers)
   .map(([k, v]) => `${k}: ${v}`)
@@ -532,18 +538,15 @@ ${Object.entries(request.headers)
 ${pretty(request.body)}</pre>
               ${
                 request.withheldScopes.length
-                  ? html`<p class="warn">
-                      Your role may not hold ${request.withheldScopes.join(', ')}, so the token leaves
-                      it out: the agent should refuse this task.
-                    </p>`
+                  ? html`<p class="warn">${t.withheld(request.withheldScopes.join(', '))}</p>`
                   : nothing
               }
-              <details><summary>Service token claims</summary><pre>${pretty(request.token)}</pre></details>`
+              <details><summary>${t.tokenClaims}</summary><pre>${pretty(request.token)}</pre></details>`
           : nothing
       }
       ${
         this.#trace.length > 1
-          ? html`<h3>Events</h3>
+          ? html`<h3>${t.events}</h3>
               <ol class="trace" aria-live="polite">
                 ${this.#trace
                   .filter((e) => e.type !== 'request')
@@ -552,11 +555,11 @@ ${pretty(request.body)}</pre>
                       <span class="ms">+${e.ms} ms</span> ${e.type}${e.type === 'event' ? ` (${e.event})` : ''}
                       ${e.type === 'response' ? html` HTTP ${e.status} ${e.contentType}` : nothing}
                       ${e.type === 'error' ? html` <span class="error">${e.message}</span>` : nothing}
-                      ${e.type === 'end' ? html` after ${e.events} events` : nothing}
+                      ${e.type === 'end' ? html` ${t.after(e.events)}` : nothing}
                       ${
                         e.type === 'event'
                           ? html`<span class="what">${describeEvent(e.data)}</span>
-                              <details><summary>raw JSON</summary><pre>${pretty(e.data)}</pre></details>`
+                              <details><summary>${t.rawJson}</summary><pre>${pretty(e.data)}</pre></details>`
                           : nothing
                       }
                     </li>`,
