@@ -53,7 +53,8 @@ export function lineChart(host: HTMLElement, options: LineChartOptions): uPlot {
         },
         {
           values: (_u, splits) => splits.map((v) => format(v)),
-          size: narrow ? 56 : 70,
+          // Wide enough for "1,5 min" or "600 ms" whole.
+          size: narrow ? 64 : 80,
           ...(options.integers
             ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] }
             : {}),

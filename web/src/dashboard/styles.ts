@@ -195,6 +195,7 @@ export const dashboardStyles = css`
   }
   .pair dd {
     margin: 0;
+    white-space: nowrap;
     font-variant-numeric: tabular-nums;
     font-weight: 600;
     text-align: right;
