@@ -16,6 +16,7 @@ const entry = (id: string): FaqEntry => ({
   question: { pt: `Pergunta ${id}?`, en: `Question ${id}?` },
   answer: { pt: `Resposta ${id}.`, en: `Answer ${id}.` },
   keywords: { pt: [id], en: [id] },
+  paraphrases: { pt: [], en: [] },
 });
 const hit = (id: string, score: number, coverage = 1): Hit => ({ entry: entry(id), score, coverage });
 
@@ -46,7 +47,9 @@ describe('composeAnswer', () => {
   it('answers with the top entry at high confidence', () => {
     const answer = composeAnswer({ hits: [hit('a', 30), hit('b', 5)], locale: 'pt-BR' });
     expect(answer).toMatchObject({ level: 'high', locale: 'pt-BR', text: 'Resposta a.' });
-    expect(answer.citations).toEqual([{ id: 'a', title: 'Pergunta a?' }]);
+    expect(answer.citations).toEqual([
+      { id: 'a', title: 'Pergunta a?', url: 'https://www.lojaexemplo.com.br/ajuda/a' },
+    ]);
   });
 
   it('adds a "see also" when the second entry is close', () => {

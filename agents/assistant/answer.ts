@@ -8,11 +8,15 @@ export type ConfidenceLevel = 'high' | 'middle' | 'low';
 /** The shopper's mood as reported by the sentiment agent. */
 export type Tone = 'negative' | 'neutral' | 'positive';
 
-/** A knowledge-base entry an answer relies on. */
+/** A knowledge-base entry an answer relies on, with the address of its help-centre page. */
 export interface Citation {
   id: string;
   title: string;
+  url: string;
 }
+
+/** The demo shop's help centre; an entry's page is `<base>/<id>`. */
+export const DEFAULT_HELP_BASE_URL = 'https://www.lojaexemplo.com.br/ajuda';
 
 /** An answer ready to stream to the shopper, with its confidence and sources. */
 export interface ComposedAnswer {
@@ -39,6 +43,10 @@ const SCORE_HALF_STRENGTH = 8;
 // A second entry this close to the first (score ratio and coverage) is offered as "see also".
 const SEE_ALSO_SCORE_RATIO = 0.6;
 const SEE_ALSO_MIN_COVERAGE = 0.5;
+// A query with a term the knowledge base never mentions is off-topic when its best entry covers at most this much.
+const OFF_TOPIC_MAX_COVERAGE = 0.5;
+const OFF_TOPIC_FACTOR = 0.5;
+const WEAK_COVERAGE = 0.45;
 
 /**
  * Confidence in the top hit, 0..1: its coverage of the query terms, scaled by how strong its BM25 score is
@@ -50,7 +58,16 @@ export function scoreConfidence(hits: readonly Hit[]): number {
   if (!first || first.score <= 0) return 0;
   const strength = first.score / (first.score + SCORE_HALF_STRENGTH);
   const margin = second ? Math.max(0, (first.score - second.score) / first.score) : 1;
-  const confidence = first.coverage * (0.35 + 0.3 * strength + 0.35 * margin);
+  let confidence = first.coverage * (0.35 + 0.3 * strength + 0.35 * margin);
+  // "Can I pay in bitcoin?": a question naming something no entry mentions, of which the best entry covers at
+  // most half, is about that unknown thing, not about the entry's generic word ("pay").
+  // Likewise a best entry that holds less than half of the query ("e para o Norte?" only in an answer's text).
+  if (
+    ((first.novelty ?? 0) > 0 && first.coverage <= OFF_TOPIC_MAX_COVERAGE) ||
+    first.coverage < WEAK_COVERAGE
+  ) {
+    confidence *= OFF_TOPIC_FACTOR;
+  }
   return Math.round(Math.min(1, Math.max(0, confidence)) * 1000) / 1000;
 }
 
@@ -95,10 +112,17 @@ export interface ComposeAnswerOptions {
   locale: Locale;
   /** 'negative' MUST open the text with {@link empathyPreamble}. */
   tone?: Tone | undefined;
+  /** Base of the help-centre pages the citations link to; {@link DEFAULT_HELP_BASE_URL} when absent. */
+  helpBaseUrl?: string | undefined;
 }
 
 /** Builds the retrieval answer for the given hits in the shopper's locale; low confidence cites nothing. */
-export function composeAnswer({ hits, locale, tone }: ComposeAnswerOptions): ComposedAnswer {
+export function composeAnswer({
+  hits,
+  locale,
+  tone,
+  helpBaseUrl = DEFAULT_HELP_BASE_URL,
+}: ComposeAnswerOptions): ComposedAnswer {
   const confidence = scoreConfidence(hits);
   const level = levelOf(confidence);
   const texts = TEXTS[locale];
@@ -111,14 +135,14 @@ export function composeAnswer({ hits, locale, tone }: ComposeAnswerOptions): Com
     paragraphs.push(texts.low);
   } else if (level === 'high') {
     paragraphs.push(first.entry.answer[lang]);
-    citations.push(citationOf(first.entry, locale));
+    citations.push(citationOf(first.entry, locale, helpBaseUrl));
     if (
       second &&
       second.score >= first.score * SEE_ALSO_SCORE_RATIO &&
       second.coverage >= SEE_ALSO_MIN_COVERAGE
     ) {
       paragraphs.push(`${texts.seeAlso} ${second.entry.question[lang]}`);
-      citations.push(citationOf(second.entry, locale));
+      citations.push(citationOf(second.entry, locale, helpBaseUrl));
     }
   } else {
     paragraphs.push(
@@ -126,14 +150,27 @@ export function composeAnswer({ hits, locale, tone }: ComposeAnswerOptions): Com
       first.entry.answer[lang],
       texts.confirm,
     );
-    citations.push(citationOf(first.entry, locale));
+    citations.push(citationOf(first.entry, locale, helpBaseUrl));
   }
   return { locale, confidence, level, text: paragraphs.join('\n\n'), citations };
 }
 
-/** The citation of an entry: its id and its question in the given locale as title. */
-export function citationOf(entry: FaqEntry, locale: Locale): Citation {
-  return { id: entry.id, title: entry.question[locale === 'en' ? 'en' : 'pt'] };
+/** The citation of an entry: its id, its question in the given locale as title, and its help-centre page. */
+export function citationOf(
+  entry: FaqEntry,
+  locale: Locale,
+  helpBaseUrl: string = DEFAULT_HELP_BASE_URL,
+): Citation {
+  return {
+    id: entry.id,
+    title: entry.question[locale === 'en' ? 'en' : 'pt'],
+    url: helpUrl(entry, helpBaseUrl),
+  };
+}
+
+/** The help-centre page of an entry: `<base>/<id>`, whatever slashes end the base. */
+export function helpUrl(entry: Pick<FaqEntry, 'id'>, helpBaseUrl: string = DEFAULT_HELP_BASE_URL): string {
+  return `${helpBaseUrl.replace(/\/+$/, '')}/${encodeURIComponent(entry.id)}`;
 }
 
 /** Options of {@link chunkForStreaming}. */

@@ -39,6 +39,7 @@ const entry = (id: string, pt: string, en: string): FaqEntry => ({
   question: { pt: `${pt}?`, en: `${en}?` },
   answer: { pt: `${pt}.`, en: `${en}.` },
   keywords: { pt: [], en: [] },
+  paraphrases: { pt: [], en: [] },
 });
 
 describe('createOpenAIChatModel', () => {

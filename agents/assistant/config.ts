@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HELP_BASE_URL } from './answer.js';
 
 /** The assistant's own settings: an OpenAI-compatible model is optional (retrieval alone without one). */
 export const assistantConfigSchema = z
@@ -8,6 +9,8 @@ export const assistantConfigSchema = z
     OPENAI_MODEL: z.string().min(1).optional(),
     OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(4_000),
     FAQ_PATH: z.string().optional(),
+    /** Base of the help-centre pages citations link to (`<base>/<entry id>`); MUST be https. */
+    FAQ_HELP_BASE_URL: z.url({ protocol: /^https$/ }).default(DEFAULT_HELP_BASE_URL),
   })
   .transform((c) => ({
     ...c,

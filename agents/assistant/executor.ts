@@ -15,6 +15,7 @@ import {
   citationOf,
   composeAnswer,
   confirmationQuestion,
+  DEFAULT_HELP_BASE_URL,
   empathyPreamble,
   type Tone,
 } from './answer.js';
@@ -41,6 +42,8 @@ export interface AssistantExecutorOptions {
   logger?: AssistantLogger | undefined;
   /** Recent turns per conversation; a bounded one is created when absent. */
   memory?: ConversationMemory | undefined;
+  /** Base of the help-centre pages citations link to; the demo shop's when absent. */
+  helpBaseUrl?: string | undefined;
 }
 
 /** Data of the `answer-meta` artifact that closes every answer. */
@@ -91,6 +94,7 @@ export function createAssistantExecutor({
   modelTimeoutMs = DEFAULT_MODEL_TIMEOUT_MS,
   logger = silentLogger,
   memory = createConversationMemory(),
+  helpBaseUrl = DEFAULT_HELP_BASE_URL,
 }: AssistantExecutorOptions): AgentExecutor {
   const now = () => new Date();
   const running = createRunningTasks(now);
@@ -117,7 +121,14 @@ export function createAssistantExecutor({
       // Conversations are remembered per shopper and context, so a context id alone never reveals another's turns.
       const memoryKey = `${requestContext.context.user?.userName ?? ''}|${contextId}`;
       const history = memory.recent(memoryKey);
-      const { hits, retrieval } = await retrieveWithContext({ retriever, text, locale, tone, history });
+      const { hits, retrieval } = await retrieveWithContext({
+        retriever,
+        text,
+        locale,
+        tone,
+        history,
+        helpBaseUrl,
+      });
       const writer = createAnswerWriter(reply.stream({ artifact: ANSWER_ARTIFACT }), signal);
       let composedBy: AnswerMeta['composedBy'] = 'retrieval';
       let citations = retrieval.citations;
@@ -134,6 +145,7 @@ export function createAssistantExecutor({
           writer,
           signal,
           timeoutMs: modelTimeoutMs,
+          helpBaseUrl,
         });
         if (signal.aborted) return;
         if (outcome.kind === 'model') {
@@ -239,19 +251,21 @@ async function retrieveWithContext({
   locale,
   tone,
   history,
+  helpBaseUrl,
 }: {
   retriever: Retriever;
   text: string;
   locale: Locale;
   tone: Tone | undefined;
   history: Turn[];
+  helpBaseUrl: string;
 }): Promise<{ hits: Hit[]; retrieval: ComposedAnswer }> {
   const hits = await retriever.search(text, { locale });
-  const retrieval = composeAnswer({ hits, locale, tone });
+  const retrieval = composeAnswer({ hits, locale, tone, helpBaseUrl });
   const previous = history.at(-1);
   if (retrieval.level === 'high' || !previous) return { hits, retrieval };
   const withContext = await retriever.search(`${previous.question} ${text}`, { locale });
-  const contextual = composeAnswer({ hits: withContext, locale, tone });
+  const contextual = composeAnswer({ hits: withContext, locale, tone, helpBaseUrl });
   return contextual.confidence > retrieval.confidence
     ? { hits: withContext, retrieval: contextual }
     : { hits, retrieval };
@@ -270,6 +284,7 @@ async function streamFromModel({
   writer,
   signal,
   timeoutMs,
+  helpBaseUrl,
 }: {
   chatModel: ChatModel;
   hits: readonly Hit[];
@@ -281,6 +296,7 @@ async function streamFromModel({
   writer: AnswerWriter;
   signal: AbortSignal;
   timeoutMs: number;
+  helpBaseUrl: string;
 }): Promise<ModelOutcome> {
   const top = hits[0]?.score ?? 0;
   const sources = hits
@@ -318,7 +334,10 @@ async function streamFromModel({
   }
   if (level === 'middle') writer.push(`\n\n${confirmationQuestion(locale)}`);
   const cited = sources.filter((entry) => modelText.includes(`[${entry.id}]`));
-  return { kind: 'model', citations: (cited.length > 0 ? cited : sources).map((e) => citationOf(e, locale)) };
+  return {
+    kind: 'model',
+    citations: (cited.length > 0 ? cited : sources).map((e) => citationOf(e, locale, helpBaseUrl)),
+  };
 }
 
 type Step =

@@ -12,12 +12,17 @@ const entry = (id: string) => ({
   question: { pt: 'Pergunta?', en: 'Question?' },
   answer: { pt: 'Resposta.', en: 'Answer.' },
   keywords: { pt: ['prazo'], en: ['time'] },
+  paraphrases: { pt: [], en: [] },
 });
 
 describe('faq.json', () => {
-  it('has at least 40 entries, each in pt and en, with unique ids', async () => {
+  it('has at least 84 entries, each in pt and en, with unique ids and 3+ paraphrases per language', async () => {
     const entries = await loadKnowledgeBase(faqPath);
-    expect(entries.length).toBeGreaterThanOrEqual(40);
+    expect(entries.length).toBeGreaterThanOrEqual(84);
+    for (const e of entries) {
+      expect(e.paraphrases.pt.length, e.id).toBeGreaterThanOrEqual(3);
+      expect(e.paraphrases.en.length, e.id).toBeGreaterThanOrEqual(3);
+    }
     expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
     for (const e of entries) {
       expect(e.question.pt && e.question.en && e.answer.pt && e.answer.en).toBeTruthy();
@@ -47,6 +52,32 @@ describe('faq.json', () => {
       'out-of-stock',
       'store-pickup',
       'human-operator',
+      'incomplete-order',
+      'product-not-as-described',
+      'marketplace-seller',
+      'pre-order',
+      'deliver-to-someone-else',
+      'delivery-area',
+      'weekend-delivery',
+      'carrier-contact',
+      'return-shipping-cost',
+      'order-not-shipped',
+      'pix-expired',
+      'boleto-second-copy',
+      'payment-under-review',
+      'digital-wallets',
+      'email-change',
+      'login-problem',
+      'stock-alert',
+      'warranty-claim',
+      'bulk-purchase',
+      'customs-taxes',
+      'contact-channels',
+      'physical-stores',
+      'product-voltage',
+      'product-authenticity',
+      'loyalty-program',
+      'product-review',
     ]) {
       expect(ids, id).toContain(id);
     }

@@ -2,14 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
 const bilingualText = z.object({ pt: z.string().min(1), en: z.string().min(1) });
+const bilingualList = z.object({ pt: z.array(z.string().min(1)), en: z.array(z.string().min(1)) });
 
-/** Schema of one knowledge-base entry: a question and its answer in pt-BR and English, with search keywords. */
+/**
+ * Schema of one knowledge-base entry: a question and its answer in pt-BR and English, with search keywords and
+ * paraphrases (other ways shoppers ask the same question, indexed like the question).
+ */
 export const FaqEntrySchema = z.object({
   id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'id must be kebab-case'),
   topic: z.string().min(1),
   question: bilingualText,
   answer: bilingualText,
-  keywords: z.object({ pt: z.array(z.string().min(1)), en: z.array(z.string().min(1)) }),
+  keywords: bilingualList,
+  paraphrases: bilingualList,
 });
 
 /** One knowledge-base entry. */

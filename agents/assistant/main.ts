@@ -31,6 +31,7 @@ await runAgent({
       retriever,
       chatModel,
       modelTimeoutMs: settings.OPENAI_TIMEOUT_MS,
+      helpBaseUrl: settings.FAQ_HELP_BASE_URL,
       logger,
     });
   },

@@ -21,7 +21,8 @@ describe('createRetriever', () => {
 
   it.each([
     ['qual o prazo de entrega', 'delivery-time'],
-    ['quero fazer uma devolucao', 'right-of-withdrawal'],
+    // The step-by-step return entry answers "I want to return" since the return-shipping entry joined the FAQ.
+    ['quero fazer uma devolucao', 'how-to-return'],
     ['cartao recusado', 'payment-declined'],
     ['frete gratis', 'free-shipping'],
     ['nao consigo entrar, esqueci a senha', 'password-reset'],

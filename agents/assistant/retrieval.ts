@@ -6,13 +6,21 @@ import { stopwords as portugueseStopWords } from '@orama/stopwords/portuguese';
 import type { FaqEntry } from './knowledge-base.js';
 import { detectLocale, foldDiacritics, type Locale } from './locale.js';
 
-/** One search result: the entry, its BM25 score, and the share of query terms its question or keywords hold. */
+/**
+ * One search result: the entry, its BM25 score, and the share of query terms its question, paraphrases or
+ * keywords hold.
+ */
 export interface Hit {
   entry: FaqEntry;
   /** Orama BM25 score with field boosts; comparable only within one search. */
   score: number;
-  /** 0..1: query terms found in the question or keywords count 1, terms found only in the answer count 0.4. */
+  /** 0..1: query terms in the question, paraphrases or keywords count 1; terms only in the answer count 0.4. */
   coverage: number;
+  /**
+   * 0..1: the share of query terms that no entry mentions anywhere ("bitcoin", "celular"); numbers do not count.
+   * The same for every hit of one search; absent means 0.
+   */
+  novelty?: number;
 }
 
 /** Options of {@link Retriever.search}. */
@@ -23,7 +31,10 @@ export interface SearchOptions {
   limit?: number;
 }
 
-/** Full-text search over the knowledge base, one index per locale. */
+/**
+ * Full-text search over the knowledge base, one index per locale; hits are ranked by their score weighted by their
+ * coverage, so the first hit's score is not always the highest.
+ */
 export interface Retriever {
   /** Returns the best entries for a shopper's text, best first; an empty array when nothing matches. */
   search(text: string, opts?: SearchOptions): Promise<Hit[]>;
@@ -36,10 +47,22 @@ export interface RetrieverOptions {
   entries: readonly FaqEntry[];
 }
 
-// Question and keywords say what an entry is about; the answer mentions many side topics, so it weighs least.
-const BOOST = { question: 3, keywords: 2.5, answer: 1 } as const;
+// Question, paraphrases and keywords say what an entry is about; the answer mentions many side topics, so it
+// weighs least.
+const BOOST = { question: 3, paraphrases: 2, keywords: 2.5, answer: 1 } as const;
 const ANSWER_ONLY_WEIGHT = 0.4;
-const schema = { entryId: 'string', question: 'string', keywords: 'string', answer: 'string' } as const;
+// BM25 favours short entries that share one frequent word ("pagar", "pix"); weighting the score by the share of
+// the query an entry covers ranks "o pix venceu" on the expired-Pix entry, not on the generic Pix one. A few more
+// hits than asked are fetched so that the reweighting can lift one from just below the limit.
+const COVERAGE_FLOOR = 0.25;
+const RERANK_EXTRA = 5;
+const schema = {
+  entryId: 'string',
+  question: 'string',
+  paraphrases: 'string',
+  keywords: 'string',
+  answer: 'string',
+} as const;
 
 // Chat filler ("quero saber", "I'd like to know") that the generic stop-word lists keep but that says nothing
 // about the topic; left in, it ranks short entries that happen to use the same verb.
@@ -80,6 +103,13 @@ const PT_FILLER = [
   'pro',
   'aí',
   'gente',
+  'tava',
+  'tá',
+  'ta',
+  'tô',
+  'to',
+  'aceita',
+  'aceitam',
 ];
 const EN_FILLER = [
   'want',
@@ -102,6 +132,7 @@ const EN_FILLER = [
   'does',
   'you',
   'i',
+  'accept',
 ];
 
 type Lang = 'pt' | 'en';
@@ -124,17 +155,19 @@ export function createRetriever({ entries }: RetrieverOptions): Retriever {
       if (queryTerms.size === 0) return [];
       const results = await oramaSearch(index.db, {
         term: text,
-        properties: ['question', 'keywords', 'answer'],
+        properties: ['question', 'paraphrases', 'keywords', 'answer'],
         boost: BOOST,
-        limit,
+        limit: limit + RERANK_EXTRA,
       });
+      const novelty = index.novelty(queryTerms);
       const hits: Hit[] = [];
       for (const result of results.hits) {
         const entry = byId.get(result.document.entryId);
         if (!entry) continue;
-        hits.push({ entry, score: result.score, coverage: index.coverage(entry.id, queryTerms) });
+        hits.push({ entry, score: result.score, coverage: index.coverage(entry.id, queryTerms), novelty });
       }
-      return hits;
+      const rank = (hit: Hit) => hit.score * (COVERAGE_FLOOR + hit.coverage);
+      return hits.sort((a, b) => rank(b) - rank(a)).slice(0, limit);
     },
   };
 }
@@ -157,6 +190,7 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
   const docs = entries.map((entry) => ({
     entryId: entry.id,
     question: entry.question[lang],
+    paraphrases: entry.paraphrases[lang].join(' ; '),
     keywords: entry.keywords[lang].join(' ; '),
     answer: entry.answer[lang],
   }));
@@ -168,15 +202,26 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
   for (const doc of docs) {
     strong.set(
       doc.entryId,
-      new Set([...terms(doc.question, 'question'), ...terms(doc.keywords, 'question')]),
+      new Set([
+        ...terms(doc.question, 'question'),
+        ...terms(doc.paraphrases, 'question'),
+        ...terms(doc.keywords, 'question'),
+      ]),
     );
     weak.set(doc.entryId, terms(doc.answer, 'question'));
   }
+
+  const vocabulary = new Set([...strong.values(), ...weak.values()].flatMap((terms) => [...terms]));
 
   return {
     db,
     ready,
     terms,
+    novelty(query: Set<string>): number {
+      let unknown = 0;
+      for (const term of query) if (!vocabulary.has(term) && !/\d/.test(term)) unknown += 1;
+      return query.size === 0 ? 0 : unknown / query.size;
+    },
     coverage(id: string, query: Set<string>): number {
       let sum = 0;
       for (const term of query) {
@@ -224,7 +269,9 @@ const SUFFIX_ACCENTS: ReadonlyArray<[RegExp, string]> = [
 function accentTolerantStemmer(entries: readonly FaqEntry[]): (word: string) => string {
   const words = new Set<string>();
   for (const entry of entries) {
-    const text = [entry.question.pt, entry.answer.pt, ...entry.keywords.pt].join(' ').toLowerCase();
+    const text = [entry.question.pt, entry.answer.pt, ...entry.keywords.pt, ...entry.paraphrases.pt]
+      .join(' ')
+      .toLowerCase();
     for (const word of text.split(/[^a-z0-9à-ú]+/)) if (word) words.add(word);
   }
   const accented = new Map<string, string>();
