@@ -398,17 +398,21 @@ describe.skipIf(!HAS_CHROMIUM)('<atende-dashboard> after a simulated day of traf
     // The unanswered questions, clustered: the Portuguese wordings of "ship to Portugal" meet, and one copies as
     // a draft FAQ entry.
     const cluster = summary.unansweredQuestions.find((q) => q.key === 'entregam portugal');
-    expect(cluster?.paraphrases).toEqual(['vocês entregam em portugal?', 'entregam em portugal??']);
+    expect([...(cluster?.paraphrases ?? [])].sort()).toEqual([
+      'entregam em portugal??',
+      'vocês entregam em portugal?',
+    ]);
     const item = page.locator('.questions > li[data-key="entregam portugal"]');
     await item.getByRole('button', { name: 'Copy FAQ draft' }).click();
     await item.getByText('Draft copied').waitFor();
     const draft = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+    // The most asked wording is the question (which one depends on the hour the day is simulated up to).
     expect(draft).toEqual({
       id: 'entregam-portugal',
-      title: 'Vocês entregam em portugal',
-      question: 'Vocês entregam em portugal?',
+      title: expect.stringMatching(/^(Vocês entregam|Entregam) em portugal$/),
+      question: `${cluster?.question.charAt(0).toUpperCase()}${cluster?.question.slice(1)}`,
       answer: '',
-      paraphrases: ['entregam em portugal??'],
+      paraphrases: cluster?.paraphrases.filter((p) => p !== cluster.question),
     });
 
     // The conversations: filtered to the abandoned ones, and one read.
