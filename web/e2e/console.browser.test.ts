@@ -59,6 +59,11 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
     await rows.first().getByRole('link', { name: 'Inspecionar' }).click();
     const url = page.getByLabel('URL base do agente ou do card');
     await expect.poll(() => url.inputValue()).toMatch(/^https:\/\/localhost:\d+$/);
+    await page.getByRole('button', { name: 'Inspecionar' }).click();
+    await expect
+      .poll(() => page.locator('atende-inspector .verdict').textContent(), { timeout: 10_000 })
+      .toBe('Card A2A v1.0 válido');
+    await page.screenshot({ path: join(ARTIFACTS, 'console-operator-inspector.png') });
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
