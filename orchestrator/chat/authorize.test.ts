@@ -37,6 +37,34 @@ describe('authorize', () => {
     expect(decision).toMatchObject({ kind: 'refuse', refusal: { annotation: { kind: 'not_available' } } });
   });
 
+  it('still gives the general answer beside the refusal: a guest asking about their purchase hears the FAQ and is invited to sign in', () => {
+    const decision = authorize({ answer: orders, always: [], fallback: faq }, options('guest'));
+    expect(decision).toMatchObject({
+      kind: 'answer',
+      answer: faq,
+      refusal: { annotation: { kind: 'sign_in_required', data: { skill: 'order-status' } } },
+    });
+  });
+
+  it('tells a customer who asks for coupons that personal offers are for premium customers, beside the FAQ', () => {
+    const decision = authorize({ answer: offers, always: [], fallback: faq }, options('customer'));
+    expect(decision).toMatchObject({
+      kind: 'answer',
+      answer: faq,
+      refusal: { text: expect.stringMatching(/premium customers/), annotation: { kind: 'not_available' } },
+    });
+  });
+
+  it('refuses alone when the general answer is the refused skill itself or its agent is down', () => {
+    const downFaq = skillTarget({ name: 'assistant', skill: 'faq', state: 'down' });
+    expect(authorize({ answer: orders, always: [], fallback: downFaq }, options('guest')).kind).toBe(
+      'refuse',
+    );
+    expect(authorize({ answer: offers, always: [], fallback: offers }, options('customer')).kind).toBe(
+      'refuse',
+    );
+  });
+
   it('answers the part the role may use, with the refusal beside it', () => {
     const decision = authorize({ answer: offers, second: orders, always: [] }, options('customer'));
     expect(decision).toMatchObject({

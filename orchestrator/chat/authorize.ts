@@ -3,8 +3,14 @@ import type { SkillTarget } from '../mesh/agent-directory.js';
 import { requiredScopes } from '../mesh/dispatch.js';
 import { grantScopes, type ScopePolicy } from '../mesh/scope-policy.js';
 import type { Annotation, ReplyErrorCode } from './contract.js';
-import { type Locale, politeText } from './messages.js';
+import { type Locale, notForRoleText, politeText } from './messages.js';
 import type { ReplyPlan } from './plan.js';
+
+/** The shopper roles that may hold every one of `scopes` (for telling a shopper who the feature is for). */
+function rolesHolding(policy: ScopePolicy, scopes: string[]): Shopper['role'][] {
+  const roles: Shopper['role'][] = ['customer', 'premium'];
+  return roles.filter((role) => scopes.every((scope) => policy[scope]?.includes(role)));
+}
 
 /** The orchestrator's own name on the text and annotations it adds to a reply. */
 export const ORCHESTRATOR = 'orchestrator';
@@ -49,14 +55,25 @@ export function authorize(
   if (!grant.granted) {
     const guest = shopper.role === 'guest';
     refusal = {
-      text: politeText(guest ? 'signInRequired' : 'notForRole', locale),
+      text: guest
+        ? politeText('signInRequired', locale)
+        : notForRoleText(locale, rolesHolding(scopePolicy, grant.missing)),
       annotation: guest
         ? { agent: ORCHESTRATOR, kind: 'sign_in_required', data: { skill: answer.skill.id } }
         : { agent: ORCHESTRATOR, kind: 'not_available', data: { skill: answer.skill.id } },
       audit: { skill: answer.skill.id, missing: grant.missing },
     };
-    if (!second) return { kind: 'refuse', refusal };
-    answer = second;
+    // Nothing else asked that the role may use: the general answer (the FAQ) still says what it knows — a guest
+    // asking where their purchase is hears the delivery times and is invited to sign in for their own order.
+    const general =
+      !second &&
+      plan.fallback &&
+      plan.fallback.skill.id !== answer.skill.id &&
+      plan.fallback.agent.state === 'up'
+        ? plan.fallback
+        : undefined;
+    if (!second && !(general && granted(general))) return { kind: 'refuse', refusal };
+    answer = (second ?? general) as SkillTarget;
     second = undefined;
   }
   if (answer.agent.state !== 'up') {

@@ -39,3 +39,23 @@ export type Locale = 'pt-BR' | 'en';
 export function politeText(kind: keyof typeof TEXTS, locale: Locale): string {
   return TEXTS[kind][locale];
 }
+
+const ROLE_NAMES = {
+  customer: { 'pt-BR': 'clientes com conta', en: 'signed-in customers' },
+  premium: { 'pt-BR': 'clientes premium', en: 'premium customers' },
+} as const;
+
+/**
+ * Tells a shopper a feature is not for their account and, when the scope policy says, whom it is for: a customer
+ * asking for personal offers learns they are for premium customers.
+ */
+export function notForRoleText(locale: Locale, roles: Array<keyof typeof ROLE_NAMES | string>): string {
+  const names = roles
+    .filter((r): r is keyof typeof ROLE_NAMES => r in ROLE_NAMES)
+    .map((r) => ROLE_NAMES[r][locale]);
+  if (!names.length) return politeText('notForRole', locale);
+  const who = names.join(locale === 'en' ? ' and ' : ' e ');
+  return locale === 'en'
+    ? `That feature is not available for your account: it is for ${who}. Can I help with something else?`
+    : `Esse recurso não está disponível para a sua conta: é exclusivo para ${who}. Posso ajudar com outra coisa?`;
+}

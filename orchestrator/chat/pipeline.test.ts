@@ -108,11 +108,15 @@ describe('the reply pipeline', () => {
     });
   });
 
-  it('asks a guest to sign in for orders, sends no task and logs the refusal', async () => {
-    const { chat, requests } = await setup({ sentiment: answers([]) });
+  it('asks a guest to sign in for orders and sends the orders agent no task, while the FAQ still answers', async () => {
+    const { chat, requests } = await setup({
+      faq: answers(['Entregamos em até 7 dias úteis.']),
+      sentiment: answers([]),
+    });
     const events = await collect(await ask(chat, 'onde está meu pedido?'));
-    expect(events.map((e) => e.event)).toEqual(['conversation', 'delta', 'annotation', 'done']);
-    expect(requests.map((r) => r.target.skill.id)).toEqual([]);
+    expect(events.at(-1)?.event).toBe('done');
+    expect(events.some((e) => e.event === 'annotation' && e.data.kind === 'sign_in_required')).toBe(true);
+    expect(requests.map((r) => r.target.skill.id)).not.toContain('order-status');
   });
 
   it('finishes and stores a reply whose reader went away', async () => {

@@ -15,6 +15,11 @@ export interface ReplyPlan {
   answer?: SkillTarget;
   second?: SkillTarget;
   always: SkillTarget[];
+  /**
+   * The skill that answers when nothing fits better (tagged with one of `fallbackTags`, e.g. the FAQ): when the
+   * role may not use the skill a message asks for, the general answer still runs beside the refusal.
+   */
+  fallback?: SkillTarget;
 }
 
 /** Plans a reply from the discovered cards alone: no agent name appears in the orchestrator's code. */
@@ -43,5 +48,13 @@ export function planReply(
       skill: chosen.skill,
     };
   const { first, second } = chooseSkills(answering, text, options);
-  return { answer: known(first), second: known(second), always };
+  let fallback: SkillTarget | undefined;
+  for (const agent of answering) {
+    const skill = agent.card.skills.find((s) => s.tags.some((t) => options.fallbackTags.includes(t)));
+    if (skill) {
+      fallback = known({ agent, skill });
+      break;
+    }
+  }
+  return { answer: known(first), second: known(second), always, ...(fallback ? { fallback } : {}) };
 }

@@ -60,7 +60,8 @@ export async function spawnAgent(options: {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`agent did not start:\n${output}`));
-    }, 20_000);
+      // PGlite's first start and tsx's compile take seconds alone and far longer on a loaded 2-core machine.
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       if (pattern.test(output)) {
