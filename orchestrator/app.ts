@@ -440,6 +440,7 @@ export async function createOrchestrator(
     const audit = createAuditLog({ sql });
     const accounts = createAccountStore({ sql });
     if (config.seedDemoAccounts) {
+      logger.info('checking the demo accounts (the first start hashes their passwords: a few seconds)');
       const created = await seedDemoAccounts(accounts, demoAccounts(config.DEMO_PASSWORD));
       if (created.length) logger.info({ created }, 'demo accounts created');
     }

@@ -37,6 +37,8 @@ export interface AccountStore {
   rotateRefreshToken(refreshToken: string): Promise<RefreshOutcome>;
   /** Revokes the family of a refresh token (logout); false when the token is unknown. */
   revokeFamily(refreshToken: string): Promise<{ userId: string; familyId: string } | undefined>;
+  /** Revokes every sign-in of the token's owner (every family, every device); undefined for an unknown token. */
+  revokeAllOf(refreshToken: string): Promise<{ userId: string; familyId: string } | undefined>;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -194,6 +196,15 @@ export function createAccountStore(options: {
         [row.family_id, now()],
       );
       return { userId: row.user_id, familyId: row.family_id };
+    },
+    async revokeAllOf(token) {
+      const revoked = await store.revokeFamily(token);
+      if (!revoked) return undefined;
+      await sql.query('update refresh_tokens set revoked_at = $2 where user_id = $1 and revoked_at is null', [
+        revoked.userId,
+        now(),
+      ]);
+      return revoked;
     },
   };
   return store;

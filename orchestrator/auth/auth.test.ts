@@ -199,6 +199,18 @@ describe('refresh tokens', () => {
     expect((await t.post('/api/auth/refresh', { refreshToken: session.refreshToken })).status).toBe(401);
   });
 
+  it('logout everywhere ends every sign-in of the account, other devices included', async () => {
+    const here = (await (await login('customer@atende.dev', TEST_PASSWORD)).json()) as any;
+    const elsewhere = (await (await login('customer@atende.dev', TEST_PASSWORD)).json()) as any;
+    const other = (await (await login('premium@atende.dev', TEST_PASSWORD)).json()) as any;
+    expect(
+      (await t.post('/api/auth/logout', { refreshToken: here.refreshToken, everywhere: true })).status,
+    ).toBe(204);
+    expect((await t.post('/api/auth/refresh', { refreshToken: elsewhere.refreshToken })).status).toBe(401);
+    // Someone else's sign-in is untouched.
+    expect((await t.post('/api/auth/refresh', { refreshToken: other.refreshToken })).status).toBe(200);
+  });
+
   it('ends a sign-in 30 days after it began, however often its tokens were rotated', async () => {
     let clock = new Date('2026-01-01T00:00:00Z');
     const accounts = createAccountStore({ sql: t.sql, now: () => clock });

@@ -38,6 +38,10 @@ export const authSchemas = {
     .strict(),
   login: z.object({ email, password: z.string().min(1).max(PASSWORD_POLICY.maxLength) }).strict(),
   refresh: z.object({ refreshToken: z.string().min(1).max(200) }).strict(),
+  /** `everywhere`: end every sign-in of the account (other browsers and devices too), not only this one. */
+  logout: z
+    .object({ refreshToken: z.string().min(1).max(200), everywhere: z.boolean().default(false) })
+    .strict(),
 };
 
 type AuthEnv = { Variables: { requestId: string } };
@@ -187,14 +191,17 @@ export function authRoutes(deps: {
   });
 
   app.post('/logout', async (c) => {
-    const input = await body(c, authSchemas.refresh);
-    const revoked = await accounts.revokeFamily(input.refreshToken);
+    const input = await body(c, authSchemas.logout);
+    const revoked = input.everywhere
+      ? await accounts.revokeAllOf(input.refreshToken)
+      : await accounts.revokeFamily(input.refreshToken);
     if (revoked) {
       await audit.record({
         event: 'logout',
         subject: revoked.userId,
         ip: clientIp(c),
         requestId: c.get('requestId'),
+        details: { everywhere: input.everywhere },
       });
     }
     return c.body(null, 204);

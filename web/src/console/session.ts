@@ -281,7 +281,8 @@ export class ConsoleSession extends EventTarget {
     await this.#fetch('/api/auth/logout', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ refreshToken }),
+      // Staff sign out everywhere: every tab, browser and device of the account.
+      body: JSON.stringify({ refreshToken, everywhere: true }),
     }).catch(() => undefined);
   }
 }
