@@ -14,9 +14,11 @@ import { type CannedReplies, loadCannedReplies } from './canned-replies.js';
 import type { DeskConfig } from './config.js';
 import { openHandoffs } from './db/handoffs.js';
 import { DESK_MIGRATIONS } from './db/migrations.js';
+import { readSettings } from './db/settings.js';
 import { createDesk } from './desk.js';
 import { createDeskExecutor } from './executor.js';
 import { createHandoffSkill } from './handoff-executor.js';
+import { assertTimeZone, type BusinessHours, parseBusinessHours } from './hours.js';
 import { createSmtpMailer, type TicketMailer } from './mailer.js';
 import { createOperatorSkill } from './operator-executor.js';
 import { DeskTaskStore } from './task-store.js';
@@ -28,6 +30,26 @@ export function openDeskDatabase(
   return config.DATABASE_URL
     ? createPostgresClient({ connectionString: config.DATABASE_URL, schema: config.DESK_DATABASE_SCHEMA })
     : createPgliteClient({ dataDir: join(config.DATA_DIR, 'pglite') });
+}
+
+/** The business hours and time zone an admin stored; a value this runtime no longer accepts is skipped, logged. */
+async function storedOverrides(sql: SqlClient, logger: Logger) {
+  const stored = await readSettings(sql);
+  const overrides: { hours?: BusinessHours; timeZone?: string } = {};
+  try {
+    if (stored.hours !== undefined) overrides.hours = parseBusinessHours(stored.hours);
+  } catch (error) {
+    logger.warn({ err: error }, 'ignoring the stored business hours');
+  }
+  try {
+    if (stored.time_zone !== undefined) {
+      assertTimeZone(stored.time_zone);
+      overrides.timeZone = stored.time_zone;
+    }
+  } catch (error) {
+    logger.warn({ err: error }, 'ignoring the stored time zone');
+  }
+  return overrides;
 }
 
 /** Options of {@link createDeskAgent}. */
@@ -60,6 +82,7 @@ export async function createDeskAgent(
     now,
     hours: config.DESK_HOURS,
     timeZone: config.DESK_TIME_ZONE,
+    overrides: await storedOverrides(sql, logger),
     assignment: config.DESK_ASSIGNMENT,
     maxChatsPerOperator: config.DESK_MAX_CHATS_PER_OPERATOR,
     presenceTtlSec: config.DESK_PRESENCE_TTL_SEC,

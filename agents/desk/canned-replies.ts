@@ -23,6 +23,12 @@ const fold = (text: string) =>
     .replace(/\p{Diacritic}/gu, '')
     .toLowerCase();
 
+/** The replies of `replies` whose title or text contain every word of `query`, ignoring case and accents. */
+export function searchReplies(replies: readonly CannedReply[], query: string, limit = 10): CannedReply[] {
+  const words = fold(query).split(/\s+/).filter(Boolean);
+  return replies.filter((r) => words.every((w) => fold(`${r.title}\n${r.text}`).includes(w))).slice(0, limit);
+}
+
 /** Canned replies from `entries` (the assistant's FAQ shape), one per entry and language. */
 export function createCannedReplies(entries: unknown): CannedReplies {
   const faq = z.array(FaqEntrySchema).parse(entries);

@@ -13,7 +13,7 @@ import {
 import { messagesOf } from './db/messages.js';
 import { countOnline, type PresenceWindow, pickOperator } from './db/operators.js';
 import { estimateWaitSec } from './estimate.js';
-import type { BusinessHours } from './hours.js';
+import { type BusinessHours, isOpen } from './hours.js';
 import {
   agentMessage,
   handoffMetadata,
@@ -30,8 +30,11 @@ export interface DeskOptions {
   buses: HandoffBuses;
   logger: Logger;
   now?: () => Date;
+  /** The business hours and time zone from the configuration; an admin's override replaces them. */
   hours: BusinessHours;
   timeZone: string;
+  /** An admin's stored overrides, read at start. */
+  overrides?: { hours?: BusinessHours; timeZone?: string };
   assignment: 'claim' | 'round-robin';
   maxChatsPerOperator: number;
   presenceTtlSec: number;
@@ -49,7 +52,26 @@ const TERMINAL = new Set([
  * method that publishes reads the database first; callers MUST have written their change before calling it.
  */
 export function createDesk(options: DeskOptions) {
-  const { sql, buses, logger, now = () => new Date() } = options;
+  // The configured hours are only defaults: everything reads the ones in force through `businessHours()`.
+  const { hours: configuredHours, timeZone: configuredZone, overrides: stored, ...rest } = options;
+  const { sql, buses, logger, now = () => new Date() } = rest;
+  // The desk is one process per database, so the overrides it stored are the current ones.
+  let overrides = { ...stored };
+  /** The business hours and time zone in force, and whether an admin overrode the configured ones. */
+  const businessHours = () => ({
+    hours: overrides.hours ?? configuredHours,
+    timeZone: overrides.timeZone ?? configuredZone,
+    overridden: overrides.hours !== undefined || overrides.timeZone !== undefined,
+  });
+  /** Replaces the overrides given; callers MUST have stored them first. */
+  const overrideBusinessHours = (next: { hours?: BusinessHours; timeZone?: string }) => {
+    overrides = { ...overrides, ...next };
+  };
+  /** Whether the desk is open at `at` by the hours in force. */
+  const openAt = (at: Date) => {
+    const { hours, timeZone } = businessHours();
+    return isOpen(hours, at, timeZone);
+  };
   const window = (): PresenceWindow => ({ now: now().toISOString(), ttlSec: options.presenceTtlSec });
 
   /** The queue spots (position and estimated wait) of every waiting handoff. */
@@ -147,7 +169,20 @@ export function createDesk(options: DeskOptions) {
     return ended;
   }
 
-  return { ...options, now, window, queueSpots, view, announce, announceQueue, assignWaiting, end };
+  return {
+    ...rest,
+    businessHours,
+    overrideBusinessHours,
+    openAt,
+    now,
+    window,
+    queueSpots,
+    view,
+    announce,
+    announceQueue,
+    assignWaiting,
+    end,
+  };
 }
 
 /** The desk's shared core; see {@link createDesk}. */

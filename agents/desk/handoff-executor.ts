@@ -9,7 +9,6 @@ import { addMessage } from './db/messages.js';
 import { countOnline } from './db/operators.js';
 import { addTicket, markNotified } from './db/tickets.js';
 import type { Desk } from './desk.js';
-import { isOpen } from './hours.js';
 import type { TicketMailer } from './mailer.js';
 import { dataOf, textOf } from './parts.js';
 import {
@@ -36,7 +35,7 @@ export function createHandoffSkill(options: { desk: Desk; mailer?: TicketMailer 
     const request = parsed.data;
     const owner = callerOf(context).subject;
     const at = now();
-    const offlineReason: 'closed' | 'no_operator' | undefined = !isOpen(desk.hours, at, desk.timeZone)
+    const offlineReason: 'closed' | 'no_operator' | undefined = !desk.openAt(at)
       ? 'closed'
       : (await countOnline(sql, desk.window())) === 0
         ? 'no_operator'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOpen, parseBusinessHours } from './hours.js';
+import { formatBusinessHours, isOpen, parseBusinessHours } from './hours.js';
 
 const SP = 'America/Sao_Paulo';
 const hours = parseBusinessHours('mon-fri 09:00-18:00; sat 09:00-13:00');
@@ -42,5 +42,16 @@ describe('business hours', () => {
     ['mon 09:00-10:00;', /empty range/],
   ])('refuses %s with a clear error', (spec, message) => {
     expect(() => parseBusinessHours(spec)).toThrow(message);
+  });
+});
+
+describe('formatBusinessHours', () => {
+  it.each([
+    ['always', 'always'],
+    ['mon-fri 09:00-18:00; sat 09:00-13:00', 'mon-fri 09:00-18:00; sat 09:00-13:00'],
+    ['fri-mon 10:00-12:00', 'sun-mon 10:00-12:00; fri-sat 10:00-12:00'],
+  ])('writes %s back in the grammar it is read in', (spec, written) => {
+    expect(formatBusinessHours(parseBusinessHours(spec))).toBe(written);
+    expect(formatBusinessHours(parseBusinessHours(written))).toBe(written);
   });
 });

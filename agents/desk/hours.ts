@@ -82,3 +82,27 @@ export function isOpen(hours: BusinessHours, at: Date, timeZone: string): boolea
   const minute = Number(get('hour')) * 60 + Number(get('minute'));
   return hours.ranges.some((r) => r.days.has(weekday) && minute >= r.from && minute < r.to);
 }
+
+const hhmm = (minutes: number) =>
+  `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+
+/** `hours` in the grammar {@link parseBusinessHours} reads: consecutive days as `mon-fri`, others one range each. */
+export function formatBusinessHours(hours: BusinessHours): string {
+  if (hours.always) return 'always';
+  return hours.ranges
+    .flatMap((r) => {
+      const days = [...r.days].sort((a, b) => a - b);
+      const runs: number[][] = [];
+      for (const d of days) {
+        const run = runs.at(-1);
+        if (run && run.at(-1) === d - 1) run.push(d);
+        else runs.push([d]);
+      }
+      return runs.map((run) => {
+        const first = DAYS[run[0] as number];
+        const last = DAYS[run.at(-1) as number];
+        return `${run.length > 1 ? `${first}-${last}` : first} ${hhmm(r.from)}-${hhmm(r.to)}`;
+      });
+    })
+    .join('; ');
+}

@@ -3,7 +3,7 @@ import { AgentEvent, type ExecutionEventBus, type RequestContext } from '@a2a-js
 import { z } from 'zod';
 import { callerOf } from '../runtime/index.js';
 import { createTaskReply } from '../runtime/task-reply.js';
-import type { CannedReplies } from './canned-replies.js';
+import { type CannedReplies, searchReplies } from './canned-replies.js';
 import { conversationDetail, toConversations } from './conversations.js';
 import {
   claimHandoff,
@@ -16,11 +16,13 @@ import {
 } from './db/handoffs.js';
 import { addMessage, addNote } from './db/messages.js';
 import { getOperator, listOperators, loadOf, type OperatorRecord, touchOperator } from './db/operators.js';
+import { addCustomReply, deleteCustomReply, listCustomReplies, writeSettings } from './db/settings.js';
 import { listTickets, recordAction } from './db/tickets.js';
 import type { Desk } from './desk.js';
-import { type BusinessHours, isOpen } from './hours.js';
+import { assertTimeZone, type BusinessHours, formatBusinessHours, parseBusinessHours } from './hours.js';
 import { firstDataOf } from './parts.js';
 import {
+  type CannedReply,
   type DeskError,
   type DeskSettings,
   type OperatorAction,
@@ -48,16 +50,55 @@ function hoursView(hours: BusinessHours): DeskSettings['hours'] {
   };
 }
 
-/** The desk's configured settings, read-only. */
+/** The desk's settings in force: an admin's overrides, else the configuration. */
 function settingsOf(desk: Desk): DeskSettings {
+  const { hours, timeZone, overridden } = desk.businessHours();
   return {
-    hours: hoursView(desk.hours),
-    timeZone: desk.timeZone,
+    hours: hoursView(hours),
+    hoursSpec: formatBusinessHours(hours),
+    timeZone,
+    overridden,
     assignment: desk.assignment,
     maxChatsPerOperator: desk.maxChatsPerOperator,
-    openNow: isOpen(desk.hours, desk.now(), desk.timeZone),
+    openNow: desk.openAt(desk.now()),
   };
 }
+
+/** `update_settings`' values, checked like the configuration's; a bad one is refused naming the problem. */
+function checkedSettings(action: { hours?: string; timeZone?: string }): {
+  hours?: BusinessHours;
+  timeZone?: string;
+} {
+  if (action.hours === undefined && action.timeZone === undefined) {
+    throw new DeskRefusal('invalid_settings', 'nothing to change: give hours, timeZone or both');
+  }
+  let hours: BusinessHours | undefined;
+  if (action.hours !== undefined) {
+    try {
+      hours = parseBusinessHours(action.hours);
+    } catch (error) {
+      throw new DeskRefusal('invalid_settings', (error as Error).message);
+    }
+  }
+  if (action.timeZone !== undefined) {
+    try {
+      assertTimeZone(action.timeZone);
+    } catch {
+      throw new DeskRefusal(
+        'invalid_settings',
+        `unknown time zone "${action.timeZone}" (use an IANA name like America/Sao_Paulo)`,
+      );
+    }
+  }
+  return { ...(hours ? { hours } : {}), ...(action.timeZone ? { timeZone: action.timeZone } : {}) };
+}
+
+/** Actions that change the desk's settings: for admins only. */
+const ADMIN_ACTIONS = new Set<OperatorAction['action']>([
+  'update_settings',
+  'add_canned_reply',
+  'delete_canned_reply',
+]);
 
 /** A refusal of an operator action, with the code the operators' client reacts to. */
 class DeskRefusal extends Error {
@@ -73,6 +114,12 @@ class DeskRefusal extends Error {
 export function createOperatorSkill(options: { desk: Desk; cannedReplies: CannedReplies }) {
   const { desk, cannedReplies } = options;
   const { sql, buses, logger, now } = desk;
+  // The desk is one process per database: the custom replies are read once and kept in step with each change.
+  let custom: CannedReply[] | undefined;
+  const customReplies = async () => {
+    custom ??= await listCustomReplies(sql);
+    return custom;
+  };
 
   async function conversation(conversationId: string): Promise<Handoff> {
     const handoff = await latestHandoffOf(sql, conversationId);
@@ -208,10 +255,52 @@ export function createOperatorSkill(options: { desk: Desk; cannedReplies: Canned
         return { kind: 'operators', operators: await listOperators(sql, desk.window()) };
       case 'offline_messages':
         return { kind: 'offline_messages', tickets: await listTickets(sql) };
-      case 'canned_replies':
-        return { kind: 'canned_replies', replies: cannedReplies.search(action.query) };
+      case 'canned_replies': {
+        const own = searchReplies(await customReplies(), action.query);
+        const replies = [...own, ...cannedReplies.search(action.query)].slice(0, Math.max(10, own.length));
+        return { kind: 'canned_replies', replies };
+      }
       case 'settings':
         return { kind: 'settings', settings: settingsOf(desk) };
+      case 'update_settings': {
+        const next = checkedSettings(action);
+        await writeSettings(
+          sql,
+          {
+            ...(next.hours ? { hours: formatBusinessHours(next.hours) } : {}),
+            ...(next.timeZone ? { time_zone: next.timeZone } : {}),
+          },
+          operator.id,
+          now().toISOString(),
+        );
+        desk.overrideBusinessHours(next);
+        logger.info(
+          { operator: operator.id, hours: action.hours, timeZone: action.timeZone },
+          'desk settings changed',
+        );
+        return { kind: 'settings', settings: settingsOf(desk) };
+      }
+      case 'add_canned_reply': {
+        const reply = { id: `custom:${randomUUID()}`, title: action.title, text: action.text, custom: true };
+        const before = await customReplies();
+        await addCustomReply(sql, { ...reply, createdBy: operator.id, createdAt: now().toISOString() });
+        custom = [...before, reply];
+        return { kind: 'canned_reply', reply };
+      }
+      case 'delete_canned_reply': {
+        if (!(await customReplies()).some((r) => r.id === action.id)) {
+          if (cannedReplies.search('', Number.POSITIVE_INFINITY).some((r) => r.id === action.id)) {
+            throw new DeskRefusal(
+              'canned_reply_not_deletable',
+              'this reply is drawn from the FAQ: change the FAQ instead',
+            );
+          }
+          throw new DeskRefusal('canned_reply_not_found', `no canned reply ${action.id}`);
+        }
+        await deleteCustomReply(sql, action.id);
+        custom = (await customReplies()).filter((r) => r.id !== action.id);
+        return { kind: 'deleted', id: action.id };
+      }
     }
   }
 
@@ -239,6 +328,16 @@ export function createOperatorSkill(options: { desk: Desk; cannedReplies: Canned
       }
       const action = parsed.data;
       const at = now().toISOString();
+      if (ADMIN_ACTIONS.has(action.action) && caller.role !== 'admin') {
+        await recordAction(sql, {
+          operatorId: caller.subject,
+          action: action.action,
+          outcome: 'forbidden',
+          at,
+        });
+        refuse({ kind: 'desk_error', code: 'forbidden', message: "only admins change the desk's settings" });
+        return;
+      }
       const operator = await touchOperator(sql, {
         id: caller.subject,
         at,

@@ -178,8 +178,14 @@ export const OfflineTicketSchema = z.object({
 });
 export type OfflineTicket = z.infer<typeof OfflineTicketSchema>;
 
-/** A canned reply operators can search and insert (drawn from the FAQ entries). */
-export const CannedReplySchema = z.object({ id: Id, title: z.string(), text: z.string() });
+/** A canned reply operators can search and insert: drawn from the FAQ entries, or `custom` (an admin's own). */
+export const CannedReplySchema = z.object({
+  id: Id,
+  title: z.string(),
+  text: z.string(),
+  /** Written by an admin at the desk (deletable), not drawn from the FAQ. */
+  custom: z.boolean().optional(),
+});
 export type CannedReply = z.infer<typeof CannedReplySchema>;
 
 const ConversationRef = { conversationId: Id };
@@ -212,8 +218,22 @@ export const OperatorActionSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('operators') }),
   z.object({ action: z.literal('offline_messages') }),
   z.object({ action: z.literal('canned_replies'), query: z.string().max(200).default('') }),
-  /** The desk's settings as configured (read-only): business hours, time zone, assignment mode. */
+  /** The desk's settings: business hours, time zone (an admin's override, else the configuration), assignment. */
   z.object({ action: z.literal('settings') }),
+  /** Admins only: overrides the business hours (the `DESK_HOURS` grammar) and/or the IANA time zone. */
+  z.object({
+    action: z.literal('update_settings'),
+    hours: z.string().trim().min(1).max(500).optional(),
+    timeZone: z.string().trim().min(1).max(100).optional(),
+  }),
+  /** Admins only: adds a custom canned reply. */
+  z.object({
+    action: z.literal('add_canned_reply'),
+    title: z.string().trim().min(1).max(200),
+    text: Text,
+  }),
+  /** Admins only: deletes a custom canned reply (FAQ-drawn ones cannot be deleted). */
+  z.object({ action: z.literal('delete_canned_reply'), id: Id }),
 ]);
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
 
@@ -239,8 +259,12 @@ export const DeskSettingsSchema = z.object({
       ),
     }),
   ]),
+  /** The same hours in the `DESK_HOURS` grammar, e.g. `mon-fri 09:00-18:00; sat 09:00-13:00`, for editing. */
+  hoursSpec: z.string(),
   /** The IANA zone the hours are read in, e.g. `America/Sao_Paulo`. */
   timeZone: z.string().min(1),
+  /** Whether an admin overrode the configured hours or time zone. */
+  overridden: z.boolean(),
   assignment: z.enum(['claim', 'round-robin']),
   maxChatsPerOperator: z.number().int().positive(),
   /** Whether the desk is open now, by its hours (operators online or not). */
@@ -273,6 +297,8 @@ export const OperatorResultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('offline_messages'), tickets: z.array(OfflineTicketSchema) }),
   z.object({ kind: z.literal('canned_replies'), replies: z.array(CannedReplySchema) }),
   z.object({ kind: z.literal('settings'), settings: DeskSettingsSchema }),
+  z.object({ kind: z.literal('canned_reply'), reply: CannedReplySchema }),
+  z.object({ kind: z.literal('deleted'), id: Id }),
 ]);
 export type OperatorResult = z.infer<typeof OperatorResultSchema>;
 
@@ -285,6 +311,13 @@ export const DESK_ERROR_CODES = [
   'conversation_ended',
   'operator_not_found',
   'operator_full',
+  /** The action is for admins only. */
+  'forbidden',
+  /** A setting's value was refused (the message names the problem). */
+  'invalid_settings',
+  'canned_reply_not_found',
+  /** A canned reply drawn from the FAQ: change the FAQ instead. */
+  'canned_reply_not_deletable',
 ] as const;
 export const DeskErrorSchema = z.object({
   kind: z.literal('desk_error'),

@@ -34,6 +34,10 @@ const REFUSAL_STATUS = {
   conversation_ended: 409,
   operator_not_found: 404,
   operator_full: 409,
+  forbidden: 403,
+  invalid_settings: 400,
+  canned_reply_not_found: 404,
+  canned_reply_not_deletable: 409,
 } as const;
 
 async function readJson(c: Context): Promise<unknown> {
@@ -94,6 +98,12 @@ export function deskRoutes(deps: {
     const account = await deps.accounts.findById(who.subject).catch(() => undefined);
     const name = (account?.displayName ?? 'Operador').split(/\s+/)[0] ?? 'Operador';
     return { ...who, name };
+  }
+
+  async function admin(c: Context<DeskEnv>): Promise<Shopper & { name: string }> {
+    const who = await staff(c);
+    if (who.role !== 'admin') throw new RoleRefusedError(who, "only admins change the desk's settings");
+    return who;
   }
 
   /** Runs an operator action at the desk, audited; the desk's refusals become HTTP errors with their code. */
@@ -381,6 +391,38 @@ export function deskRoutes(deps: {
     const who = await staff(c);
     const result = pick(await operate(c, who, { action: 'settings' }, false), 'settings');
     return c.json({ settings: result.settings }, 200, { 'cache-control': 'no-store' });
+  });
+
+  // Admins override the configured hours and time zone; the desk checks the values and names what it refuses.
+  app.put('/desk/settings', async (c) => {
+    const who = await admin(c);
+    const body = z
+      .object({ hours: z.string().trim().min(1).max(500), timeZone: z.string().trim().min(1).max(100) })
+      .partial()
+      .strict()
+      .parse(await readJson(c));
+    const result = pick(await operate(c, who, { action: 'update_settings', ...body }), 'settings');
+    return c.json({ settings: result.settings }, 200, { 'cache-control': 'no-store' });
+  });
+
+  app.post('/desk/canned-replies', async (c) => {
+    const who = await admin(c);
+    const body = z
+      .object({
+        title: text(200),
+        text: text(deps.maxMessageChars),
+      })
+      .strict()
+      .parse(await readJson(c));
+    const result = pick(await operate(c, who, { action: 'add_canned_reply', ...body }), 'canned_reply');
+    return c.json({ reply: result.reply }, 201);
+  });
+
+  app.delete('/desk/canned-replies/:id', async (c) => {
+    const who = await admin(c);
+    const id = z.string().min(1).max(200).parse(c.req.param('id'));
+    await operate(c, who, { action: 'delete_canned_reply', id });
+    return c.body(null, 204);
   });
 
   // The operator's live feed: the queue and their own conversations whenever they change.

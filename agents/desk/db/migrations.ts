@@ -1,6 +1,6 @@
 import type { Migration } from '../../runtime/index.js';
 
-/** The desk's tables: the handoffs and all that is said and done in them, the operators, offline messages. */
+/** The desk's tables: the handoffs and all that is said and done in them, the operators, offline messages, admins' settings. */
 export const DESK_MIGRATIONS: readonly Migration[] = [
   {
     id: '0001_desk',
@@ -78,6 +78,25 @@ export const DESK_MIGRATIONS: readonly Migration[] = [
         conversation_id text,
         outcome text NOT NULL,
         at timestamptz NOT NULL
+      )`,
+    ],
+  },
+  {
+    // Admins' overrides of the configuration (the configuration stays the default) and their own canned replies.
+    id: '0002_desk_settings',
+    statements: [
+      `CREATE TABLE settings (
+        key text PRIMARY KEY,
+        value text NOT NULL,
+        updated_by text NOT NULL,
+        updated_at timestamptz NOT NULL
+      )`,
+      `CREATE TABLE canned_replies (
+        id text PRIMARY KEY,
+        title text NOT NULL,
+        text text NOT NULL,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL
       )`,
     ],
   },
