@@ -122,6 +122,60 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('lets an admin change the desk hours (a bad value is refused with its reason) and add a canned reply', async () => {
+    const { context, problems } = await newContext(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signInConsole(page, stack.url, 'admin@atende.dev', '#/settings');
+    const settings = page.locator('atende-settings');
+    const hours = settings.getByRole('textbox', { name: 'Horário (editar)' });
+    await expect.poll(() => hours.inputValue(), { timeout: 10_000 }).toBe('always');
+    expect(await settings.getByText(/mon-fri 09:00-18:00; sat 09:00-13:00/).count()).toBe(1);
+
+    await hours.fill('mon-fri 9-18');
+    await settings.getByRole('button', { name: 'Salvar horário' }).click();
+    await expect
+      .poll(() => settings.getByRole('alert').textContent())
+      .toMatch(/invalid business hours range "mon-fri 9-18"/);
+
+    await hours.fill('mon-fri 09:00-18:00; sat 09:00-13:00');
+    await settings.getByRole('textbox', { name: 'Fuso horário (IANA)' }).fill('America/Recife');
+    await settings.getByRole('button', { name: 'Salvar horário' }).click();
+    await expect.poll(() => settings.getByRole('status').first().textContent()).toBe('Horário salvo.');
+    const desk = settings.locator('#desk-title + div');
+    expect(await desk.textContent()).toMatch(/seg–sex 09:00–18:00/);
+    expect(await desk.textContent()).toContain('America/Recife');
+    expect(await desk.textContent()).toContain('Alterado por um administrador');
+
+    await settings.getByRole('textbox', { name: 'Título' }).fill('Cupom de boas-vindas');
+    await settings.getByRole('textbox', { name: 'Texto' }).fill('Use o cupom BEMVINDO10 na primeira compra.');
+    await settings.getByRole('button', { name: 'Adicionar resposta' }).click();
+    await expect
+      .poll(() => settings.locator('table.canned').textContent())
+      .toContain('Use o cupom BEMVINDO10 na primeira compra.');
+    await settings.getByRole('searchbox', { name: 'Buscar resposta pronta' }).fill('bemvindo10');
+    await expect.poll(() => settings.locator('table.canned tbody tr').count()).toBe(1);
+    expect(await settings.locator('table.canned').textContent()).toContain('Própria');
+    await settings.getByRole('searchbox', { name: 'Buscar resposta pronta' }).fill('');
+    await expect.poll(() => settings.locator('table.canned tbody tr').count()).toBeGreaterThan(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-admin-settings-edited.png'), fullPage: true });
+
+    // The new values are the desk's: a reload reads them back; then they go back to what the other tests expect.
+    await page.reload();
+    await expect
+      .poll(() => hours.inputValue(), { timeout: 10_000 })
+      .toBe('mon-fri 09:00-18:00; sat 09:00-13:00');
+    await settings.getByRole('searchbox', { name: 'Buscar resposta pronta' }).fill('bemvindo10');
+    await settings.getByRole('button', { name: 'Excluir: Cupom de boas-vindas' }).click({ timeout: 10_000 });
+    await expect.poll(() => settings.locator('table.canned').count()).toBe(0);
+    await hours.fill('always');
+    await settings.getByRole('textbox', { name: 'Fuso horário (IANA)' }).fill('America/Sao_Paulo');
+    await settings.getByRole('button', { name: 'Salvar horário' }).click();
+    await expect.poll(() => settings.locator('#desk-title + div').textContent()).toMatch(/Sempre aberto/);
+    // The refused save logged its 400 in the console; nothing else went wrong.
+    expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('refuses a customer with a clear message and keeps nothing', async () => {
     const { context } = await newContext(browser);
     const page = await context.newPage();

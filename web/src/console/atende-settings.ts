@@ -1,4 +1,4 @@
-import { html, LitElement, nothing } from 'lit';
+import { css, html, LitElement, nothing } from 'lit';
 import type { CannedReply, DeskSettings } from '../../../agents/desk/protocol.js';
 import { type ConsoleStrings, consoleStrings } from './i18n.js';
 import {
@@ -26,13 +26,52 @@ export function dayRange(days: number[], names: string[]): string {
   return sorted.map((d) => names[d]).join(', ');
 }
 
+/** A refusal's message from an error body `{ code, message }`, if any. */
+async function messageOf(response: Response): Promise<string | undefined> {
+  try {
+    const body = (await response.json()) as { message?: unknown };
+    return typeof body.message === 'string' ? body.message : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * `<atende-settings>`: what an admin may check of the shop's configuration, read-only: the desk's business hours,
- * time zone and assignment (`GET /api/desk/settings`), the canned replies (`GET /api/desk/canned-replies`) and
- * the scope policy (`GET /api/settings/scope-policy`).
+ * `<atende-settings>`: the shop's configuration: the desk's business hours, time zone and assignment
+ * (`GET /api/desk/settings`; admins change the hours and time zone with `PUT`), the canned replies
+ * (`GET /api/desk/canned-replies`; admins add and delete their own) and the scope policy
+ * (`GET /api/settings/scope-policy`, read-only).
  */
 export class AtendeSettings extends LitElement implements ConsoleSection {
-  static override styles = baseStyles;
+  static override styles = [
+    baseStyles,
+    css`
+      form.edit {
+        display: grid;
+        gap: 6px;
+        margin-top: 12px;
+        max-width: 560px;
+      }
+      form.edit label {
+        display: grid;
+        gap: 2px;
+        font-size: 14px;
+      }
+      form.edit textarea {
+        font: inherit;
+        border: 1px solid #bcccdc;
+        border-radius: 8px;
+        padding: 7px 8px;
+        min-height: 64px;
+      }
+      form.edit button {
+        justify-self: start;
+      }
+      .ok {
+        color: #1a7f37;
+      }
+    `,
+  ];
   static override properties = {
     api: { attribute: false },
     locale: { attribute: false },
@@ -48,6 +87,11 @@ export class AtendeSettings extends LitElement implements ConsoleSection {
   #replies: CannedReply[] | undefined;
   #query = '';
   #scopes: ScopeRow[] | 'error' | undefined;
+  #hoursDraft = '';
+  #zoneDraft = '';
+  #deskNotice: { ok: boolean; text: string } | undefined;
+  #cannedNotice: { ok: boolean; text: string } | undefined;
+  #busy = false;
 
   constructor() {
     super();
@@ -76,6 +120,7 @@ export class AtendeSettings extends LitElement implements ConsoleSection {
       this.#json<{ scopes: ScopeRow[] }>('/api/settings/scope-policy'),
     ]);
     this.#desk = desk?.settings ?? 'unavailable';
+    if (desk) this.#draftFrom(desk.settings);
     this.#scopes = scopes?.scopes ?? 'error';
     this.requestUpdate();
     await this.#search('');
@@ -88,6 +133,92 @@ export class AtendeSettings extends LitElement implements ConsoleSection {
     );
     if (this.#query === query) this.#replies = found?.replies ?? [];
     this.requestUpdate();
+  }
+
+  #draftFrom(settings: DeskSettings) {
+    this.#hoursDraft = settings.hoursSpec;
+    this.#zoneDraft = settings.timeZone;
+  }
+
+  get #admin() {
+    return this.staff?.role === 'admin';
+  }
+
+  /** Sends a change; answers the response when it succeeded, else shows the server's message through `fail`. */
+  async #send(path: string, init: RequestInit, fail: (message: string) => void) {
+    const t = consoleStrings(this.locale);
+    this.#busy = true;
+    this.requestUpdate();
+    try {
+      const response = await this.api(path, {
+        ...init,
+        headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+      });
+      if (response.ok) return response;
+      fail((await messageOf(response)) ?? t.genericError);
+    } catch {
+      fail(t.networkError);
+    } finally {
+      this.#busy = false;
+      this.requestUpdate();
+    }
+    return undefined;
+  }
+
+  async #saveHours(e: Event) {
+    e.preventDefault();
+    const t = consoleStrings(this.locale);
+    const response = await this.#send(
+      '/api/desk/settings',
+      { method: 'PUT', body: JSON.stringify({ hours: this.#hoursDraft, timeZone: this.#zoneDraft }) },
+      (text) => {
+        this.#deskNotice = { ok: false, text };
+      },
+    );
+    if (!response) return;
+    const { settings } = (await response.json()) as { settings: DeskSettings };
+    this.#desk = settings;
+    this.#draftFrom(settings);
+    this.#deskNotice = { ok: true, text: t.settingsSaved };
+    this.requestUpdate();
+  }
+
+  async #addReply(e: Event) {
+    e.preventDefault();
+    const t = consoleStrings(this.locale);
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    const response = await this.#send(
+      '/api/desk/canned-replies',
+      { method: 'POST', body: JSON.stringify({ title: data.get('title'), text: data.get('text') }) },
+      (text) => {
+        this.#cannedNotice = { ok: false, text };
+      },
+    );
+    if (!response) return;
+    form.reset();
+    this.#cannedNotice = { ok: true, text: t.cannedAdded };
+    await this.#search(this.#query);
+  }
+
+  async #deleteReply(reply: CannedReply) {
+    const response = await this.#send(
+      `/api/desk/canned-replies/${encodeURIComponent(reply.id)}`,
+      { method: 'DELETE' },
+      (text) => {
+        this.#cannedNotice = { ok: false, text };
+      },
+    );
+    if (!response) return;
+    this.#cannedNotice = undefined;
+    await this.#search(this.#query);
+  }
+
+  #notice(notice: { ok: boolean; text: string } | undefined) {
+    if (!notice) return nothing;
+    return notice.ok
+      ? html`<p class="ok" role="status">${notice.text}</p>`
+      : html`<p class="error" role="alert">${notice.text}</p>`;
   }
 
   override render() {
@@ -118,15 +249,37 @@ export class AtendeSettings extends LitElement implements ConsoleSection {
                           )
                     }
                     <span class="state ${desk.openNow ? 'open' : 'closed'}">${desk.openNow ? t.openNow : t.closedNow}</span>
+                    ${desk.overridden ? html`<span class="tag">${t.overridden}</span>` : nothing}
                   </td></tr>
                   <tr><th scope="row">${t.timeZone}</th><td><code>${desk.timeZone}</code></td></tr>
                   <tr><th scope="row">${t.assignment}</th><td>${t.assignments[desk.assignment] ?? desk.assignment}</td></tr>
                   <tr><th scope="row">${t.maxChats}</th><td>${desk.maxChatsPerOperator}</td></tr>
                 </tbody>
-              </table></div>`
+              </table></div>
+              ${this.#admin ? this.#renderHoursForm(t) : nothing}`
             : nothing
       }
     </section>`;
+  }
+
+  #renderHoursForm(t: ConsoleStrings) {
+    return html`<form class="edit" aria-label=${t.hoursEdit} @submit=${(e: Event) => void this.#saveHours(e)}>
+      <label>${t.hoursEdit}
+        <input name="hours" required .value=${this.#hoursDraft} aria-describedby="hours-grammar"
+          @input=${(e: Event) => {
+            this.#hoursDraft = (e.target as HTMLInputElement).value;
+          }} />
+      </label>
+      <span class="muted" id="hours-grammar">${t.hoursGrammar}</span>
+      <label>${t.timeZoneEdit}
+        <input name="timeZone" required .value=${this.#zoneDraft}
+          @input=${(e: Event) => {
+            this.#zoneDraft = (e.target as HTMLInputElement).value;
+          }} />
+      </label>
+      <button type="submit" ?disabled=${this.#busy}>${t.saveSettings}</button>
+      ${this.#notice(this.#deskNotice)}
+    </form>`;
   }
 
   #renderCanned(t: ConsoleStrings) {
@@ -147,10 +300,33 @@ export class AtendeSettings extends LitElement implements ConsoleSection {
           : replies
             ? html`<div class="table"><table class="canned">
                 <tbody>
-                  ${replies.map((r) => html`<tr><th scope="row">${r.title}</th><td>${r.text}</td></tr>`)}
+                  ${replies.map(
+                    (r) => html`<tr>
+                      <th scope="row">${r.title}</th>
+                      <td>${r.text}</td>
+                      <td><span class="tag">${r.custom ? t.cannedCustom : t.cannedFaq}</span></td>
+                      <td>${
+                        r.custom && this.#admin
+                          ? html`<button type="button" class="secondary" ?disabled=${this.#busy}
+                              aria-label=${`${t.cannedDelete}: ${r.title}`}
+                              @click=${() => void this.#deleteReply(r)}>${t.cannedDelete}</button>`
+                          : nothing
+                      }</td>
+                    </tr>`,
+                  )}
                 </tbody>
               </table></div>`
             : nothing
+      }
+      ${
+        this.#admin
+          ? html`<form class="edit" aria-label=${t.cannedAdd} @submit=${(e: Event) => void this.#addReply(e)}>
+              <label>${t.cannedAddTitle}<input name="title" required maxlength="200" /></label>
+              <label>${t.cannedAddText}<textarea name="text" required maxlength="2000"></textarea></label>
+              <button type="submit" ?disabled=${this.#busy}>${t.cannedAdd}</button>
+              ${this.#notice(this.#cannedNotice)}
+            </form>`
+          : nothing
       }
     </section>`;
   }
