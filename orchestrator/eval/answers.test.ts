@@ -39,13 +39,17 @@ describe('the labelled answers set', async () => {
     expect(rows.some((r) => r.skills.includes('classify-sentiment'))).toBe(false);
   });
 
-  it('copies no question of the FAQ and no example of the cards', async () => {
+  it('copies no question or paraphrase of the FAQ and no example of the cards', async () => {
     const orchestratorCard = JSON.parse(
       await readFile(new URL('agent-cards/orchestrator.json', root), 'utf8'),
     );
     const taken = new Set(
       [
-        ...entries.flatMap((e) => [e.question.pt, e.question.en]),
+        // The questions and, where the knowledge base has them, the paraphrases it indexes.
+        ...entries.flatMap((e) => {
+          const { paraphrases } = e as { paraphrases?: { pt?: string[]; en?: string[] } };
+          return [e.question.pt, e.question.en, ...(paraphrases?.pt ?? []), ...(paraphrases?.en ?? [])];
+        }),
         ...[...cards.map((c) => c.card), orchestratorCard].flatMap((card: (typeof cards)[number]['card']) =>
           card.skills.flatMap((s) => s.examples ?? []),
         ),
