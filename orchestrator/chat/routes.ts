@@ -11,6 +11,8 @@ import type { EventHub } from '../store/event-hub.js';
 import type { ChatLog } from '../store/index.js';
 import type { ChatEvent, HistoryMessage, HistoryResponse } from './contract.js';
 import { followConversation } from './follow.js';
+import { detectLanguage, shopperLanguage } from './language.js';
+import type { Locale } from './messages.js';
 import { type ChatService, ConversationNotFoundError } from './service.js';
 
 /** Body of `POST /api/chat/messages`. */
@@ -24,7 +26,10 @@ export const chatMessageSchema = (maxChars: number) =>
         .min(1, 'text must not be empty')
         .max(maxChars, `text must be at most ${maxChars} characters`)
         .refine((text) => !hasControlCharacters(text), 'text must not contain control characters'),
+      /** The page's language: a prior for messages too short to tell, unless `localeForced`. */
       locale: z.enum(['pt-BR', 'en']).default('pt-BR'),
+      /** The shopper chose `locale` with the widget's switch: the reply is in it, whatever the text's language. */
+      localeForced: z.boolean().optional(),
     })
     .strict();
 
@@ -84,14 +89,42 @@ export function chatRoutes(deps: {
     await next();
   });
 
+  /**
+   * The language a conversation of `subject` was last in: its newest shopper message whose language is clear, else
+   * the language it was started in; `undefined` for a new conversation or another shopper's.
+   */
+  async function conversationLanguage(conversationId: string, subject: string): Promise<Locale | undefined> {
+    const conversation = await chatLog.getConversation(conversationId);
+    if (!conversation || conversation.subject !== subject) return undefined;
+    const recent = await chatLog.listMessages(conversationId, { limit: 10 });
+    for (const message of recent.reverse()) {
+      const language = message.author === 'shopper' ? detectLanguage(message.text) : undefined;
+      if (language) return language;
+    }
+    return conversation.locale === 'en' || conversation.locale === 'pt-BR' ? conversation.locale : undefined;
+  }
+
   app.post('/chat/messages', shopper, deps.rateLimit, async (c) => {
     const body = parseBody(schema, await readJson(c));
+    // Answered in the shopper's language: the switch's choice, else the text's, else the conversation's, else the
+    // page's (the history is read only for a message too short to tell, such as "ok").
+    const clear = body.localeForced || detectLanguage(body.text) !== undefined;
+    const previous =
+      !clear && body.conversationId
+        ? await conversationLanguage(body.conversationId, c.get('shopper').subject)
+        : undefined;
+    const locale = shopperLanguage({
+      text: body.text,
+      locale: body.locale,
+      forced: body.localeForced,
+      previous,
+    });
     let events: AsyncGenerator<ChatEvent>;
     try {
       events = await chat.accept({
         shopper: c.get('shopper'),
         text: body.text,
-        locale: body.locale,
+        locale,
         conversationId: body.conversationId,
         correlationId: c.get('requestId'),
         ip: clientIp(c),
