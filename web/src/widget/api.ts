@@ -305,7 +305,14 @@ export class ChatApi {
    * Sends a message and yields the reply's events as they stream in. Throws an {@link ApiError} when the
    * orchestrator refuses it (429 carries `retryAfterSec`); a stream that breaks off throws a `network` error.
    */
-  async *send(options: { text: string; locale: string; signal?: AbortSignal }): AsyncGenerator<ChatEvent> {
+  async *send(options: {
+    text: string;
+    /** The page's language, or the shopper's choice when `localeForced`. */
+    locale: string;
+    /** The shopper chose `locale` with the switch: the reply is in it whatever the message's language. */
+    localeForced?: boolean;
+    signal?: AbortSignal;
+  }): AsyncGenerator<ChatEvent> {
     let response = await this.#sendOnce(options);
     if (response.status === 401) {
       // The token expired between checks: one retry with a fresh session.
@@ -361,7 +368,12 @@ export class ChatApi {
     return response.body;
   }
 
-  async #sendOnce(options: { text: string; locale: string; signal?: AbortSignal }): Promise<Response> {
+  async #sendOnce(options: {
+    text: string;
+    locale: string;
+    localeForced?: boolean;
+    signal?: AbortSignal;
+  }): Promise<Response> {
     const session = await this.ensureSession();
     try {
       const response = await fetch(`${this.#base}/api/chat/messages`, {
@@ -370,6 +382,7 @@ export class ChatApi {
         body: JSON.stringify({
           text: options.text,
           locale: options.locale,
+          ...(options.localeForced ? { localeForced: true } : {}),
           ...(session.conversationId ? { conversationId: session.conversationId } : {}),
         }),
         signal: options.signal,

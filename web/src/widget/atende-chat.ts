@@ -108,6 +108,11 @@ export class AtendeChat extends LitElement {
   #offlineSending = false;
   /** Characters in the message box, for the counter near the limit. */
   #typed = 0;
+  /**
+   * Whether the shopper chose the language with the PT/EN switch: then replies are in it (`localeForced`);
+   * otherwise the page's language is only a prior and the orchestrator answers in the language of each message.
+   */
+  #localeChosen = false;
 
   constructor() {
     super();
@@ -538,7 +543,12 @@ export class AtendeChat extends LitElement {
     });
     this.#abort = new AbortController();
     try {
-      for await (const event of this.#api.send({ text, locale: this.#locale, signal: this.#abort.signal })) {
+      for await (const event of this.#api.send({
+        text,
+        locale: this.#locale,
+        localeForced: this.#localeChosen,
+        signal: this.#abort.signal,
+      })) {
         if (event.event === 'conversation') {
           stored = true;
           this.#transcript.stored(shopper, reply, event.data.messageId);
@@ -717,6 +727,7 @@ export class AtendeChat extends LitElement {
 
   #setLocale(event: Event) {
     this.lang = (event.target as HTMLSelectElement).value;
+    this.#localeChosen = true;
   }
 
   override render() {
