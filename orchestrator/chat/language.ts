@@ -40,6 +40,7 @@ export interface LanguageEvidence {
 // Tuned on the dev split of orchestrator/eval/answers.jsonl (see `npm run eval:answers`).
 const LEXICON_WEIGHT = 0.25;
 const CLEAR_LEAN = 0.12;
+const UNRELIABLE_NGRAMS_WEIGHT = 0.3;
 
 /** Reads the evidence of a text's language: n-gram scores of pt and en, plus the chat words each has. */
 export function languageEvidence(text: string): LanguageEvidence {
@@ -53,8 +54,10 @@ export function languageEvidence(text: string): LanguageEvidence {
   }
   // Letters only Portuguese writes: "ã", "ç", "õ", "ê".
   if (/[ãõçêâôáéíóú]/i.test(text)) lexicon -= 1;
-  const scores = detector.detect(text).getScores();
-  const ngrams = (scores.en ?? 0) - (scores.pt ?? 0);
+  const detected = detector.detect(text);
+  const scores = detected.getScores();
+  // A word or two gives n-grams little to go on ("Frete?" scores English): they count less when eld says so.
+  const ngrams = ((scores.en ?? 0) - (scores.pt ?? 0)) * (detected.isReliable() ? 1 : UNRELIABLE_NGRAMS_WEIGHT);
   const lean = ngrams + LEXICON_WEIGHT * Math.sign(lexicon) * Math.min(2, Math.abs(lexicon));
   return { lean, clear: Math.abs(lean) >= CLEAR_LEAN };
 }
