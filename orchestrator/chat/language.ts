@@ -57,7 +57,8 @@ export function languageEvidence(text: string): LanguageEvidence {
   const detected = detector.detect(text);
   const scores = detected.getScores();
   // A word or two gives n-grams little to go on ("Frete?" scores English): they count less when eld says so.
-  const ngrams = ((scores.en ?? 0) - (scores.pt ?? 0)) * (detected.isReliable() ? 1 : UNRELIABLE_NGRAMS_WEIGHT);
+  const ngrams =
+    ((scores.en ?? 0) - (scores.pt ?? 0)) * (detected.isReliable() ? 1 : UNRELIABLE_NGRAMS_WEIGHT);
   const lean = ngrams + LEXICON_WEIGHT * Math.sign(lexicon) * Math.min(2, Math.abs(lexicon));
   return { lean, clear: Math.abs(lean) >= CLEAR_LEAN };
 }
