@@ -256,7 +256,11 @@ describe('chat through the mesh', () => {
     await startEchoAgent(150);
     await waitForAgentState('up');
     const token = await guest();
-    const response = await chat(token, { text: 'repeat after me a b c d e f g h i j k l', locale: 'pt-BR' });
+    const response = await chat(token, {
+      text: 'repeat after me a b c d e f g h i j k l',
+      locale: 'pt-BR',
+      localeForced: true,
+    });
     const events: { event: string; data: any }[] = [];
     const decoder = new TextDecoder();
     let buffer = '';
