@@ -86,15 +86,8 @@ export const LOW_CONFIDENCE_SQL = `'[{"kind":"confidence","data":{"level":"low"}
 /** Default idle time after which a shopper who did not close the chat is taken to have left: 5 minutes. */
 export const DEFAULT_IDLE_MS = 5 * 60_000;
 
-/** The reasons the desk figures count handoffs by; a reason outside this list is counted as `other`. */
-export const HANDOFF_REASONS = [
-  'asked_for_human',
-  'low_confidence',
-  'negative_sentiment',
-  'agent_failed',
-  'other',
-] as const;
-export type HandoffReason = (typeof HANDOFF_REASONS)[number];
+/** The reasons the desk figures count handoffs by (the desk's own list); any other reason is counted as `other`. */
+export { HANDOFF_REASONS, type HandoffReason } from '../../agents/desk/protocol.js';
 
 /** Percentiles reported for first-response time and agent latency. */
 export const PERCENTILES = [0.5, 0.95, 0.99] as const;

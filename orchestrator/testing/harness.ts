@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -10,17 +9,7 @@ import { loadConfig } from '../config.js';
 import { type Orchestrator, startOrchestrator } from '../server.js';
 import { TEST_SCOPE_POLICY } from './app.js';
 
-/** A free TCP port on 127.0.0.1 (released before returning, so a server can take it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../agents/runtime/testing/fixtures.js';
 
 /** Starts an orchestrator on a free port with a fresh data folder, trusting `pki`. */
 export async function startTestOrchestrator(options: {

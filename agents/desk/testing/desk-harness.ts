@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +17,7 @@ import {
   type SqlClient,
   startAgentServer,
 } from '../../runtime/index.js';
-import { userMessage } from '../../runtime/testing/fixtures.js';
+import { freePort, userMessage } from '../../runtime/testing/fixtures.js';
 import { createTestTokens } from '../../runtime/testing/tokens.js';
 import { createDeskAgent } from '../app.js';
 import { loadDeskConfig } from '../config.js';
@@ -153,17 +152,6 @@ async function createShared() {
   const pkiDir = await mkdtemp(join(tmpdir(), 'atende-desk-pki-'));
   await generateCerts({ dir: pkiDir, services: ['orchestrator', 'desk'] });
   return { pkiDir, tokens: await createTestTokens({ issuer: ISSUER }) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts a desk for tests; `env` adds desk settings, `openSql` replaces the PGlite under a temp folder. */
