@@ -1,5 +1,5 @@
 import { asksForPerson } from '../orchestrator/desk/intent.js';
-import { readEvents } from '../orchestrator/testing/harness.js';
+import { apiCaller, readEvents } from '../orchestrator/testing/harness.js';
 import { DEMO_PASSWORD, type Mesh } from './mesh.js';
 import { quantile } from './processes.js';
 import { SHOPPER_QUESTIONS } from './questions.js';
@@ -102,18 +102,8 @@ export async function runDeskPhase(options: DeskPhaseOptions): Promise<DeskPhase
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
   };
 
-  const api = async (token: string, method: string, path: string, body?: unknown) => {
-    const response = await mesh.web.fetch(`${mesh.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const api = apiCaller(mesh.web.fetch, mesh.url);
+
   const login = async (email: string) => {
     const response = await mesh.web.fetch(`${mesh.url}/api/auth/login`, {
       method: 'POST',

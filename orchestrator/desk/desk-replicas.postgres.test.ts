@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCerts, loadTlsMaterial, SERVICES } from '../../certs/certs.js';
 import { createPostgresClient } from '../store/index.js';
-import { freePort, publicFetch, readEvents, readSse, spawnAgent } from '../testing/harness.js';
+import { apiCaller, freePort, publicFetch, readEvents, readSse, spawnAgent } from '../testing/harness.js';
 
 // A handoff across replicas on one PostgreSQL: the shopper talks to replica A, the operator works on replica B; the
 // desk's updates reach the shopper on A and the shopper's answer reaches the operator. When the replica that
@@ -95,18 +95,8 @@ describe.skipIf(!databaseUrl)('the human desk across replicas on PostgreSQL (TES
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => admin.close());
   });
 
-  async function api(base: string, token: string, method: string, path: string, body?: unknown) {
-    const response = await web.fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const api = (base: string, token: string, method: string, path: string, body?: unknown) =>
+    apiCaller(web.fetch, base)(token, method, path, body);
 
   async function waitUntil(check: () => boolean | Promise<boolean>, what: string) {
     for (let i = 0; i < 200; i++) {

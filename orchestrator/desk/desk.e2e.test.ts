@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCerts, loadTlsMaterial, SERVICES } from '../../certs/certs.js';
 import type { Orchestrator } from '../server.js';
 import {
+  apiCaller,
   freePort,
   publicFetch,
   readEvents,
@@ -81,18 +82,8 @@ async function tokenFor(email?: string): Promise<string> {
   return ((await response.json()) as any).accessToken;
 }
 
-async function api(token: string, method: string, path: string, body?: unknown) {
-  const response = await web.fetch(`${orchestrator.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
+const api = (token: string, method: string, path: string, body?: unknown) =>
+  apiCaller(web.fetch, () => orchestrator.url)(token, method, path, body);
 
 async function say(token: string, text: string, conversationId?: string) {
   const response = await web.fetch(`${orchestrator.url}/api/chat/messages`, {

@@ -104,3 +104,27 @@ export async function readSse(response: Response): Promise<SseEvent[]> {
   });
   return events;
 }
+
+/** A JSON call to the orchestrator's API as `token`: its status and parsed body (undefined when empty). */
+export type ApiCall = (
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: any }>;
+
+/** Makes {@link ApiCall}s to `base` through `fetch` (e.g. {@link publicFetch}'s, which trusts the test CA). */
+export function apiCaller(fetchImpl: typeof fetch, base: string | (() => string)): ApiCall {
+  return async (token, method, path, body) => {
+    const response = await fetchImpl(`${typeof base === 'function' ? base() : base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
