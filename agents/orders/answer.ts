@@ -28,22 +28,29 @@ const STATUS_LABELS: Record<Locale, Record<OrderStatus, string>> = {
   },
 };
 
-const SCAN_LABELS: Record<Locale, Record<string, string>> = {
+// Short status words for a list the shopper picks from: "#1049 (aguardando pagamento)".
+const SHORT_STATUS: Record<Locale, Record<OrderStatus, string>> = {
   'pt-BR': {
-    posted: 'postado',
-    in_transit: 'em trânsito',
+    awaiting_payment: 'aguardando pagamento',
+    paid: 'pago',
+    invoiced: 'em preparação',
+    shipped: 'a caminho',
     out_for_delivery: 'saiu para entrega',
     delivered: 'entregue',
-    delivery_failed: 'tentativa de entrega sem sucesso',
-    returned: 'devolvido ao remetente',
+    canceled: 'cancelado',
+    return_requested: 'devolução solicitada',
+    refunded: 'reembolsado',
   },
   en: {
-    posted: 'posted',
-    in_transit: 'in transit',
+    awaiting_payment: 'awaiting payment',
+    paid: 'paid',
+    invoiced: 'being prepared',
+    shipped: 'on its way',
     out_for_delivery: 'out for delivery',
     delivered: 'delivered',
-    delivery_failed: 'delivery attempt failed',
-    returned: 'returned to sender',
+    canceled: 'canceled',
+    return_requested: 'return requested',
+    refunded: 'refunded',
   },
 };
 
@@ -90,158 +97,123 @@ function sameDay(a: string, b: Date): boolean {
   return f.format(new Date(a)) === f.format(b);
 }
 
-function arrival(order: Order, locale: Locale, now: Date): string {
-  if (!order.estimatedDelivery) return '';
-  const when = order.estimatedDelivery;
-  if (locale === 'en') {
-    return sameDay(when, now) ? ' It should arrive today.' : ` Expected delivery: ${day(when, locale)}.`;
-  }
-  return sameDay(when, now) ? ' Deve chegar ainda hoje.' : ` Previsão de entrega: ${day(when, locale)}.`;
+function addDays(date: Date, days: number): Date {
+  return new Date(date.getTime() + days * 24 * 3_600_000);
 }
 
-/** The sentences describing one order's status to its owner, first the status, then items and total. */
-export function describeOrder(order: Order, options: { locale: Locale; now: Date }): string[] {
+// When the parcel arrives, as the end of a sentence: " e chega amanhã", " and should arrive on Mar 12".
+function arrival(order: Order, locale: Locale, now: Date): string {
+  const when = order.estimatedDelivery;
+  if (!when) return '';
+  const en = locale === 'en';
+  if (sameDay(when, now)) return en ? ' and arrives today' : ' e chega hoje';
+  if (sameDay(when, addDays(now, 1))) return en ? ' and arrives tomorrow' : ' e chega amanhã';
+  return en ? ` and should arrive on ${day(when, locale)}` : ` e deve chegar em ${day(when, locale)}`;
+}
+
+function paymentLead(order: Order, locale: Locale, now: Date): string {
+  const en = locale === 'en';
+  const n = `#${order.number}`;
+  const due = order.payment.dueAt;
+  switch (order.payment.method) {
+    case 'pix':
+      if (due !== undefined && Date.parse(due) <= now.getTime())
+        return en
+          ? `The Pix code of your order ${n} has expired, so the order will be canceled.`
+          : `O código Pix do seu pedido ${n} expirou, então o pedido será cancelado.`;
+      return en
+        ? `Your order ${n} is awaiting your Pix payment${due ? `; the code is valid until ${time(due, locale)}` : ''}.`
+        : `Seu pedido ${n} está aguardando o pagamento via Pix${due ? `; o código vale até as ${time(due, locale)}` : ''}.`;
+    case 'boleto':
+      return en
+        ? `Your order ${n} is awaiting payment of its boleto${due ? `, due ${day(due, locale)}` : ''}; clearing takes up to 3 business days.`
+        : `Seu pedido ${n} está aguardando o pagamento do boleto${due ? `, que vence em ${day(due, locale)}` : ''}; a compensação leva até 3 dias úteis.`;
+    default:
+      return en
+        ? `Your order ${n} is awaiting approval of the card payment.`
+        : `Seu pedido ${n} está aguardando a aprovação do pagamento no cartão.`;
+  }
+}
+
+/**
+ * The lead of an answer about one order whose card goes with it: its status and when it arrives (or what the
+ * shopper has to do), in one or two short sentences. The items, total, tracking code and NF-e stay on the card.
+ */
+export function orderLead(order: Order, options: { locale: Locale; now: Date }): string[] {
   const { locale, now } = options;
   const en = locale === 'en';
   const n = `#${order.number}`;
-  const tracking = order.tracking;
-  const lastScan = tracking?.events.at(-1);
-  const sentences: string[] = [];
-
+  const eta = arrival(order, locale, now);
   switch (order.status) {
-    case 'awaiting_payment': {
-      const due = order.payment.dueAt;
-      const expired = due !== undefined && Date.parse(due) <= now.getTime();
-      if (order.payment.method === 'pix') {
-        if (expired)
-          sentences.push(
-            en
-              ? `Order ${n} is awaiting a Pix payment, but its Pix code has expired; the order will be canceled.`
-              : `O pedido ${n} aguardava o pagamento via Pix, mas o código expirou; o pedido será cancelado.`,
-          );
-        else
-          sentences.push(
-            en
-              ? `Order ${n} is awaiting your Pix payment${due ? `; the Pix code is valid until ${time(due, locale)}` : ''}. Pix payments are confirmed instantly.`
-              : `O pedido ${n} está aguardando o pagamento via Pix${due ? `; o código vale até as ${time(due, locale)}` : ''}. A confirmação do Pix é imediata.`,
-          );
-      } else if (order.payment.method === 'boleto') {
-        sentences.push(
-          en
-            ? `Order ${n} is awaiting payment of its boleto${due ? `, due ${day(due, locale)}` : ''}. Once paid, clearing takes up to 3 business days.`
-            : `O pedido ${n} está aguardando o pagamento do boleto${due ? `, que vence em ${day(due, locale)}` : ''}. Depois do pagamento, a compensação leva até 3 dias úteis.`,
-        );
-      } else {
-        sentences.push(
-          en
-            ? `Order ${n} is awaiting approval of the card payment.`
-            : `O pedido ${n} está aguardando a aprovação do pagamento no cartão.`,
-        );
-      }
-      break;
-    }
+    case 'awaiting_payment':
+      return [paymentLead(order, locale, now)];
     case 'paid':
-      sentences.push(
-        (en
-          ? `Payment for order ${n} was approved and it is being picked in our warehouse.`
-          : `O pagamento do pedido ${n} foi aprovado e ele está em separação no nosso centro de distribuição.`) +
-          arrival(order, locale, now),
-      );
-      break;
+      return [
+        en
+          ? `Payment for your order ${n} was approved; it is being picked${eta}.`
+          : `O pagamento do seu pedido ${n} foi aprovado; ele está em separação${eta}.`,
+      ];
     case 'invoiced':
-      sentences.push(
-        (en
-          ? `Order ${n} has been invoiced${order.invoice ? ` (NF-e no. ${order.invoice.number})` : ''} and is being prepared for shipping.`
-          : `O pedido ${n} já tem nota fiscal${order.invoice ? ` (NF-e nº ${order.invoice.number})` : ''} e está sendo preparado para envio.`) +
-          arrival(order, locale, now),
-      );
-      break;
+      return [
+        en
+          ? `Your order ${n} is being prepared for shipping${eta}.`
+          : `Seu pedido ${n} está sendo preparado para envio${eta}.`,
+      ];
     case 'shipped':
-    case 'out_for_delivery': {
-      const head =
-        order.status === 'out_for_delivery'
-          ? en
-            ? `Order ${n} is out for delivery`
-            : `O pedido ${n} saiu para entrega`
-          : en
-            ? `Order ${n} has shipped`
-            : `O pedido ${n} foi enviado`;
-      const via = tracking
-        ? en
-          ? ` with ${tracking.carrier}, tracking code ${tracking.code}.`
-          : ` via ${tracking.carrier}, código de rastreio ${tracking.code}.`
-        : '.';
-      sentences.push(head + via);
-      if (lastScan) {
-        const where = lastScan.location ? ` — ${lastScan.location}` : '';
-        sentences.push(
-          en
-            ? `Latest update (${day(lastScan.at, locale)}, ${time(lastScan.at, locale)}): ${SCAN_LABELS.en[lastScan.status]}${where}.`
-            : `Última atualização (${day(lastScan.at, locale)}, ${time(lastScan.at, locale)}): ${SCAN_LABELS['pt-BR'][lastScan.status]}${where}.`,
-        );
-      }
-      const eta = arrival(order, locale, now).trim();
-      if (eta) sentences.push(eta);
-      break;
-    }
+      return [en ? `Your order ${n} is on its way${eta}.` : `Seu pedido ${n} está a caminho${eta}.`];
+    case 'out_for_delivery':
+      return [en ? `Your order ${n} is out for delivery${eta}.` : `Seu pedido ${n} saiu para entrega${eta}.`];
     case 'delivered': {
       const at = order.deliveredAt;
-      sentences.push(
+      const lead = en
+        ? `Your order ${n} was delivered${at ? ` on ${day(at, locale)}` : ''}.`
+        : `Seu pedido ${n} foi entregue${at ? ` em ${day(at, locale)}` : ''}.`;
+      if (!at || now.getTime() - Date.parse(at) > 7 * 24 * 3_600_000) return [lead];
+      return [
+        lead,
         en
-          ? `Order ${n} was delivered${at ? ` on ${day(at, locale)}` : ''}.`
-          : `O pedido ${n} foi entregue${at ? ` em ${day(at, locale)}` : ''}.`,
-      );
-      if (at && now.getTime() - Date.parse(at) <= 7 * 24 * 3_600_000) {
-        sentences.push(
-          en
-            ? 'If you changed your mind, you can return it within 7 days of delivery.'
-            : 'Se você se arrependeu, pode devolver em até 7 dias após o recebimento.',
-        );
-      }
-      break;
+          ? 'If you changed your mind, you can return it within 7 days of delivery.'
+          : 'Se você se arrependeu, pode devolver em até 7 dias após o recebimento.',
+      ];
     }
     case 'canceled': {
       const c = order.cancellation;
-      sentences.push(
+      return [
         en
-          ? `Order ${n} was canceled${c ? ` on ${day(c.at, locale)}` : ''}.`
-          : `O pedido ${n} foi cancelado${c ? ` em ${day(c.at, locale)} (${c.reason.charAt(0).toLowerCase()}${c.reason.slice(1)})` : ''}.`,
-      );
-      break;
+          ? `Your order ${n} was canceled${c ? ` on ${day(c.at, locale)}` : ''}.`
+          : `Seu pedido ${n} foi cancelado${c ? ` em ${day(c.at, locale)} (${c.reason.charAt(0).toLowerCase()}${c.reason.slice(1)})` : ''}.`,
+      ];
     }
     case 'return_requested': {
       const r = order.return;
-      sentences.push(
+      return [
         en
           ? `You requested a return of order ${n}${r ? ` on ${day(r.requestedAt, locale)}` : ''}; we will refund you as soon as the product reaches our warehouse.`
-          : `A devolução do pedido ${n} foi solicitada${r ? ` em ${day(r.requestedAt, locale)}` : ''}; assim que o produto chegar ao nosso centro de distribuição, liberamos o reembolso.`,
-      );
-      break;
+          : `A devolução do seu pedido ${n} foi solicitada${r ? ` em ${day(r.requestedAt, locale)}` : ''}; assim que o produto chegar ao nosso centro de distribuição, liberamos o reembolso.`,
+      ];
     }
     case 'refunded': {
       const r = order.return;
-      const amount = money(r?.refundAmount ?? order.total, locale);
-      sentences.push(
+      // The card shows the total; only a partial refund is news.
+      const partial =
+        r?.refundAmount !== undefined && r.refundAmount !== order.total ? money(r.refundAmount, locale) : '';
+      const on = r?.refundedAt
+        ? en
+          ? ` on ${day(r.refundedAt, locale)}`
+          : ` em ${day(r.refundedAt, locale)}`
+        : '';
+      return [
         en
-          ? `Order ${n} was returned and refunded (${amount})${r?.refundedAt ? ` on ${day(r.refundedAt, locale)}` : ''}.`
-          : `O pedido ${n} foi devolvido e o reembolso de ${amount} foi feito${r?.refundedAt ? ` em ${day(r.refundedAt, locale)}` : ''}.`,
-      );
-      break;
+          ? `Your order ${n} was returned and refunded${partial ? ` (${partial})` : ''}${on}.`
+          : `Seu pedido ${n} foi devolvido e o reembolso${partial ? ` de ${partial}` : ''} foi feito${on}.`,
+      ];
     }
   }
-
-  const items = order.items.map((i) => `${i.quantity}× ${i.name}`).join(', ');
-  sentences.push(
-    en
-      ? `Items: ${items}. Total: ${money(order.total, locale)}.`
-      : `Itens: ${items}. Total: ${money(order.total, locale)}.`,
-  );
-  return sentences;
 }
 
-/** One line of the order list: number, status, total and date. */
-export function describeOrderLine(order: Order, locale: Locale): string {
-  return `#${order.number} — ${statusLabel(order.status, locale)} — ${money(order.total, locale)} (${day(order.placedAt, locale)})`;
+/** One entry of a list the shopper picks from: "#1049 (aguardando pagamento)". */
+export function orderChoice(order: Order, locale: Locale): string {
+  return `#${order.number} (${SHORT_STATUS[locale][order.status]})`;
 }
 
 /** Fixed texts of the orders agent, by locale. */
@@ -254,6 +226,9 @@ export const TEXTS: Record<
     noOpenOrders: string;
     listIntro: (shown: number, total: number) => string;
     listHint: (example: string) => string;
+    choiceIntro: (total: number) => string;
+    choiceMore: (more: number) => string;
+    choiceQuestion: string;
     unavailable: string;
   }
 > = {
@@ -262,12 +237,15 @@ export const TEXTS: Record<
     notFound:
       'Não encontrei esse pedido na sua conta. Confira o número ou peça "meus pedidos" para ver a lista.',
     noOrders: 'Não encontrei pedidos na sua conta.',
-    noOpenOrders: 'Você não tem pedidos em andamento. O mais recente:',
+    noOpenOrders: 'Você não tem pedidos em andamento.',
     listIntro: (shown, total) =>
       total === shown
-        ? `Você tem ${total} ${total === 1 ? 'pedido' : 'pedidos'}:`
-        : `Você tem ${total} pedidos; estes são os ${shown} mais recentes:`,
-    listHint: (example) => `Para ver os detalhes, pergunte pelo número, por exemplo "pedido ${example}".`,
+        ? `Você tem ${total} ${total === 1 ? 'pedido' : 'pedidos'}.`
+        : `Você tem ${total} pedidos; estes são os ${shown} mais recentes.`,
+    listHint: (example) => `Quer saber mais de algum? Pergunte pelo número, por exemplo "pedido ${example}".`,
+    choiceIntro: (total) => `Você tem ${total} pedidos em andamento:`,
+    choiceMore: (more) => ` e mais ${more}`,
+    choiceQuestion: 'Qual deles?',
     unavailable: 'Não consegui consultar seus pedidos agora. Tente de novo em alguns minutos, por favor.',
   },
   en: {
@@ -275,12 +253,15 @@ export const TEXTS: Record<
     notFound:
       'I could not find that order in your account. Check the number, or ask for "my orders" to see them.',
     noOrders: 'I found no orders in your account.',
-    noOpenOrders: 'You have no orders in progress. The most recent one:',
+    noOpenOrders: 'You have no orders in progress.',
     listIntro: (shown, total) =>
       total === shown
-        ? `You have ${total} ${total === 1 ? 'order' : 'orders'}:`
-        : `You have ${total} orders; these are the ${shown} most recent:`,
-    listHint: (example) => `For details, ask about an order by its number, e.g. "order ${example}".`,
+        ? `You have ${total} ${total === 1 ? 'order' : 'orders'}.`
+        : `You have ${total} orders; these are the ${shown} most recent.`,
+    listHint: (example) => `Want to know more about one? Ask by its number, e.g. "order ${example}".`,
+    choiceIntro: (total) => `You have ${total} orders in progress:`,
+    choiceMore: (more) => ` and ${more} more`,
+    choiceQuestion: 'Which one?',
     unavailable: 'I could not look up your orders right now. Please try again in a few minutes.',
   },
 };

@@ -2,10 +2,10 @@ import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { callerOf, type Logger } from '../runtime/index.js';
 import { type Locale, localeOf } from '../runtime/locale.js';
 import { createRunningTasks, createTaskReply } from '../runtime/task-reply.js';
-import { describeOrder, describeOrderLine, TEXTS, toOrderView } from './answer.js';
+import { orderChoice, orderLead, TEXTS, toOrderView } from './answer.js';
 import type { OrderConnector } from './connector.js';
 import { parseOrderIntent } from './intent.js';
-import { IN_TRANSIT_STATUSES, newestFirst, OPEN_STATUSES, type Order } from './order.js';
+import { newestFirst, OPEN_STATUSES, type Order } from './order.js';
 
 /** Options of {@link createOrdersExecutor}. */
 export interface OrdersExecutorOptions {
@@ -13,7 +13,7 @@ export interface OrdersExecutorOptions {
   logger: Logger;
   /** The clock, for status timestamps and relative dates in answers. */
   now?: () => Date;
-  /** How many orders a list shows at most. */
+  /** How many orders a list (and a list to pick from) shows at most, one card each. */
   listLimit?: number;
 }
 
@@ -29,9 +29,9 @@ function messageText(parts: { content?: { $case: string; value?: unknown } }[]):
     .trim();
 }
 
-// Sentences become chunks; every chunk after the first carries its leading separator.
-function chunked(sentences: string[], separator = ' '): string[] {
-  return sentences.map((s, i) => (i === 0 ? s : `${separator}${s}`));
+// Sentences become chunks; every chunk after the first carries its leading space.
+function chunked(sentences: string[]): string[] {
+  return sentences.map((s, i) => (i === 0 ? s : ` ${s}`));
 }
 
 /**
@@ -43,6 +43,7 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
   const { connector, logger, now = () => new Date(), listLimit = 5 } = options;
   const running = createRunningTasks(now);
 
+  // The text of an answer with cards is a lead: it never repeats what the cards show.
   async function answer(customerId: string, text: string, locale: Locale): Promise<Answer> {
     const t = TEXTS[locale];
     const at = now();
@@ -50,30 +51,38 @@ export function createOrdersExecutor(options: OrdersExecutorOptions): AgentExecu
     if (intent.kind === 'order') {
       const order = await connector.getOrder(customerId, intent.number);
       if (!order) return { chunks: [t.notFound], orders: [] };
-      return { chunks: chunked(describeOrder(order, { locale, now: at })), orders: [order] };
+      return { chunks: chunked(orderLead(order, { locale, now: at })), orders: [order] };
     }
     const orders = newestFirst(await connector.listOrders(customerId));
     if (orders.length === 0) return { chunks: [t.noOrders], orders: [] };
     if (intent.kind === 'list') {
       const shown = orders.slice(0, listLimit);
-      const lines = shown.map((o) => `- ${describeOrderLine(o, locale)}`);
       return {
-        chunks: chunked(
-          [t.listIntro(shown.length, orders.length), ...lines, t.listHint(shown[0]?.number ?? '')],
-          '\n',
-        ),
+        chunks: chunked([t.listIntro(shown.length, orders.length), t.listHint(shown[0]?.number ?? '')]),
         orders: shown,
       };
     }
     const open = orders.filter((o) => OPEN_STATUSES.has(o.status));
-    const chosen =
-      (intent.kind === 'track' ? open.find((o) => IN_TRANSIT_STATUSES.has(o.status)) : undefined) ?? open[0];
-    if (chosen) return { chunks: chunked(describeOrder(chosen, { locale, now: at })), orders: [chosen] };
+    if (open.length === 1) {
+      const only = open[0] as Order;
+      return { chunks: chunked(orderLead(only, { locale, now: at })), orders: [only] };
+    }
+    if (open.length > 1) {
+      // The shopper did not say which: a short list to pick from, newest first, one card each.
+      const shown = open.slice(0, listLimit);
+      const more = open.length - shown.length;
+      const choices = shown.map((o, i) => `${i === 0 ? ' ' : ', '}${orderChoice(o, locale)}`);
+      return {
+        chunks: [
+          t.choiceIntro(open.length),
+          ...choices,
+          `${more > 0 ? t.choiceMore(more) : ''}. ${t.choiceQuestion}`,
+        ],
+        orders: shown,
+      };
+    }
     const latest = orders[0] as Order;
-    return {
-      chunks: chunked([t.noOpenOrders, ...describeOrder(latest, { locale, now: at })]),
-      orders: [latest],
-    };
+    return { chunks: chunked([t.noOpenOrders, ...orderLead(latest, { locale, now: at })]), orders: [latest] };
   }
 
   return {

@@ -1,4 +1,4 @@
-export { describeOrder, describeOrderLine, type OrderView, statusLabel, toOrderView } from './answer.js';
+export { type OrderView, orderChoice, orderLead, statusLabel, toOrderView } from './answer.js';
 export { loadOrdersConfig, type OrdersConfig, ordersConfigSchema } from './config.js';
 export { type OrderConnector, OrderConnectorError, type OrderConnectorFailure } from './connector.js';
 export { createDemoConnector, DEMO_CUSTOMER_ID, DEMO_PREMIUM_ID, demoOrders } from './demo-connector.js';

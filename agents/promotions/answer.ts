@@ -1,8 +1,6 @@
 import type { Locale } from '../runtime/locale.js';
 import type { Discount, Offer } from './offer.js';
 
-const TIME_ZONE = 'America/Sao_Paulo';
-
 /** An offer as shown to a premium shopper in a `{ kind: 'offer' }` data part, in their language. */
 export interface OfferView {
   id: string;
@@ -37,14 +35,6 @@ export function discountLabel(discount: Discount, locale: Locale): string {
   }
 }
 
-function day(iso: string, locale: Locale): string {
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-US' : 'pt-BR', {
-    timeZone: TIME_ZONE,
-    day: '2-digit',
-    month: locale === 'en' ? 'short' : '2-digit',
-  }).format(new Date(iso));
-}
-
 /** The offer in the shopper's language, JSON-safe. */
 export function toOfferView(offer: Offer, locale: Locale): OfferView {
   return {
@@ -56,20 +46,6 @@ export function toOfferView(offer: Offer, locale: Locale): OfferView {
     validUntil: offer.validUntil,
     conditions: offer.conditions.map((c) => c[locale]),
   };
-}
-
-/** One line about an offer: title, coupon and end date. */
-export function describeOffer(offer: Offer, locale: Locale): string {
-  const title = offer.title[locale];
-  const until = day(offer.validUntil, locale);
-  if (locale === 'en') {
-    return offer.code
-      ? `${title}: coupon ${offer.code}, until ${until}.`
-      : `${title}: applied automatically, until ${until}.`;
-  }
-  return offer.code
-    ? `${title}: cupom ${offer.code}, até ${until}.`
-    : `${title}: aplicado automaticamente, até ${until}.`;
 }
 
 /** Fixed texts of the promotions agent, by locale. */
@@ -86,9 +62,9 @@ export const TEXTS: Record<
   'pt-BR': {
     intro: (count) =>
       count === 1
-        ? 'Você tem 1 oferta exclusiva de cliente premium agora:'
-        : `Você tem ${count} ofertas exclusivas de cliente premium agora:`,
-    outro: 'Digite o cupom no carrinho, antes de finalizar a compra.',
+        ? 'Separei 1 oferta exclusiva de cliente premium para você.'
+        : `Separei ${count} ofertas exclusivas de cliente premium para você.`,
+    outro: 'Os cupons valem no carrinho, antes de finalizar a compra.',
     none: 'No momento não há ofertas ativas para você. Volte em breve!',
     premiumOnly: 'As ofertas exclusivas são só para clientes premium.',
     unavailable: 'Não consegui consultar as ofertas agora. Tente de novo em alguns minutos, por favor.',
@@ -96,9 +72,9 @@ export const TEXTS: Record<
   en: {
     intro: (count) =>
       count === 1
-        ? 'You have 1 exclusive premium offer right now:'
-        : `You have ${count} exclusive premium offers right now:`,
-    outro: 'Enter the coupon in your cart before checking out.',
+        ? 'Here is 1 exclusive premium offer for you.'
+        : `Here are ${count} exclusive premium offers for you.`,
+    outro: 'Coupons go in your cart, before checking out.',
     none: 'There are no active offers for you right now. Check back soon!',
     premiumOnly: 'Exclusive offers are for premium customers only.',
     unavailable: 'I could not look up the offers right now. Please try again in a few minutes.',

@@ -70,10 +70,12 @@ describe('promotions executor', () => {
     const result = await ask({});
     expect(result.events[0]?.kind).toBe('task');
     expect(result.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
-    expect(result.textChunks.length).toBeGreaterThan(2);
+    expect(result.textChunks.length).toBe(2);
     expect(result.textChunks.slice(1).every((c) => c.append)).toBe(true);
-    expect(result.text).toMatch(/^Você tem 4 ofertas exclusivas de cliente premium agora:\n- R\$ 50 off/);
-    expect(result.text).toContain('cupom PREMIUM15');
+    expect(result.text).toBe(
+      'Separei 4 ofertas exclusivas de cliente premium para você. ' +
+        'Os cupons valem no carrinho, antes de finalizar a compra.',
+    );
     expect(result.text).not.toMatch(/BFANTECIPA|NIVER100/);
     expect(result.data.map((d) => d.kind)).toEqual(['offer', 'offer', 'offer', 'offer']);
     expect(result.data[1].offer).toEqual({
@@ -91,11 +93,26 @@ describe('promotions executor', () => {
       ],
     });
     expect(result.data[3].offer.code).toBeUndefined();
+    // The cards carry each offer; the text does not say any of it again.
+    for (const { offer } of result.data) {
+      expect(result.text).not.toContain(offer.title);
+      if (offer.code) expect(result.text).not.toContain(offer.code);
+      for (const condition of offer.conditions) expect(result.text).not.toContain(condition);
+    }
+  });
+
+  it('leaves out the coupon hint when no offer has a coupon', async () => {
+    const offers = await createDemoCatalogue({ now }).listOffers();
+    const automatic = offers.filter((o) => !o.code);
+    const result = await ask({ catalogue: createStaticCatalogue(automatic) });
+    expect(result.text).toMatch(/^Separei \d+ ofertas? exclusivas? de cliente premium para você\.$/);
   });
 
   it('answers in English when the message says so', async () => {
     const result = await ask({ locale: 'en' });
-    expect(result.text).toMatch(/^You have 4 exclusive premium offers right now:/);
+    expect(result.text).toBe(
+      'Here are 4 exclusive premium offers for you. Coupons go in your cart, before checking out.',
+    );
     expect(result.data[3].offer.discount.label).toBe('free shipping');
   });
 

@@ -2,7 +2,7 @@ import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { callerOf, type Logger } from '../runtime/index.js';
 import { localeOf } from '../runtime/locale.js';
 import { createRunningTasks, createTaskReply } from '../runtime/task-reply.js';
-import { describeOffer, TEXTS, toOfferView } from './answer.js';
+import { TEXTS, toOfferView } from './answer.js';
 import type { OfferCatalogue } from './catalogue.js';
 import { currentOffers, type Offer } from './offer.js';
 
@@ -61,9 +61,9 @@ export function createPromotionsExecutor(options: PromotionsExecutorOptions): Ag
           reply.complete();
           return;
         }
-        const lines = offers.map((o) => `\n- ${describeOffer(o, locale)}`);
-        const coupons = offers.some((o) => o.code) ? [`\n${t.outro}`] : [];
-        reply.text([t.intro(offers.length), ...lines, ...coupons]);
+        // The text is a lead: each offer's title, code and conditions are on its card, not repeated here.
+        const coupons = offers.some((o) => o.code) ? [` ${t.outro}`] : [];
+        reply.text([t.intro(offers.length), ...coupons]);
         reply.data(offers.map((offer) => ({ kind: 'offer', offer: toOfferView(offer, locale) })));
         reply.complete();
       } finally {

@@ -1,4 +1,4 @@
-export { describeOffer, discountLabel, type OfferView, toOfferView } from './answer.js';
+export { discountLabel, type OfferView, toOfferView } from './answer.js';
 export {
   createDemoCatalogue,
   createStaticCatalogue,
