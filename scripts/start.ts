@@ -131,6 +131,8 @@ function followOrchestrator(line: string) {
     return;
   }
   if ((entry.level ?? 0) >= 50) return;
+  // The database is open; the demo accounts are being checked (hashing their passwords the first time).
+  if (entry.msg?.startsWith('checking the demo accounts')) return;
   if (!storeOpen) {
     storeOpen = true;
     phase = 'starting';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HANDOFF_REASONS } from './reasons.js';
 
 // The human desk's A2A contract: what the orchestrator puts in the data parts of the messages it sends to the
 // desk, and what the desk puts in its tasks' data parts, status metadata and task metadata. Both sides validate
@@ -36,15 +37,8 @@ const Text = z.string().min(1).max(4_000);
 const Id = z.string().min(1).max(200);
 
 /** Why a conversation was handed to a person. */
-export const HANDOFF_REASONS = [
-  'asked_for_human',
-  'low_confidence',
-  'negative_sentiment',
-  'agent_failed',
-  'other',
-] as const;
+export { HANDOFF_REASONS, type HandoffReason } from './reasons.js';
 export const HandoffReasonSchema = z.enum(HANDOFF_REASONS);
-export type HandoffReason = z.infer<typeof HandoffReasonSchema>;
 
 /** One line of the conversation before the handoff, for the operator to read. */
 export const TranscriptLineSchema = z.object({

@@ -56,7 +56,7 @@ function send(token: string, text: string, signal?: AbortSignal) {
   return web.fetch(`${stack.url}/api/chat/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ text, locale: text.startsWith('Can') ? 'en' : 'pt-BR' }),
+    body: JSON.stringify({ text, locale: text.startsWith('Can') ? 'en' : 'pt-BR', localeForced: true }),
     signal,
   });
 }

@@ -87,7 +87,7 @@ export const LOW_CONFIDENCE_SQL = `'[{"kind":"confidence","data":{"level":"low"}
 export const DEFAULT_IDLE_MS = 5 * 60_000;
 
 /** The reasons the desk figures count handoffs by (the desk's own list); any other reason is counted as `other`. */
-export { HANDOFF_REASONS, type HandoffReason } from '../../agents/desk/protocol.js';
+export { HANDOFF_REASONS, type HandoffReason } from '../../agents/desk/reasons.js';
 
 /** Percentiles reported for first-response time and agent latency. */
 export const PERCENTILES = [0.5, 0.95, 0.99] as const;
