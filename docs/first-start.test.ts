@@ -32,7 +32,15 @@ let child: ChildProcess | undefined;
 let dir: string | undefined;
 
 afterAll(async () => {
-  if (child && child.exitCode === null) child.kill('SIGKILL');
+  // After a failed assertion `npm start` is still running: Ctrl-C lets it stop the agents and the orchestrator it
+  // started (SIGKILL would leave them running); SIGKILL only if it does not exit in time.
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child?.once('exit', resolve));
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child?.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
