@@ -99,6 +99,17 @@ export function peakMemoryMiB(pid: number | 'self'): number {
   }
 }
 
+/** Current resident memory (VmRSS) of a process in MiB. */
+export function residentMemoryMiB(pid: number | 'self'): number {
+  try {
+    const status = readFileSync(`/proc/${pid === 'self' ? 'self' : pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Math.round((kb / 1024) * 10) / 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** The value at quantile `q` (0–1) of `values`, by linear interpolation (like SQL percentile_cont). */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return Number.NaN;

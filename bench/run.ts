@@ -1,6 +1,8 @@
 // `npm run bench` — benchmarks of Atende, side by side in one run; see bench/README.md for what each figure means.
 // Flags: --quick (shorter runs), --profile (also a --cpu-prof run of the mesh), --only=a,b,c,e (sections); the
-// desk phase (e): --operators N, --operator-think-ms, --handoff-share, --patience-ms, --desk-rate, --desk-sec.
+// desk phase (e): --operators N, --operator-think-ms, --handoff-share, --patience-ms, --desk-rate, --desk-sec;
+// --soak=SECONDS (hold the rated load of (c), or --soak-rate, that long); --json (progress on stderr, one JSON
+// summary with the targets on stdout).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +16,15 @@ import { startMesh } from './mesh.js';
 import { peakMemoryMiB } from './processes.js';
 import { summariseProfiles } from './profile.js';
 import { benchOverhead, runStep, type StepResult, shopperTokens } from './shoppers.js';
+import { runSoak, type SoakResult } from './soak.js';
+import { evaluateTargets, type TargetInputs } from './targets.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
+const json = args.includes('--json');
+// With --json, stdout carries the summary alone; everything a person reads goes to stderr.
+const log = json ? console.error : console.log;
 const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,e').split(','));
 /** A numeric flag, as `--name=value` or `--name value`. */
 function numberFlag(name: string, fallback: number): number {
@@ -36,6 +43,7 @@ const DESK = {
   rate: numberFlag('desk-rate', 5),
   durationSec: numberFlag('desk-sec', quick ? 8 : 20),
 };
+const SOAK_SEC = numberFlag('soak', 0);
 const RATES = quick ? [2, 8] : [2, 5, 10, 20, 30, 45, 60, 75, 90];
 const STEP_SEC = quick ? 6 : 10;
 const P95_GOAL_MS = 500;
@@ -43,7 +51,7 @@ const ABANDON_GOAL = 0.02;
 
 const lines: string[] = [];
 const say = (line = '') => {
-  console.log(line);
+  log(line);
   lines.push(line);
 };
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
@@ -58,6 +66,8 @@ function table(header: string[], rows: Array<Array<string | number>>) {
 }
 
 const started = Date.now();
+const targets: TargetInputs = {};
+let soak: SoakResult | undefined;
 const work = await mkdtemp(join(tmpdir(), 'atende-bench-'));
 const certsDir = join(work, 'certs');
 await generateCerts({ dir: certsDir });
@@ -71,16 +81,19 @@ say(`${new Date(started).toISOString()} · ${cpus().length} × ${cpus()[0]?.mode
 say();
 
 if (only.has('a')) {
-  console.log('(a) agent runtime: Hono runtime vs the SDK Express adapter …');
+  log('(a) agent runtime: Hono runtime vs the SDK Express adapter …');
   const a = await benchAgentRuntime({
     certsDir,
     keys: await createSigningKeys(),
     connections: 16,
     durationSec: quick ? 2 : 4,
     rounds: quick ? 1 : 2,
-    log: (line) => console.log(line),
+    log: (line) => log(line),
   });
   results.agentRuntime = a;
+  const streaming = a.rows.find((r) => r.method === 'SendStreamingMessage' && r.server === 'hono');
+  targets.runtimeStreamingPerSec = streaming?.requestsPerSec;
+  targets.runtimeStreamingCpuMs = streaming?.cpuMsPerRequest;
   say(`## (a) Agent runtime: the assistant's executor, Hono runtime vs SDK Express adapter`);
   say();
   say(
@@ -113,16 +126,19 @@ if (only.has('b') || only.has('c') || only.has('e')) {
   const dataDir = join(import.meta.dirname, 'results', 'data');
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
-  console.log('starting the mesh …');
+  log('starting the mesh …');
+  const spawned = performance.now();
   const mesh = await startMesh({ certsDir, dataDir, deskDataDir: join(work, 'desk-data') });
+  targets.readyMs = performance.now() - spawned;
   const steps: StepResult[] = [];
   let desk: Awaited<ReturnType<typeof runDeskPhase>> | undefined;
   let peaks: Record<string, number> = {};
   try {
     if (only.has('b')) {
-      console.log('(b) orchestrator overhead …');
+      log('(b) orchestrator overhead …');
       const b = await benchOverhead({ mesh, certsDir, samples: quick ? 30 : 100 });
       results.overhead = b;
+      targets.overheadP99Ms = b.orchestrator.firstDelta.p99 - b.direct.firstDelta.p99;
       say(`## (b) Orchestrator overhead: a chat message vs a direct A2A call to the assistant`);
       say();
       say(
@@ -158,26 +174,36 @@ if (only.has('b') || only.has('c') || only.has('e')) {
     }
     if (only.has('c')) {
       const tokens = await shopperTokens(mesh);
-      console.log('(c) warm-up …');
+      log('(c) warm-up …');
       await runStep({ mesh, rate: 4, durationSec: 3, tokens });
       for (const rate of RATES) {
-        console.log(`(c) shoppers: ${rate}/s for ${STEP_SEC} s …`);
+        log(`(c) shoppers: ${rate}/s for ${STEP_SEC} s …`);
         const step = await runStep({ mesh, rate, durationSec: STEP_SEC, tokens });
         steps.push(step);
-        console.log(
+        log(
           `    ${f1(step.messagesPerSec)} msg/s, first delta p95 ${f0(step.firstDeltaMs.p95)} ms, abandoned ${step.abandonedShoppers}/${step.shoppers}, errors ${step.errors}`,
         );
         // Far past saturation there is nothing more to learn, and the queue would only slow the run down.
         if (step.firstDeltaMs.p95 > 4 * P95_GOAL_MS || step.abandonedShoppers / step.shoppers > 0.2) break;
       }
     }
+    if (SOAK_SEC > 0) {
+      // The rated load of this run's steps, unless one is given; the steps' own first-delta p95 decides here
+      // (the dashboard's query runs after the mesh stops).
+      const passed = steps.filter(
+        (s) => s.firstDeltaMs.p95 < P95_GOAL_MS && s.abandonedShoppers / s.shoppers < ABANDON_GOAL,
+      );
+      const rate = numberFlag('soak-rate', passed.at(-1)?.rate ?? 30);
+      log(`soak: ${rate} shoppers/s for ${SOAK_SEC} s …`);
+      soak = await runSoak({ mesh, rate, durationSec: SOAK_SEC, tokens: await shopperTokens(mesh), log });
+    }
     if (only.has('e')) {
       // After the steps, so their figures are those of the bots alone (no operator is online during them).
-      console.log(
+      log(
         `(e) human desk: ${DESK.operators} operators (think ${DESK.operatorThinkMs} ms), ${DESK.rate} shoppers/s for ${DESK.durationSec} s, ${pct(DESK.handoffShare)} ask for a person …`,
       );
       desk = await runDeskPhase({ mesh, ...DESK });
-      console.log(
+      log(
         `    ${desk.handoffs} handoffs: ${desk.answered} answered, ${desk.abandoned} abandoned, time to a human p95 ${f0(desk.timeToHumanMs.p95)} ms, errors ${desk.errors}`,
       );
     }
@@ -185,8 +211,35 @@ if (only.has('b') || only.has('c') || only.has('e')) {
     peaks = Object.fromEntries(
       [mesh.orchestrator, ...mesh.agents].map((p) => [p.name, peakMemoryMiB(p.pid)]),
     );
+    targets.stackPeakMiB = { ...peaks };
     peaks['load generator (bench)'] = peakMemoryMiB('self');
     await mesh.stop();
+  }
+  if (soak) {
+    results.soak = soak;
+    const names = Object.keys(soak.slopeMiBPerMin);
+    say(`## Soak: ${soak.rate} shoppers/s for ${soak.minutes.length} min`);
+    say();
+    table(
+      ['minute', 'msg/s', 'first delta p95 ms', 'abandoned', 'errors', ...names.map((n) => `${n} RSS MiB`)],
+      soak.minutes.map((m) => [
+        m.minute,
+        f1(m.messagesPerSec),
+        f0(m.firstDeltaP95Ms),
+        `${m.abandonedShoppers}/${m.shoppers}`,
+        m.errors,
+        ...names.map((n) => f1(m.rssMiB[n] ?? Number.NaN)),
+      ]),
+    );
+    say(
+      `RSS slope after minute 2 (MiB/min, least squares): ${names.map((n) => `${n} ${f2(soak?.slopeMiBPerMin[n] ?? Number.NaN)}`).join(' · ')}`,
+    );
+    say();
+    const [worstProcess, worst] = Object.entries(soak.slopeMiBPerMin).sort((a, b) => b[1] - a[1])[0] ?? [
+      '–',
+      Number.NaN,
+    ];
+    targets.soak = { maxSlopeMiBPerMin: worst, process: worstProcess, errors: soak.errors };
   }
 
   if (steps.length) {
@@ -210,6 +263,8 @@ if (only.has('b') || only.has('c') || only.has('e')) {
     results.shoppers = rows.map((r) => ({ ...r.step, dashboard: r.summary }));
     results.peakMemoryMiB = peaks;
     results.rated = rated ? { rate: rated.step.rate, messagesPerSec: rated.step.messagesPerSec } : null;
+    targets.ratedMessagesPerSec = rated?.step.messagesPerSec ?? null;
+    targets.orchestratorCpuMsPerMessage = rated?.step.cpuMsPerMessage.orchestrator;
 
     say(`## (c) Shopper simulation, step load`);
     say();
@@ -317,7 +372,7 @@ if (only.has('b') || only.has('c') || only.has('e')) {
 }
 
 if (profile) {
-  console.log('profile: the mesh under --cpu-prof at a moderate load …');
+  log('profile: the mesh under --cpu-prof at a moderate load …');
   const dataDir = join(work, 'profile-data');
   const profileDir = join(work, 'profiles');
   await mkdir(dataDir, { recursive: true });
@@ -367,11 +422,38 @@ if (only.has('c')) {
   );
   say();
 }
+const evaluated = evaluateTargets(targets);
+results.targets = evaluated;
+say(`## Targets, from this run`);
+say();
+table(
+  ['target', 'measured', 'goal', 'met', 'from'],
+  evaluated.map((t) => [
+    t.name,
+    t.value === null ? '–' : f2(t.value),
+    t.goal,
+    t.met === null ? 'not measured' : t.met ? 'yes' : '**no**',
+    t.detail,
+  ]),
+);
 say(`Total run time: ${f0((Date.now() - started) / 1000)} s.`);
 const dir = join(import.meta.dirname, 'results');
 await mkdir(dir, { recursive: true });
 await writeFile(join(dir, 'latest.md'), `${lines.join('\n')}\n`);
 await writeFile(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
 await rm(work, { recursive: true, force: true });
-console.log(`written to ${join(dir, 'latest.md')} and latest.json`);
+log(`written to ${join(dir, 'latest.md')} and latest.json`);
+if (json) {
+  const rated = results.rated as { rate: number; messagesPerSec: number } | null | undefined;
+  console.log(
+    JSON.stringify({
+      startedAt: results.startedAt,
+      machine: results.machine,
+      rated: rated ?? null,
+      peakMemoryMiB: results.peakMemoryMiB ?? null,
+      targets: evaluated,
+      soak: soak ? { rate: soak.rate, slopeMiBPerMin: soak.slopeMiBPerMin, errors: soak.errors } : null,
+    }),
+  );
+}
 process.exit(0);
