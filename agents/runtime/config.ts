@@ -14,6 +14,17 @@ export function agentConfigSchema(defaults: { name: string; port: number }) {
       AGENT_CARDS_DIR: z.string().default('agent-cards'),
       ORCHESTRATOR_JWKS_URL: z.string().url().default('https://localhost:8443/.well-known/jwks.json'),
       TOKEN_ISSUER: z.string().default('atende-orchestrator'),
+      /** Comma-separated common names of the mesh certificates allowed to call JSON-RPC (cards stay readable). */
+      TRUSTED_CALLERS: z
+        .string()
+        .default('orchestrator')
+        .transform((v) =>
+          v
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+        )
+        .pipe(z.array(z.string()).min(1, 'name at least one trusted caller (e.g. orchestrator)')),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       TASK_STORE_MAX_TASKS: z.coerce.number().int().positive().default(10_000),
       TASK_STORE_FINISHED_TTL_MS: z.coerce

@@ -5,6 +5,7 @@ import {
   formatSSEEvent,
   SSE_HEADERS,
 } from '@a2a-js/sdk';
+import { ContentTypeNotSupportedError } from '@a2a-js/sdk/errors';
 import {
   type A2ARequestHandler,
   defaultServerCallContextBuilder,
@@ -59,7 +60,12 @@ export interface JsonRpcRouteOptions {
   onRefused?: (c: Context<AgentEnv>, error: ServiceTokenError) => Promise<void>;
   /** More of the request for the executor, put in the call context's `state` (e.g. the caller's address). */
   stateOf?: (c: Context<AgentEnv>) => Record<string, unknown>;
+  /** Deepest nesting of arrays and objects accepted in a body (default {@link MAX_JSON_DEPTH}). */
+  maxDepth?: number;
 }
+
+/** Default nesting limit of a JSON-RPC body: far above any real A2A request (about 6), far below a stack overflow. */
+export const MAX_JSON_DEPTH = 64;
 
 /**
  * The Hono handler for A2A JSON-RPC: checks the content type and the A2A-Version, verifies the bearer service
@@ -67,7 +73,7 @@ export interface JsonRpcRouteOptions {
  * `JsonRpcTransportHandler`, answering streams as SSE.
  */
 export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
-  const { card, requestHandler, verifier, logger } = options;
+  const { card, requestHandler, verifier, logger, maxDepth = MAX_JSON_DEPTH } = options;
   const correlationIdOf = options.correlationIdOf ?? ((c: Context<AgentEnv>) => c.req.header('x-request-id'));
   const transport = new JsonRpcTransportHandler(requestHandler);
   const defaultSkill = card.skills[0]?.id;
@@ -83,7 +89,14 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
     }
     let body: Record<string, unknown>;
     try {
-      const parsed: unknown = JSON.parse(await c.req.text());
+      const text = await c.req.text();
+      if (jsonDepthExceeds(text, maxDepth)) {
+        return c.json(
+          rpcError(null, INVALID_REQUEST, `the request nests deeper than ${maxDepth} levels`),
+          400,
+        );
+      }
+      const parsed: unknown = JSON.parse(text);
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
         return c.json(rpcError(null, INVALID_REQUEST, 'the request must be one JSON-RPC object'), 400);
       }
@@ -96,6 +109,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
     const correlationId = correlationIdOf(c);
 
     let claims: ServiceTokenClaims;
+    let sentSkill: string | undefined;
     try {
       claims = await verifier.verify(c.req.header('authorization'));
       const params = (body.params ?? {}) as {
@@ -105,6 +119,7 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       if (SEND_METHODS.has(method)) {
         const requested = params.metadata?.skill ?? params.message?.metadata?.skill ?? defaultSkill;
         const skill = typeof requested === 'string' ? requested : '';
+        sentSkill = skill;
         const required = requiredScopeSets(card, skill);
         if (!required) throw new ServiceTokenError('wrong_skill', `this agent has no skill "${skill}"`);
         if (claims.skill !== skill) {
@@ -142,6 +157,18 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
       return c.json(rpcError(id, code, error.message), error.status, { 'WWW-Authenticate': challenge });
     }
 
+    if (sentSkill !== undefined) {
+      const refused = unacceptedMediaTypes(card, sentSkill, (body.params as { message?: unknown })?.message);
+      if (refused) {
+        const mapped = JsonRpcTransportHandler.mapToJSONRPCError(
+          new ContentTypeNotSupportedError(
+            `skill "${sentSkill}" accepts ${refused.accepted.join(', ')}, not ${refused.sent.join(', ')}`,
+          ),
+        );
+        return c.json({ jsonrpc: '2.0', id, error: mapped }, 400);
+      }
+    }
+
     const context = defaultServerCallContextBuilder({
       extensions: undefined,
       user: new TokenUser(claims),
@@ -161,7 +188,16 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
 
     const result = await transport.handle(body, context);
     if (!isAsyncIterable(result)) return c.json(result);
-    return sseResponse(result, id, logger);
+    // The first item decides the answer: an error before it (an unknown task, a finished one) is the JSON-RPC
+    // response itself, not an SSE stream carrying it (as the SDK's own Express adapter does).
+    const iterator = result[Symbol.asyncIterator]();
+    let first: IteratorResult<unknown>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      return c.json({ jsonrpc: '2.0', id, error: JsonRpcTransportHandler.mapToJSONRPCError(error) });
+    }
+    return sseResponse(iterator, first, id, logger);
   };
 }
 
@@ -169,14 +205,81 @@ function isAsyncIterable<T>(value: unknown): value is AsyncGenerator<T> {
   return typeof (value as AsyncGenerator<T>)?.[Symbol.asyncIterator] === 'function';
 }
 
-/** Streams JSON-RPC responses as SSE; stops the SDK's generator when the client goes away. */
-function sseResponse(stream: AsyncGenerator<unknown>, id: RpcId, logger: Logger): Response {
-  const iterator = stream[Symbol.asyncIterator]();
+/**
+ * Whether `text` nests arrays and objects deeper than `max`, found by one scan that skips strings: no parser, no
+ * recursion, so a body nested 9,000 deep costs one pass instead of a stack overflow further down.
+ */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) {
+      inString = true;
+    } else if (ch === 0x7b || ch === 0x5b) {
+      if (++depth > max) return true;
+    } else if (ch === 0x7d || ch === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** A part's media type: its own `mediaType`, else the one its kind implies (text, data, or bytes). */
+function partMediaType(part: Record<string, unknown>): string | undefined {
+  if (typeof part.mediaType === 'string' && part.mediaType) return part.mediaType;
+  if ('text' in part) return 'text/plain';
+  if ('data' in part) return 'application/json';
+  if ('raw' in part || 'url' in part) return 'application/octet-stream';
+  return undefined;
+}
+
+function accepts(mode: string, mediaType: string): boolean {
+  const [want = '', wantSub = ''] = mode.split(';', 1)[0]?.trim().toLowerCase().split('/') ?? [];
+  const [type = '', sub = ''] = mediaType.split(';', 1)[0]?.trim().toLowerCase().split('/') ?? [];
+  return (want === '*' || want === type) && (wantSub === '*' || wantSub === sub);
+}
+
+/**
+ * When none of the message's parts has a media type the skill accepts (its `inputModes`, else the card's
+ * `defaultInputModes`), what was accepted and what was sent; `undefined` when one part fits, when the skill
+ * declares no modes, or when the message has no readable parts (left to the SDK's own validation).
+ */
+export function unacceptedMediaTypes(
+  card: AgentCard,
+  skillId: string,
+  message: unknown,
+): { accepted: string[]; sent: string[] } | undefined {
+  const skill = card.skills.find((s) => s.id === skillId);
+  const accepted = skill?.inputModes.length ? skill.inputModes : card.defaultInputModes;
+  const parts = (message as { parts?: unknown } | undefined)?.parts;
+  if (!accepted.length || !Array.isArray(parts)) return undefined;
+  const sent = parts
+    .filter((p): p is Record<string, unknown> => !!p && typeof p === 'object')
+    .map(partMediaType)
+    .filter((t): t is string => t !== undefined);
+  if (!sent.length || sent.some((t) => accepted.some((mode) => accepts(mode, t)))) return undefined;
+  return { accepted, sent };
+}
+
+/** Streams JSON-RPC responses as SSE from `first` on; stops the SDK's generator when the client goes away. */
+function sseResponse(
+  iterator: AsyncIterator<unknown>,
+  first: IteratorResult<unknown>,
+  id: RpcId,
+  logger: Logger,
+): Response {
   const encoder = new TextEncoder();
+  let pending: IteratorResult<unknown> | undefined = first;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const next = await iterator.next();
+        const next = pending ?? (await iterator.next());
+        pending = undefined;
         if (next.done) {
           controller.close();
           return;

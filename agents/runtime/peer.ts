@@ -26,3 +26,43 @@ export function peerIdentity(): MiddlewareHandler<AgentEnv> {
     await next();
   };
 }
+
+/**
+ * Lets through only callers whose mesh certificate's common name is in `trusted` (after {@link peerIdentity}); any
+ * other member of the mesh gets `403` with a JSON-RPC error (`-32011`), before its token is read. The verdict is
+ * kept per TLS connection, so it is decided (and a refusal logged via `onRefused`) once per connection.
+ *
+ * A request that arrived over no socket at all (an in-process `app.fetch`, as tests do) carries no identity and is
+ * not checked: agents are only ever served by `startAgentServer`, where every request has a verified client
+ * certificate. A socket without a certificate name (`unknown`) is refused.
+ */
+export function trustedCallers(
+  trusted: readonly string[],
+  onRefused?: (peer: string) => void,
+): MiddlewareHandler<AgentEnv> {
+  const allowed = new Set(trusted);
+  const verdicts = new WeakMap<object, boolean>();
+  return async function trustedCaller(c, next) {
+    const socket = c.env?.incoming?.socket;
+    if (socket) {
+      let ok = verdicts.get(socket);
+      if (ok === undefined) {
+        const peer = c.get('peer') ?? 'unknown';
+        ok = peer !== 'unknown' && allowed.has(peer);
+        verdicts.set(socket, ok);
+        if (!ok) onRefused?.(peer);
+      }
+      if (!ok) {
+        return c.json(
+          {
+            jsonrpc: '2.0',
+            id: null,
+            error: { code: -32011, message: 'this caller may not call this agent' },
+          },
+          403,
+        );
+      }
+    }
+    await next();
+  };
+}

@@ -63,6 +63,7 @@ export async function runAgent(options: {
     taskStore,
     eventBusManager: parts.eventBusManager,
     keepBusAliveStates: parts.keepBusAliveStates,
+    trustedCallers: config.TRUSTED_CALLERS,
   });
   const running = await startAgentServer({ app, tls, port: config.PORT, host: config.HOST });
   logger.info({ url: interfaceUrl, port: running.port }, `${config.name} agent listening`);

@@ -15,7 +15,7 @@ import type { TlsMaterial } from '../../certs/certs.js';
 import { cardRoute, rpcPaths } from './card-route.js';
 import { createJsonRpcHandler } from './json-rpc.js';
 import type { Logger } from './logger.js';
-import { type AgentEnv, peerIdentity } from './peer.js';
+import { type AgentEnv, peerIdentity, trustedCallers } from './peer.js';
 import type { TokenVerifier } from './service-token.js';
 import { BoundedTaskStore } from './task-store.js';
 
@@ -33,7 +33,15 @@ export interface AgentAppOptions {
   eventBusManager?: ExecutionEventBusManager;
   /** States in which a task's bus stays open after the executor returns (the SDK's default: the interrupted ones). */
   keepBusAliveStates?: TaskState[];
+  /**
+   * Common names of the mesh certificates allowed to call JSON-RPC (default: the orchestrator's); the card and the
+   * health probe stay readable by any mesh member.
+   */
+  trustedCallers?: readonly string[];
 }
+
+/** Who may call an agent's JSON-RPC interface unless configured otherwise: the orchestrator only. */
+export const DEFAULT_TRUSTED_CALLERS: readonly string[] = ['orchestrator'];
 
 /** Builds an agent's Hono app: the public card, A2A JSON-RPC behind service tokens, and a health probe. */
 export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
@@ -61,6 +69,12 @@ export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
   app.on(
     'POST',
     rpcPaths(rpcPath),
+    trustedCallers(options.trustedCallers ?? DEFAULT_TRUSTED_CALLERS, (peer) =>
+      logger.warn(
+        { event: 'caller_refused', peer },
+        'mesh caller not trusted: its calls on this connection are refused',
+      ),
+    ),
     bodyLimit({
       maxSize: maxBodyBytes,
       onError: (c) =>
