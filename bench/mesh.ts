@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadTlsMaterial } from '../certs/certs.js';
 import { loadOrCreateSigningKeys, type SigningKeys } from '../orchestrator/mesh/signing-keys.js';
 import { freePort, publicFetch } from '../orchestrator/testing/harness.js';
+import { builtEntry } from '../scripts/build-server.js';
 import { type BenchProcess, startProcess } from './processes.js';
 
 export const AGENTS = ['assistant', 'sentiment', 'orders', 'promotions', 'desk'] as const;
@@ -32,6 +33,8 @@ export async function startMesh(options: {
   deskDataDir: string;
   nodeArgs?: string[];
   env?: Record<string, string>;
+  /** Run the esbuild bundles of dist/ (as `npm start` does) instead of the TypeScript through tsx. */
+  compiled?: boolean;
 }): Promise<Mesh> {
   const { certsDir, dataDir } = options;
   const keys = await loadOrCreateSigningKeys(join(dataDir, 'keys', 'service-signing.jwk.json'));
@@ -45,13 +48,14 @@ export async function startMesh(options: {
   const url = `https://localhost:${port}`;
   const web = publicFetch((await loadTlsMaterial(certsDir, 'orchestrator')).ca);
   const root = join(import.meta.dirname, '..');
+  const entry = (source: string) => (options.compiled ? builtEntry(root, source) : join(root, source));
   const health = async () => {
     const response = await web.fetch(`${url}/healthz`);
     return (await response.json()) as { agents: Array<{ state: string }> };
   };
   const orchestrator = await startProcess({
     name: 'orchestrator',
-    entry: join(root, 'orchestrator', 'main.ts'),
+    entry: entry('orchestrator/main.ts'),
     nodeArgs: options.nodeArgs,
     env: {
       PORT: String(port),
@@ -71,7 +75,7 @@ export async function startMesh(options: {
     AGENTS.map((name) =>
       startProcess({
         name,
-        entry: join(root, 'agents', name, 'main.ts'),
+        entry: entry(`agents/${name}/main.ts`),
         nodeArgs: options.nodeArgs,
         env: {
           PORT: String(ports[name]),

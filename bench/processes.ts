@@ -11,7 +11,10 @@ export interface BenchProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `node --import tsx entry …args` and resolves once `ready` (a pattern on its output, or a probe) holds. */
+/**
+ * Starts `node --import tsx entry …args` (or plain `node entry` for a built `.js`) and resolves once `ready` (a pattern
+ * on its output, or a probe) holds.
+ */
 export async function startProcess(options: {
   name: string;
   entry: string;
@@ -23,7 +26,12 @@ export async function startProcess(options: {
 }): Promise<BenchProcess> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry, ...(options.args ?? [])],
+    [
+      ...(options.nodeArgs ?? []),
+      ...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      options.entry,
+      ...(options.args ?? []),
+    ],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
