@@ -8,6 +8,7 @@ export default defineConfig({
       'certs/**/*.test.ts',
       'web/**/*.test.ts',
       'docs/**/*.test.ts',
+      'deploy/**/*.test.ts',
       'bench/**/*.test.ts',
     ],
     testTimeout: 20_000,
