@@ -26,6 +26,7 @@ import { deskRoutes } from './desk/routes.js';
 import { chatRateLimit, createChatAllowance } from './edge/chat-rate-limit.js';
 import { clientIp } from './edge/client-ip.js';
 import { createLimiterFactory, type LimiterBackend, type LimiterFactory } from './edge/limiter-store.js';
+import { streamLimit } from './edge/stream-limit.js';
 import { handleError, httpError, RoleRefusedError } from './errors.js';
 import { createPinnedLookup, inspectorRoutes } from './inspector/index.js';
 import { type AgentDirectory, createAgentDirectory } from './mesh/agent-directory.js';
@@ -36,7 +37,12 @@ import {
   createServiceTokenMinter,
   type ServiceTokenMinter,
 } from './mesh/service-tokens.js';
-import { loadOrCreateSigningKeys, type SigningKeys } from './mesh/signing-keys.js';
+import {
+  type FileKeySetOptions,
+  loadOrCreateSigningKeys,
+  loadSigningKeys,
+  type SigningKeys,
+} from './mesh/signing-keys.js';
 import {
   createMetricsQueries,
   createMetricsRegistry,
@@ -44,7 +50,9 @@ import {
   type MetricsRegistry,
   metricsRoutes,
 } from './metrics/index.js';
+import { leasedChatLog, startReplyLeases } from './replicas/reply-leases.js';
 import { settingsRoutes } from './settings/index.js';
+import { guardAvailability } from './store/availability.js';
 import { createEventHub, type EventHub } from './store/event-hub.js';
 import { listenForEvents } from './store/event-listener.js';
 import { createHandoffLog, type HandoffLog } from './store/handoff-log.js';
@@ -70,6 +78,8 @@ export interface AppDeps {
   /** Origins allowed to call the API from a browser (the orchestrator's own public URL at least). */
   allowedOrigins: string[];
   chatMessagesPerMinute?: number;
+  /** Open streams per client address and in all (`streamLimit`); its defaults when unset. */
+  streamLimits?: { perAddress: number; overall: number };
   metrics: MetricsRegistry;
   metricsQueries: MetricsQueries;
   metricsToken?: string;
@@ -242,6 +252,8 @@ export async function createApp(deps: AppDeps) {
     return c.json({ status: up > 0 ? 'ok' : 'degraded', agents });
   });
 
+  // The keys scheduled to sign next, the current and the previous ones (see signing-keys.ts); agents cache it and
+  // fetch it again when a token names a kid they do not know.
   app.get('/.well-known/jwks.json', (c) =>
     c.json(keys.jwks, 200, { 'cache-control': 'public, max-age=300' }),
   );
@@ -268,6 +280,24 @@ export async function createApp(deps: AppDeps) {
       })),
     });
   });
+
+  // Long-lived responses are bounded per address and in all, before any other work is done for them.
+  const streams = streamLimit({
+    ...deps.streamLimits,
+    onRefused: (c, scope) =>
+      logger.warn(
+        { ip: clientIp(c), scope, requestId: c.get('requestId'), path: c.req.path },
+        'too many streams',
+      ),
+  });
+  for (const path of [
+    '/api/chat/messages',
+    '/api/conversations/:id/events',
+    '/api/desk/events',
+    '/a2a',
+    '/a2a/',
+  ])
+    app.use(path, streams);
 
   // One allowance for the chat API and the shop's own A2A agent: 10 messages a minute in all, whichever the door.
   const allowance = await createChatAllowance({
@@ -354,6 +384,22 @@ export async function createApp(deps: AppDeps) {
   return app;
 }
 
+/**
+ * The token keys: the shared key-set file when `SIGNING_KEYS_FILE` is set (every replica alike), else one created
+ * under `DATA_DIR/keys` on first start. A key verifies until the longest-lived token it signed can have expired.
+ */
+async function configuredSigningKeys(config: Config, logger: Logger): Promise<SigningKeys> {
+  const options: FileKeySetOptions = {
+    retireAfterSec:
+      Math.max(config.GUEST_TOKEN_TTL_SEC, config.ACCESS_TOKEN_TTL_SEC, config.SERVICE_TOKEN_TTL_SEC) + 300,
+    reloadIntervalMs: config.SIGNING_KEYS_RELOAD_INTERVAL_MS,
+    onReloadError: (error) =>
+      logger.error({ err: error }, 'could not read the changed signing keys; the keys in use stay'),
+  };
+  if (config.SIGNING_KEYS_FILE) return loadSigningKeys(config.SIGNING_KEYS_FILE, options);
+  return loadOrCreateSigningKeys(join(config.DATA_DIR, 'keys', 'service-signing.jwk.json'), options);
+}
+
 /** The orchestrator's Hono app. */
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -409,10 +455,9 @@ export async function createOrchestrator(
   };
   try {
     const logger = overrides.logger ?? createLogger({ name: 'orchestrator', level: config.LOG_LEVEL });
-    const keys =
-      overrides.keys ??
-      (await loadOrCreateSigningKeys(join(config.DATA_DIR, 'keys', 'service-signing.jwk.json')));
-    const sql = overrides.sql ?? (await openConfiguredStore(config, cleanups));
+    const keys = overrides.keys ?? (await configuredSigningKeys(config, logger));
+    // An unreachable database answers 503 with Retry-After (`database_unavailable`); the pool reconnects by itself.
+    const sql = overrides.sql ?? guardAvailability(await openConfiguredStore(config, cleanups));
     // The conversation event log: committed events reach this process's followers through the hub; with a shared
     // PostgreSQL, other processes' writes arrive as LISTEN hints (and ours are sent to them).
     const shared = Boolean(config.DATABASE_URL) && !overrides.sql;
@@ -426,6 +471,8 @@ export async function createOrchestrator(
         logger.warn({ err: error, conversationId }, 'could not read conversation events'),
     });
     chatLog = createChatLog({ sql, hub, notify: shared });
+    /** The chat log the reply pipeline writes through (leased per reply on a shared PostgreSQL). */
+    let replyLog: ChatLog = chatLog;
     if (shared && config.DATABASE_URL) {
       const listening = listenForEvents({
         connectionString: config.DATABASE_URL,
@@ -434,6 +481,18 @@ export async function createOrchestrator(
         logger,
       });
       cleanups.push(() => listening.close());
+      // Replies outlive the replica running them: one that stops mid-reply has its replies ended by the others.
+      const leases = startReplyLeases({
+        connectionString: config.DATABASE_URL,
+        schema: config.DATABASE_SCHEMA,
+        sql,
+        chatLog,
+        logger,
+        sweepIntervalMs: config.REPLY_SWEEP_INTERVAL_MS,
+        graceMs: config.REPLY_SWEEP_GRACE_MS,
+      });
+      cleanups.push(() => leases.close());
+      replyLog = leasedChatLog(chatLog, leases);
       // Followers on this replica see other replicas' events once it listens; it starts without waiting long.
       await Promise.race([listening.ready, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     }
@@ -512,7 +571,7 @@ export async function createOrchestrator(
     const handoffs = createHandoffService({ desk: deskClient, handoffLog, chatLog, logger });
     cleanups.push(() => handoffs.stop());
     const chat = createChatService({
-      chatLog,
+      chatLog: replyLog,
       hub,
       desk: { handoffs, handoffLog },
       coalesceMs: config.EVENT_COALESCE_MS,
@@ -558,6 +617,7 @@ export async function createOrchestrator(
       limiters,
       allowedOrigins: [config.publicUrl, ...(config.WEB_ORIGIN ? [config.WEB_ORIGIN] : [])],
       chatMessagesPerMinute: config.CHAT_MESSAGES_PER_MINUTE,
+      streamLimits: { perAddress: config.STREAMS_PER_ADDRESS, overall: config.STREAMS_MAX },
       metrics,
       metricsQueries: createMetricsQueries({ sql }),
       metricsToken: config.METRICS_TOKEN,

@@ -32,6 +32,12 @@ export const configSchema = z
     EVENT_COALESCE_MS: z.coerce.number().int().min(1).max(5_000).default(40),
     /** How long after a reply ends its coalesced deltas stay in the event log (its `message` event remains). */
     EVENT_DELTA_RETENTION_MS: z.coerce.number().int().positive().default(3_600_000),
+    /**
+     * With a shared PostgreSQL: how often each replica looks for replies left `streaming` by a replica that stopped
+     * (ended `failed` so their readers are not left waiting), and how old such a reply must be.
+     */
+    REPLY_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
+    REPLY_SWEEP_GRACE_MS: z.coerce.number().int().positive().default(5_000),
     /** Base URLs of the agents whose cards are discovered. */
     AGENT_URLS: csv.default([
       'https://localhost:9101',
@@ -46,6 +52,13 @@ export const configSchema = z
      * stopped) and follows them too; every follower writes each change once.
      */
     HANDOFF_FOLLOW_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
+    /**
+     * Key-set file (`npm run keys`) every replica signs and verifies tokens with, e.g. a mounted Kubernetes Secret;
+     * unset, a one-key set is created under `DATA_DIR/keys` on first start (one machine only).
+     */
+    SIGNING_KEYS_FILE: z.string().min(1).optional(),
+    /** How often each replica looks for a changed key-set file (a rotated Secret) in the background. */
+    SIGNING_KEYS_RELOAD_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
     TOKEN_ISSUER: z.string().default('atende-orchestrator'),
     SERVICE_TOKEN_TTL_SEC: z.coerce.number().int().min(10).max(600).default(60),
     GUEST_TOKEN_TTL_SEC: z.coerce
@@ -87,6 +100,10 @@ export const configSchema = z
     RATE_LIMIT_STORE: z.enum(['memory', 'redis', 'postgres']).default('memory'),
     REDIS_URL: z.string().url().optional(),
     CHAT_MESSAGES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+    /** Streams (chat replies, conversation events, `/a2a` calls) one address may hold open at once on a replica. */
+    STREAMS_PER_ADDRESS: z.coerce.number().int().positive().default(20),
+    /** Streams a replica holds open at once in all; beyond either limit a request gets 503 with Retry-After. */
+    STREAMS_MAX: z.coerce.number().int().positive().default(1000),
     ACCESS_TOKEN_TTL_SEC: z.coerce
       .number()
       .int()
@@ -99,6 +116,10 @@ export const configSchema = z
       .enum(['true', 'false'])
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true')),
+    /** OTLP/HTTP collector base URL: tracing is on only when it is set (see `startTracing`). */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    /** `service.name` of the orchestrator's spans; `orchestrator` by default. */
+    OTEL_SERVICE_NAME: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {

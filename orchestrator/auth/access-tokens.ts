@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { HTTPException } from 'hono/http-exception';
-import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import type { SigningKeys } from '../mesh/signing-keys.js';
 
 /** Every role, from least to most trusted. */
@@ -21,25 +21,33 @@ export interface AccessTokens {
 
 const AUDIENCE = 'atende-api';
 
-/** Creates the access-token service over the orchestrator's signing keys. */
+/**
+ * Creates the access-token service over the orchestrator's signing keys: signs with the current key, verifies with
+ * every published key (a `kid` the set does not know makes a file-backed set read its file again, rate-limited).
+ */
 export function createAccessTokens(options: {
   keys: SigningKeys;
   issuer: string;
   guestTtlSec: number;
   accessTtlSec?: number;
+  /** Clock (ms), for tests: issue times, expiries and the time tokens are verified at. */
+  now?: () => number;
 }): AccessTokens {
-  const { keys, issuer, guestTtlSec, accessTtlSec = 15 * 60 } = options;
-  const jwks = createLocalJWKSet(keys.jwks);
-  const sign = (claims: Record<string, unknown>, subject: string, ttl: number) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
+  const { keys, issuer, guestTtlSec, accessTtlSec = 15 * 60, now = Date.now } = options;
+  const sign = (claims: Record<string, unknown>, subject: string, ttl: number) => {
+    // The key that signs now; tokens signed before a rotation verify with the previous key until they expire.
+    const signing = keys.current();
+    const iat = Math.floor(now() / 1000);
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: signing.kid, typ: 'JWT' })
       .setIssuer(issuer)
       .setAudience(AUDIENCE)
       .setSubject(subject)
       .setJti(randomUUID())
-      .setIssuedAt()
-      .setExpirationTime(`${ttl}s`)
-      .sign(keys.privateKey);
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttl)
+      .sign(signing.privateKey);
+  };
   return {
     async issueGuest() {
       const subject = `guest:${randomUUID()}`;
@@ -53,10 +61,11 @@ export function createAccessTokens(options: {
       const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
       if (!token) throw unauthorized('sign in or start a guest session first');
       try {
-        const { payload } = await jwtVerify(token, jwks, {
+        const { payload } = await jwtVerify(token, keys.getKey, {
           algorithms: ['RS256'],
           issuer,
           audience: AUDIENCE,
+          currentDate: new Date(now()),
         });
         const role = payload.role;
         if (typeof payload.sub !== 'string' || typeof role !== 'string') throw new Error('claims');

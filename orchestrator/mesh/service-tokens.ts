@@ -29,20 +29,22 @@ export function createServiceTokenMinter(options: {
   return {
     async mint(request) {
       const iat = Math.floor(now() / 1000);
+      // The key that signs now (a rotation takes effect at its notBefore); kid and key read together.
+      const signing = keys.current();
       return new SignJWT({
         role: request.role,
         scope: request.scopes.join(' '),
         skill: request.skill,
         cid: request.correlationId,
       })
-        .setProtectedHeader({ alg: 'RS256', kid: keys.kid, typ: 'JWT' })
+        .setProtectedHeader({ alg: 'RS256', kid: signing.kid, typ: 'JWT' })
         .setIssuer(issuer)
         .setAudience(request.audience)
         .setSubject(request.subject)
         .setJti(randomUUID())
         .setIssuedAt(iat)
         .setExpirationTime(iat + ttlSec)
-        .sign(keys.privateKey);
+        .sign(signing.privateKey);
     },
   };
 }
