@@ -31,7 +31,25 @@ export class RoleRefusedError extends HTTPException {
   }
 }
 
-/** Maps zod errors to 400, known errors to their status, and anything else to a plain 500 that leaks nothing. */
+/**
+ * The database could not be reached (refused, reset, shut down, out of connections): the request did not happen
+ * and may be tried again. Answered as 503 `database_unavailable` with `Retry-After`; raised by the store's
+ * availability guard (`orchestrator/store/availability.ts`), never for a statement the database refused.
+ */
+export class DatabaseUnavailableError extends Error {
+  /** Seconds a client should wait before trying again. */
+  static readonly RETRY_AFTER_SEC = 5;
+
+  constructor(cause: unknown) {
+    super('the database is unreachable', { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/**
+ * Maps zod errors to 400, known errors to their status, an unreachable database to 503 with `Retry-After`, and
+ * anything else to a plain 500 that leaks nothing.
+ */
 export function handleError(logger: Logger) {
   return function onError(error: Error, c: Context): Response {
     const requestId = (c.get('requestId' as never) as string | undefined) ?? 'unknown';
@@ -46,6 +64,18 @@ export function handleError(logger: Logger) {
         ...(error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
         ...(retryAfterSec ? { 'Retry-After': String(retryAfterSec) } : {}),
       });
+    }
+    if (error instanceof DatabaseUnavailableError) {
+      logger.warn({ err: error.cause, requestId, path: c.req.path }, 'database unreachable: answered 503');
+      return c.json(
+        {
+          code: 'database_unavailable',
+          message: 'the service is briefly unavailable; try again in a few seconds',
+          requestId,
+        } satisfies ErrorBody,
+        503,
+        { 'Retry-After': String(DatabaseUnavailableError.RETRY_AFTER_SEC) },
+      );
     }
     logger.error({ err: error, requestId, path: c.req.path }, 'unhandled error');
     return c.json({ code: 'internal_error', message: 'internal error', requestId } satisfies ErrorBody, 500);

@@ -194,6 +194,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX conversation_ratings_created_at_idx ON conversation_ratings (created_at)',
     ],
   },
+  {
+    // Replicas (orchestrator/replicas/reply-leases.ts): each replica looks, every few seconds, for replies still
+    // `streaming` whose replica has stopped; this index keeps that look cheap on a large log.
+    id: '0007_streaming_replies',
+    statements: [
+      "CREATE INDEX messages_streaming_idx ON messages (created_at) INCLUDE (conversation_id) WHERE status = 'streaming'",
+    ],
+  },
 ];
 
 /** Options of {@link migrate}. */
