@@ -12,15 +12,15 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { generateCerts, loadTlsMaterial } from '../certs/certs.js';
+import { createDemoCatalogue } from '../agents/promotions/catalogue.js';
+import { createPromotionsExecutor } from '../agents/promotions/executor.js';
 import { loadAgentCard } from '../agents/runtime/card.js';
 import { loadAgentConfig } from '../agents/runtime/config.js';
 import { createLogger } from '../agents/runtime/logger.js';
 import { createAgentApp, type RunningServer, startAgentServer } from '../agents/runtime/server.js';
 import { createTokenVerifier } from '../agents/runtime/service-token.js';
 import { createTestTokens } from '../agents/runtime/testing/tokens.js';
-import { createDemoCatalogue } from '../agents/promotions/catalogue.js';
-import { createPromotionsExecutor } from '../agents/promotions/executor.js';
+import { generateCerts, loadTlsMaterial } from '../certs/certs.js';
 import {
   type K8sObject,
   OVERLAYS,
@@ -92,9 +92,7 @@ const CERT_MANAGER: Record<string, z.ZodType> = {
               rotationPolicy: z.enum(['Never', 'Always']),
             })
             .strict(),
-          usages: z.array(
-            z.enum(['digital signature', 'key encipherment', 'server auth', 'client auth']),
-          ),
+          usages: z.array(z.enum(['digital signature', 'key encipherment', 'server auth', 'client auth'])),
         })
         .strict(),
     })
@@ -223,18 +221,15 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(orchestrator.spec.template.spec.volumes[0].projected.defaultMode).toBe(0o440);
   });
 
-  it.skipIf(!hasKubectl())(
-    'renders exactly what `kubectl kustomize` renders',
-    () => {
-      const out = execFileSync('kubectl', ['kustomize', overlayDir(overlay)], { encoding: 'utf8' });
-      const theirs = parseYamlDocuments(out, 'kubectl kustomize') as K8sObject[];
-      expect(new Set(objects().map(objectId))).toEqual(new Set(theirs.map(objectId)));
-      for (const o of theirs) {
-        const mine = objects().find((m) => objectId(m) === objectId(o));
-        expect(isDeepStrictEqual(mine, o), `${objectId(o)} differs`).toBe(true);
-      }
-    },
-  );
+  it.skipIf(!hasKubectl())('renders exactly what `kubectl kustomize` renders', () => {
+    const out = execFileSync('kubectl', ['kustomize', overlayDir(overlay)], { encoding: 'utf8' });
+    const theirs = parseYamlDocuments(out, 'kubectl kustomize') as K8sObject[];
+    expect(new Set(objects().map(objectId))).toEqual(new Set(theirs.map(objectId)));
+    for (const o of theirs) {
+      const mine = objects().find((m) => objectId(m) === objectId(o));
+      expect(isDeepStrictEqual(mine, o), `${objectId(o)} differs`).toBe(true);
+    }
+  });
 
   it('puts everything in the namespace atende, which enforces the restricted Pod Security Standard', () => {
     const ns = find(objects(), 'Namespace', 'atende');
@@ -285,7 +280,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('runs every Atende process from the one image, with an entry file that exists', () => {
     const images = new Set<string>();
-    for (const w of workloads(objects()).filter((w) => podLabels(w)['app.kubernetes.io/component'] !== 'database' && podLabels(w)['app.kubernetes.io/component'] !== 'cache')) {
+    for (const w of workloads(objects()).filter(
+      (w) =>
+        podLabels(w)['app.kubernetes.io/component'] !== 'database' &&
+        podLabels(w)['app.kubernetes.io/component'] !== 'cache',
+    )) {
       const [c] = w.spec.template.spec.containers;
       images.add(c.image);
       expect(existsSync(join(root, c.args[0])), c.args[0]).toBe(true);
@@ -302,13 +301,15 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       const port = agent.spec.template.spec.containers[0].ports[0].containerPort;
       const peers = admitted(policies, podLabels(agent), port);
       expect(excessPeers(peers, pods, isOrchestrator), name).toEqual([]);
-      expect(peers.some((p) => p.type === 'pods' && selects(p.selector, pods.find(isOrchestrator)!))).toBe(true);
+      expect(peers.some((p) => p.type === 'pods' && selects(p.selector, pods.find(isOrchestrator)!))).toBe(
+        true,
+      );
     }
     // Nothing else in the namespace is open to anyone either.
     for (const labels of pods) {
-      expect(admitted(policies, labels, 1).some((p) => p.type === 'anyone' && p.why.startsWith('no policy'))).toBe(
-        false,
-      );
+      expect(
+        admitted(policies, labels, 1).some((p) => p.type === 'anyone' && p.why.startsWith('no policy')),
+      ).toBe(false);
     }
   });
 
@@ -379,14 +380,21 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const pdb = find(objects(), 'PodDisruptionBudget', 'orchestrator');
     expect(selects(pdb.spec.selector, podLabels(deployment))).toBe(true);
     const hpa = find(objects(), 'HorizontalPodAutoscaler', 'orchestrator');
-    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'orchestrator' });
+    expect(hpa.spec.scaleTargetRef).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'orchestrator',
+    });
     expect(hpa.spec.minReplicas).toBeLessThanOrEqual(deployment.spec.replicas);
     const env = pod.containers[0].env;
     for (const [name, secret] of [
       ['DATABASE_URL', 'atende-database'],
       ['REDIS_URL', 'atende-redis'],
     ]) {
-      expect(env.find((e: any) => e.name === name).valueFrom.secretKeyRef).toEqual({ name: secret, key: 'url' });
+      expect(env.find((e: any) => e.name === name).valueFrom.secretKeyRef).toEqual({
+        name: secret,
+        key: 'url',
+      });
     }
   });
 });
@@ -412,7 +420,10 @@ describe('overlay differences', () => {
     ] as const) {
       const labels = podLabels(workloads(dev).find((w) => w.metadata.name === name));
       const peers = admitted(policies, labels, port);
-      expect(excessPeers(peers, pods, (l) => l['app.kubernetes.io/name'] === 'orchestrator'), name).toEqual([]);
+      expect(
+        excessPeers(peers, pods, (l) => l['app.kubernetes.io/name'] === 'orchestrator'),
+        name,
+      ).toEqual([]);
     }
     expect(envOf(find(dev, 'Deployment', 'orchestrator').spec.template.spec.containers[0]).NODE_ENV).toBe(
       'development',
@@ -488,7 +499,10 @@ describe('the checks can fail', () => {
     const agent = podLabels(find(rendered.dev, 'Deployment', 'orders'));
     const pods = workloads(rendered.dev).map(podLabels);
     const orchestratorOnly = (l: Labels) => l['app.kubernetes.io/name'] === 'orchestrator';
-    const open = { spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] }, metadata: { name: 'open' } };
+    const open = {
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] },
+      metadata: { name: 'open' },
+    };
     expect(excessPeers(admitted([...policies, open], agent, 9103), pods, orchestratorOnly)).toEqual([
       'open: a rule without "from"',
     ]);
@@ -502,7 +516,9 @@ describe('the checks can fail', () => {
     expect(excessPeers(admitted([...policies, sibling], agent, 9103), pods, orchestratorOnly)).toContain(
       'pod assistant',
     );
-    expect(excessPeers(admitted([], agent, 9103), pods, orchestratorOnly)).toEqual(['no policy selects the pod']);
+    expect(excessPeers(admitted([], agent, 9103), pods, orchestratorOnly)).toEqual([
+      'no policy selects the pod',
+    ]);
   });
 });
 
@@ -557,10 +573,19 @@ describe("the agents' readiness probe", () => {
     const app = createAgentApp({
       card,
       executor: createPromotionsExecutor({ catalogue: createDemoCatalogue({ now }), logger, now }),
-      verifier: createTokenVerifier({ keys: tokens.keys, issuer: tokens.issuer, audience: card.supportedInterfaces[0]!.url }),
+      verifier: createTokenVerifier({
+        keys: tokens.keys,
+        issuer: tokens.issuer,
+        audience: card.supportedInterfaces[0]!.url,
+      }),
       logger,
     });
-    server = await startAgentServer({ app, tls: await loadTlsMaterial(pki, 'promotions'), port: 0, host: '127.0.0.1' });
+    server = await startAgentServer({
+      app,
+      tls: await loadTlsMaterial(pki, 'promotions'),
+      port: 0,
+      host: '127.0.0.1',
+    });
   });
 
   afterAll(async () => {
@@ -574,7 +599,7 @@ describe("the agents' readiness probe", () => {
     });
   });
 
-  it('passes against a live agent over mutual TLS with the pod\'s own certificate', async () => {
+  it("passes against a live agent over mutual TLS with the pod's own certificate", async () => {
     const volume = await projectedVolume(pki, 'promotions');
     expect(await runProbe({ CERTS_DIR: volume, PORT: String(server.port) })).toBe(0);
   });

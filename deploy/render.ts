@@ -165,7 +165,8 @@ function setImages(node: unknown, images: z.infer<typeof kustomizationSchema>['i
         const name = rule.newName ?? parts.name;
         if (rule.digest) container.image = `${name}@${rule.digest}`;
         else if (rule.newTag) container.image = `${name}:${rule.newTag}`;
-        else container.image = `${name}${parts.tag ? `:${parts.tag}` : ''}${parts.digest ? `@${parts.digest}` : ''}`;
+        else
+          container.image = `${name}${parts.tag ? `:${parts.tag}` : ''}${parts.digest ? `@${parts.digest}` : ''}`;
       }
     } else {
       setImages(value, images);
