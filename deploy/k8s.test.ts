@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Namespace, PersistentVolumeClaim, Secret, Service } from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { loadDeskConfig } from '../agents/desk/config.js';
 import { createDemoCatalogue } from '../agents/promotions/catalogue.js';
 import { createPromotionsExecutor } from '../agents/promotions/executor.js';
 import { loadAgentCard } from '../agents/runtime/card.js';
@@ -21,6 +22,7 @@ import { createAgentApp, type RunningServer, startAgentServer } from '../agents/
 import { createTokenVerifier } from '../agents/runtime/service-token.js';
 import { createTestTokens } from '../agents/runtime/testing/tokens.js';
 import { generateCerts, loadTlsMaterial } from '../certs/certs.js';
+import { loadConfig } from '../orchestrator/config.js';
 import {
   type K8sObject,
   OVERLAYS,
@@ -196,6 +198,21 @@ function excessPeers(peers: Peer[], pods: Labels[], allowed: (labels: Labels) =>
   });
 }
 
+const isAtende = (labels: Labels) =>
+  ['orchestrator', 'agent'].includes(labels['app.kubernetes.io/component'] ?? '');
+
+/** The text of every non-test TypeScript file of the orchestrator, the agents and the certificates. */
+async function processSources(): Promise<string> {
+  const texts: string[] = [];
+  for (const folder of ['orchestrator', 'agents', 'certs']) {
+    for (const file of await readdir(join(root, folder), { recursive: true })) {
+      if (file.endsWith('.ts') && !file.endsWith('.test.ts'))
+        texts.push(await readFile(join(root, folder, file), 'utf8'));
+    }
+  }
+  return texts.join('\n');
+}
+
 const INGRESS_NAMESPACE = { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } };
 
 // --- the tests ------------------------------------------------------------------------------------------------
@@ -280,11 +297,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('runs every Atende process from the one image, with an entry file that exists', () => {
     const images = new Set<string>();
-    for (const w of workloads(objects()).filter(
-      (w) =>
-        podLabels(w)['app.kubernetes.io/component'] !== 'database' &&
-        podLabels(w)['app.kubernetes.io/component'] !== 'cache',
-    )) {
+    for (const w of workloads(objects()).filter((w) => isAtende(podLabels(w)))) {
       const [c] = w.spec.template.spec.containers;
       images.add(c.image);
       expect(existsSync(join(root, c.args[0])), c.args[0]).toBe(true);
@@ -324,6 +337,27 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     expect(fromIngress).toHaveLength(1);
     const others = peers.filter((p) => !fromIngress.includes(p));
     expect(excessPeers(others, pods, (l) => l['app.kubernetes.io/component'] === 'agent')).toEqual([]);
+  });
+
+  it('sets only variables the processes read, with values their configuration schemas accept', async () => {
+    const sources = await processSources();
+    for (const w of workloads(objects()).filter((w) => isAtende(podLabels(w)))) {
+      const container = w.spec.template.spec.containers[0];
+      for (const { name } of container.env) {
+        expect(sources.includes(name), `${w.metadata.name}: ${name} is read nowhere`).toBe(true);
+      }
+      // Secret references stand in for values the cluster provides.
+      const env = {
+        ...envOf(container),
+        DATABASE_URL: 'postgres://u:p@db:5432/atende',
+        REDIS_URL: 'redis://r:6379',
+      };
+      if (w.metadata.name === 'orchestrator') expect(() => loadConfig(env)).not.toThrow();
+      else expect(() => loadAgentConfig(env, { name: w.metadata.name, port: 0 })).not.toThrow();
+    }
+    expect(() =>
+      loadDeskConfig(envOf(find(objects(), 'Deployment', 'desk').spec.template.spec.containers[0])),
+    ).not.toThrow();
   });
 
   it('keeps its cards true: each agent publishes the URL of its Service, which the orchestrator dials', async () => {
