@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import type { TaskState } from '@a2a-js/sdk';
 import type { AgentExecutor, ExecutionEventBusManager, TaskStore } from '@a2a-js/sdk/server';
-import { createRemoteJWKSet, customFetch } from 'jose';
 import { loadTlsMaterial } from '../../certs/certs.js';
 import { loadAgentCard } from './card.js';
 import type { AgentConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMtlsFetch } from './mtls-fetch.js';
 import { createAgentApp, type RunningServer, startAgentServer } from './server.js';
-import { createTokenVerifier } from './service-token.js';
+import { createRemoteKeySet, createTokenVerifier } from './service-token.js';
 import { BoundedTaskStore } from './task-store.js';
 
 /**
@@ -40,12 +39,8 @@ export async function runAgent(options: {
     interfaceUrl,
   });
   const { fetch: mtlsFetch } = createMtlsFetch({ tls, connections: 2 });
-  const keys = createRemoteJWKSet(new URL(config.ORCHESTRATOR_JWKS_URL), {
-    [customFetch]: mtlsFetch as never,
-    cooldownDuration: 5_000,
-    cacheMaxAge: 10 * 60_000,
-    timeoutDuration: 3_000,
-  });
+  // Fetched again on a kid it does not know (a rotated key), at most once per 5 s, failures included.
+  const keys = createRemoteKeySet({ url: new URL(config.ORCHESTRATOR_JWKS_URL), fetch: mtlsFetch as typeof fetch });
   const verifier = createTokenVerifier({ keys, issuer: config.TOKEN_ISSUER, audience: interfaceUrl });
   const created = await options.createExecutor({ logger });
   const parts: AgentParts = 'execute' in created ? { executor: created } : created;

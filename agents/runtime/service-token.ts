@@ -1,4 +1,4 @@
-import { errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
 
 /** Claims of a service token minted by the orchestrator for one task sent to one agent. */
@@ -53,7 +53,7 @@ export interface TokenVerifier {
 }
 
 export interface TokenVerifierOptions {
-  /** Key source: `createRemoteJWKSet` on the orchestrator's JWKS, or `createLocalJWKSet` in tests. */
+  /** Key source: {@link createRemoteKeySet} on the orchestrator's JWKS, or `createLocalJWKSet` in tests. */
   keys: JWTVerifyGetKey;
   /** The orchestrator's issuer identifier. */
   issuer: string;
@@ -119,6 +119,56 @@ function toRefusal(error: unknown): ServiceTokenError {
     );
   }
   return new ServiceTokenError('malformed_token', 'the service token cannot be verified');
+}
+
+/** How an agent fetches and caches the orchestrator's JWKS. */
+export interface RemoteKeySetOptions {
+  /** The orchestrator's `/.well-known/jwks.json`. */
+  url: URL;
+  /** The mesh (mTLS) fetch. */
+  fetch: typeof fetch;
+  /**
+   * Least time between two fetches caused by tokens naming a `kid` the cached set does not know (jose's
+   * `cooldownDuration`), and after a failed fetch: a storm of unknown kids, or of tokens while the orchestrator is
+   * unreachable, costs at most one fetch per cooldown.
+   */
+  cooldownMs?: number;
+  /** The cached set is fetched again, whatever the tokens say, once this old. */
+  cacheMaxAgeMs?: number;
+  /** A fetch slower than this fails (the token is answered with 503 `keys_unavailable`). */
+  timeoutMs?: number;
+}
+
+/**
+ * The orchestrator's JWKS as a key source for {@link createTokenVerifier}: jose's `createRemoteJWKSet`, which fetches
+ * the set again when a token names an unknown `kid` (a rotated key, published ahead by the orchestrator), at most
+ * once per cooldown, with concurrent look-ups sharing one fetch. A failed fetch also holds further fetches for one
+ * cooldown (jose would try again at every token).
+ */
+export function createRemoteKeySet(options: RemoteKeySetOptions): JWTVerifyGetKey {
+  const { url, cooldownMs = 5_000, cacheMaxAgeMs = 10 * 60_000, timeoutMs = 3_000 } = options;
+  let failed: { at: number; error: unknown } | undefined;
+  const throttled = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    if (failed && Date.now() - failed.at < cooldownMs) throw failed.error;
+    try {
+      const response = await options.fetch(input, init);
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`the JWKS answered ${response.status}`);
+      }
+      failed = undefined;
+      return response;
+    } catch (error) {
+      failed = { at: Date.now(), error };
+      throw error;
+    }
+  }) as typeof fetch;
+  return createRemoteJWKSet(url, {
+    [customFetch]: throttled as never,
+    cooldownDuration: cooldownMs,
+    cacheMaxAge: cacheMaxAgeMs,
+    timeoutDuration: timeoutMs,
+  });
 }
 
 /** True when `scopes` satisfies one of the alternatives in `required` (an empty alternative needs no scope). */
