@@ -261,3 +261,87 @@ describe("the shop's own A2A agent", () => {
     );
   });
 });
+
+describe('conformance of /a2a found by the TCK (issue 14)', () => {
+  async function call(method: string, params: unknown, options: { path?: string; body?: string } = {}) {
+    const response = await web.fetch(`${baseUrl}${options.path ?? '/a2a'}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'A2A-Version': '1.0',
+        authorization: `Bearer ${await guestToken()}`,
+      },
+      body: options.body ?? JSON.stringify({ jsonrpc: '2.0', id: 7, method, params }),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      text,
+      body: JSON.parse(text) as any,
+    };
+  }
+
+  it('answers SubscribeToTask on a finished or unknown task with the JSON-RPC error itself', async () => {
+    const token = await guestToken();
+    const result = await client.sendMessage(
+      {
+        tenant: '',
+        message: userMessage('Qual o prazo de entrega?'),
+        configuration: undefined,
+        metadata: undefined,
+      },
+      { serviceParameters: { Authorization: `Bearer ${token}` } },
+    );
+    const taskId = 'id' in result && 'status' in result ? result.id : '';
+    expect(taskId).not.toBe('');
+    const response = await web.fetch(`${baseUrl}/a2a`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'A2A-Version': '1.0', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SubscribeToTask', params: { id: taskId } }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await response.json()) as any).error.code).toBe(-32004);
+    const unknown = await call('SubscribeToTask', { id: randomUUID() });
+    expect(unknown.contentType).toMatch(/^application\/json/);
+    expect(unknown.body).toMatchObject({ id: 7, error: { code: -32001 } });
+  });
+
+  it('refuses a message whose only part is an image with ContentTypeNotSupportedError', async () => {
+    const message = {
+      messageId: randomUUID(),
+      role: 'ROLE_USER',
+      parts: [{ raw: Buffer.from('GIF89a').toString('base64'), mediaType: 'image/gif' }],
+    };
+    const { body } = await call('SendMessage', { message });
+    expect(body.error.code).toBe(-32005);
+  });
+
+  it('refuses JSON nested 9,000 deep with a plain JSON-RPC error', async () => {
+    const deep = `${'{"a":'.repeat(9000)}1${'}'.repeat(9000)}`;
+    const { status, body, text } = await call('', undefined, {
+      body: `{"jsonrpc":"2.0","id":7,"method":"SendMessage","params":{"message":{"messageId":"m","role":"ROLE_USER","parts":[{"text":"oi"}],"metadata":${deep}}}}`,
+    });
+    expect(status).toBe(400);
+    expect(body.error).toEqual({ code: -32600, message: 'the request nests deeper than 64 levels' });
+    expect(text).not.toMatch(/call stack/i);
+  });
+
+  it('serves /a2a/ with a trailing slash too', async () => {
+    const { status, body } = await call('GetTask', { id: randomUUID() }, { path: '/a2a/' });
+    expect(status).toBe(200);
+    expect(body.error.code).toBe(-32001);
+  });
+
+  it('serves its card with a strong ETag and Cache-Control, and 304 to If-None-Match', async () => {
+    const first = await web.fetch(`${baseUrl}/.well-known/agent-card.json`);
+    const etag = first.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[\w-]{43}"$/);
+    expect(first.headers.get('cache-control')).toMatch(/max-age=\d+/);
+    await first.arrayBuffer();
+    const again = await web.fetch(`${baseUrl}/.well-known/agent-card.json`, {
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.status).toBe(304);
+  });
+});
