@@ -440,6 +440,7 @@ describe('overlay differences', () => {
   it('dev: one replica of each process, a demo PostgreSQL and Redis reachable from the orchestrator only', () => {
     const dev = rendered.dev;
     for (const w of workloads(dev)) expect(w.spec.replicas, w.metadata.name).toBe(1);
+    expect(find(dev, 'HorizontalPodAutoscaler', 'orchestrator').spec.maxReplicas).toBe(1);
     expect(find(dev, 'StatefulSet', 'postgres')).toBeDefined();
     expect(find(dev, 'Service', 'postgres')).toBeDefined();
     expect(find(dev, 'Deployment', 'redis')).toBeDefined();
