@@ -120,6 +120,10 @@ export const configSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
     /** `service.name` of the orchestrator's spans; `orchestrator` by default. */
     OTEL_SERVICE_NAME: z.string().min(1).optional(),
+    /** OTLP/HTTP collector base URL: tracing is on only when it is set (see `startTracing`). */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    /** `service.name` of the orchestrator's spans; `orchestrator` by default. */
+    OTEL_SERVICE_NAME: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {

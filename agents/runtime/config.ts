@@ -25,6 +25,10 @@ export function agentConfigSchema(defaults: { name: string; port: number }) {
             .filter(Boolean),
         )
         .pipe(z.array(z.string()).min(1, 'name at least one trusted caller (e.g. orchestrator)')),
+      /** OTLP/HTTP collector base URL: tracing is on only when it is set (see `startTracing`). */
+      OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+      /** `service.name` of this agent's spans; the agent's name by default. */
+      OTEL_SERVICE_NAME: z.string().min(1).optional(),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       TASK_STORE_MAX_TASKS: z.coerce.number().int().positive().default(10_000),
       TASK_STORE_FINISHED_TTL_MS: z.coerce

@@ -53,3 +53,17 @@ export {
   type TextStream,
 } from './task-reply.js';
 export { BoundedTaskStore, type BoundedTaskStoreOptions } from './task-store.js';
+export {
+  CORRELATION_ATTRIBUTE,
+  startTracing,
+  type Tracing,
+  type TracingOptions,
+  traceExecutor,
+  traceHeaders,
+  traceRequests,
+  tracer,
+  tracesUrl,
+  withCorrelationId,
+  withSpan,
+  withSpanSync,
+} from './tracing.js';

@@ -9,6 +9,7 @@ import { createMtlsFetch } from './mtls-fetch.js';
 import { createAgentApp, type RunningServer, startAgentServer } from './server.js';
 import { createRemoteKeySet, createTokenVerifier } from './service-token.js';
 import { BoundedTaskStore } from './task-store.js';
+import { startTracing } from './tracing.js';
 
 /**
  * What an agent that keeps its own tasks hands the runtime instead of a bare executor: its task store, event
@@ -32,6 +33,11 @@ export async function runAgent(options: {
 }): Promise<RunningServer> {
   const { config } = options;
   const logger = createLogger({ name: config.name, level: config.LOG_LEVEL });
+  const tracing = startTracing({
+    serviceName: config.OTEL_SERVICE_NAME ?? config.name,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  });
+  if (tracing.enabled) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'exporting traces');
   const tls = await loadTlsMaterial(config.CERTS_DIR, config.name);
   const interfaceUrl = `${config.publicUrl}/a2a`;
   const card = await loadAgentCard({
@@ -66,6 +72,7 @@ export async function runAgent(options: {
     logger.info({ signal }, 'stopping');
     await running.close();
     await parts.close?.();
+    await tracing.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

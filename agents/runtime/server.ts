@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import { type AgentEnv, peerIdentity, trustedCallers } from './peer.js';
 import type { TokenVerifier } from './service-token.js';
 import { BoundedTaskStore } from './task-store.js';
+import { traceExecutor, traceRequests } from './tracing.js';
 
 export interface AgentAppOptions {
   /** The agent's card, its JSON-RPC interface URL already set from configuration. */
@@ -50,7 +51,7 @@ export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
   const requestHandler = new DefaultRequestHandler(
     card,
     taskStore,
-    executor,
+    traceExecutor(executor, card.name),
     options.eventBusManager ?? new DefaultExecutionEventBusManager(),
     undefined,
     undefined,
@@ -69,6 +70,7 @@ export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
   app.on(
     'POST',
     rpcPaths(rpcPath),
+    traceRequests({ continueTrace: true, name: `POST ${rpcPath}` }),
     trustedCallers(options.trustedCallers ?? DEFAULT_TRUSTED_CALLERS, (peer) =>
       logger.warn(
         { event: 'caller_refused', peer },

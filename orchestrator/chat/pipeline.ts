@@ -1,5 +1,5 @@
 import type { HandoffReason } from '../../agents/desk/protocol.js';
-import type { Logger } from '../../agents/runtime/index.js';
+import { type Logger, tracer, withSpan, withSpanSync } from '../../agents/runtime/index.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import type { HandoffService } from '../desk/handoffs.js';
 import { heldReply } from '../desk/held-reply.js';
@@ -131,7 +131,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     let finishing = false;
     const finish = (end: Parameters<typeof recorder.finish>[0]) => {
       finishing = true;
-      return recorder.finish(end);
+      return withSpan('chat.record', () => recorder.finish(end));
     };
     try {
       await respond(ctx, recorder, finish);
@@ -179,10 +179,11 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       }
       return;
     }
-    const decision = authorize(plan(directory, request.text, { fallbackTags }), {
-      shopper,
-      locale,
-      scopePolicy,
+    const planned = withSpanSync('chat.plan', () => plan(directory, request.text, { fallbackTags }));
+    const decision = withSpanSync('chat.authorize', (span) => {
+      const decided = authorize(planned, { shopper, locale, scopePolicy });
+      span.setAttribute('atende.decision', decided.kind);
+      return decided;
     });
     if (decision.kind !== 'unavailable' && decision.refusal) {
       // Least privilege held: no token was minted and no task sent for this skill.
@@ -241,30 +242,51 @@ export function createChatService(options: ChatServiceOptions): ChatService {
     });
     let failure: Parameters<ReplyRecorder['finish']>[0]['failure'];
     const seen = { lowConfidence: false, negative: false };
+    // Tasks start as the merge first reads them, so in the dispatch span: the A2A calls are its children. Merging
+    // runs alongside them, as long as they stream.
+    const names = (targets: (typeof decision.answer | undefined)[]) =>
+      targets.flatMap((t) => (t ? [t.agent.card.name] : []));
     try {
-      for await (const part of mergeReply({
-        tasks,
-        tone,
-        refusal: decision.refusal,
-        locale,
-        logger,
-        correlationId,
-        onUnavailable: (target, reason) => directory.markDown(target.agent.baseUrl, reason),
-      })) {
-        if (part.type === 'end') failure = part.failure;
-        else if (part.type === 'annotation' && part.annotation.kind === 'handoff') {
-          // Offers of a person are the pipeline's to make (see `offerReason`), not one agent's.
-          seen.lowConfidence ||= part.annotation.data.reason === 'low_confidence';
-        } else {
-          if (part.type === 'annotation' && part.annotation.kind === 'sentiment') {
-            seen.negative ||= part.annotation.data.label === 'negative';
+      await withSpan(
+        'chat.dispatch',
+        async () => {
+          const merging = tracer().startSpan('chat.merge');
+          try {
+            for await (const part of mergeReply({
+              tasks,
+              tone,
+              refusal: decision.refusal,
+              locale,
+              logger,
+              correlationId,
+              onUnavailable: (target, reason) => directory.markDown(target.agent.baseUrl, reason),
+            })) {
+              if (part.type === 'end') failure = part.failure;
+              else if (part.type === 'annotation' && part.annotation.kind === 'handoff') {
+                // Offers of a person are the pipeline's to make (see `offerReason`), not one agent's.
+                seen.lowConfidence ||= part.annotation.data.reason === 'low_confidence';
+              } else {
+                if (part.type === 'annotation' && part.annotation.kind === 'sentiment') {
+                  seen.negative ||= part.annotation.data.label === 'negative';
+                }
+                if (part.type === 'annotation' && part.annotation.kind === 'confidence') {
+                  seen.lowConfidence ||= part.annotation.data.level === 'low';
+                }
+                recorder.push(part);
+              }
+            }
+          } finally {
+            merging.setAttribute('atende.failure', failure?.code ?? '');
+            merging.end();
           }
-          if (part.type === 'annotation' && part.annotation.kind === 'confidence') {
-            seen.lowConfidence ||= part.annotation.data.level === 'low';
-          }
-          recorder.push(part);
-        }
-      }
+        },
+        {
+          attributes: {
+            'atende.agents': names([decision.answer, decision.second]),
+            'atende.side_agents': names(decision.sides),
+          },
+        },
+      );
     } finally {
       tasks.dispose();
     }
@@ -402,14 +424,23 @@ export function createChatService(options: ChatServiceOptions): ChatService {
         previews: true,
         signal: readerStop.signal,
       });
-      const run = answer({
-        request,
-        conversationId: conversation.id,
-        replyId: reply.id,
-        replyTo: shopperMessage.id,
-        startedAt,
-        signal,
-      });
+      // The reply runs on in the background, in its own span under the request's (it outlives the response).
+      const run = withSpan(
+        'chat.reply',
+        () =>
+          answer({
+            request,
+            conversationId: conversation.id,
+            replyId: reply.id,
+            replyTo: shopperMessage.id,
+            startedAt,
+            signal,
+          }),
+        {
+          correlationId,
+          attributes: { 'atende.conversation_id': conversation.id, 'atende.reply_id': reply.id },
+        },
+      );
       const failed = run.then(
         () => false,
         (error: unknown) => {

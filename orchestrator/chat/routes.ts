@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import { traceRequests, withSpan } from '../../agents/runtime/index.js';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import { clientIp } from '../edge/client-ip.js';
 import { hasControlCharacters } from '../edge/text.js';
@@ -104,7 +105,14 @@ export function chatRoutes(deps: {
     return conversation.locale === 'en' || conversation.locale === 'pt-BR' ? conversation.locale : undefined;
   }
 
-  app.post('/chat/messages', shopper, deps.rateLimit, async (c) => {
+  // One trace per message, started here (never continued from the browser's headers): the request, the reply's
+  // pipeline and agents, and the reply stream (`chat.reply_stream`, which ends with the stream).
+  const traced = traceRequests({
+    name: 'POST /api/chat/messages',
+    correlationIdOf: (c) => c.get('requestId' as never),
+  });
+
+  app.post('/chat/messages', traced, shopper, deps.rateLimit, async (c) => {
     const body = parseBody(schema, await readJson(c));
     // Answered in the shopper's language: the switch's choice, else the text's, else the conversation's, else the
     // page's (the history is read only for a message too short to tell, such as "ok").
@@ -136,12 +144,17 @@ export function chatRoutes(deps: {
     }
     // A dropped connection (a phone changing networks, a closed tab) does not cancel the reply: it runs to its end
     // (the agents' deadlines bound it) and is stored; the widget follows it on the conversation's events.
-    return streamSSE(c, async (stream) => {
-      for await (const e of events) {
-        if (stream.aborted) break;
-        await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
-      }
-    });
+    return streamSSE(c, (stream) =>
+      withSpan('chat.reply_stream', async (span) => {
+        for await (const e of events) {
+          if (stream.aborted) {
+            span.setAttribute('atende.reader_gone', true);
+            break;
+          }
+          await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+        }
+      }),
+    );
   });
 
   const idParam = z.object({ id: z.string().uuid() });

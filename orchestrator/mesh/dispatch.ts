@@ -11,7 +11,8 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import type { Logger } from '../../agents/runtime/index.js';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type Logger, traceHeaders, tracer } from '../../agents/runtime/index.js';
 import type { SkillTarget } from './agent-directory.js';
 import { skillScopes } from './scope-policy.js';
 import type { ServiceTokenMinter } from './service-tokens.js';
@@ -131,6 +132,8 @@ export function createDispatcher(options: {
         correlationId: request.correlationId,
       });
       const client = await clientFor(target.agent.card);
+      // One client span per task; its `traceparent` goes with the call, so the agent's spans join the trace.
+      const span = taskSpan(request);
       const abort = new AbortController();
       let timedOut = false;
       const onOuterAbort = () => abort.abort();
@@ -172,7 +175,11 @@ export function createDispatcher(options: {
         };
         const callOptions = {
           signal: abort.signal,
-          serviceParameters: { Authorization: `Bearer ${token}`, 'X-Request-Id': request.correlationId },
+          serviceParameters: {
+          Authorization: `Bearer ${token}`,
+          'X-Request-Id': request.correlationId,
+          ...traceHeaders(span),
+        },
         };
         // Opening the stream (up to its first event) goes through the agent's retry and circuit-breaker policy.
         const opened = await policyFor(target.agent.baseUrl).execute(async () => {
@@ -191,6 +198,7 @@ export function createDispatcher(options: {
             clearTimeout(timer);
           }
           for (const update of toUpdates(event)) {
+            if (update.kind === 'task') span.setAttribute('atende.task_id', update.taskId);
             if (update.kind === 'failure') {
               throw new AgentCallError(update.outcome, `task ended ${update.outcome}`);
             }
@@ -201,8 +209,12 @@ export function createDispatcher(options: {
         }
         if (!finished) throw new AgentCallError('failed', 'the stream ended before the task completed');
       } catch (error) {
-        throw classify(error, { timedOut, outerAborted: request.signal?.aborted ?? false, logger, request });
+        const failure = classify(error, { timedOut, outerAborted: request.signal?.aborted ?? false, logger, request });
+        span.setAttribute('atende.outcome', failure.outcome);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+        throw failure;
       } finally {
+        span.end();
         clearTimeout(timer);
         clearTimeout(taskTimer);
         request.signal?.removeEventListener('abort', onOuterAbort);
@@ -210,6 +222,21 @@ export function createDispatcher(options: {
       }
     },
   };
+}
+
+/** The client span of one A2A task (the API's non-recording span while tracing is off). */
+function taskSpan(request: DispatchRequest): Span {
+  const { agent, skill } = request.target;
+  return tracer().startSpan(`a2a ${agent.card.name}`, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'rpc.system': 'jsonrpc',
+      'rpc.method': 'SendStreamingMessage',
+      'server.address': agent.rpcUrl,
+      'atende.agent': agent.card.name,
+      'atende.skill': skill.id,
+    },
+  });
 }
 
 /** The bearer scopes a skill's (or else its card's) security requirements name. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ConversationEvent, NewConversationEvent } from '../chat/contract.js';
+import { traceWrites } from './chat-log-tracing.js';
 import type { EventHub } from './event-hub.js';
 import { EVENTS_CHANNEL_SQL } from './event-listener.js';
 import type { SqlClient } from './sql.js';
@@ -612,7 +613,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       return conversationRow.parse(row);
     },
   };
-  return log;
+  return traceWrites(log);
 }
 
 /**
