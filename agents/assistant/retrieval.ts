@@ -3,6 +3,7 @@ import { stemmer as englishStemmer } from '@orama/stemmers/english';
 import { stemmer as portugueseStemmer } from '@orama/stemmers/portuguese';
 import { stopwords as englishStopWords } from '@orama/stopwords/english';
 import { stopwords as portugueseStopWords } from '@orama/stopwords/portuguese';
+import { contentWords, cosine, fitNgramSpace, type SparseVector } from './char-ngrams.js';
 import type { FaqEntry } from './knowledge-base.js';
 import { detectLocale, foldDiacritics, type Locale } from './locale.js';
 
@@ -21,6 +22,11 @@ export interface Hit {
    * The same for every hit of one search; absent means 0.
    */
   novelty?: number;
+  /**
+   * 0..1: the best cosine, in a character n-gram TF-IDF space, between the query's content words and the entry's
+   * question, one of its paraphrases or its keywords; robust to typos, plurals and missing accents.
+   */
+  similarity?: number;
 }
 
 /** Options of {@link Retriever.search}. */
@@ -56,6 +62,14 @@ const ANSWER_ONLY_WEIGHT = 0.4;
 // hits than asked are fetched so that the reweighting can lift one from just below the limit.
 const COVERAGE_FLOOR = 0.25;
 const RERANK_EXTRA = 5;
+// The final rank mixes the BM25 score (relative to the best of the search, weighted by coverage) with the
+// character n-gram similarity; an entry neither finds is no hit.
+const BM25_WEIGHT = 1;
+const SIMILARITY_WEIGHT = 1;
+const CENTROID_SHARE = 0.5;
+// A word whose n-grams are this close to a word of the entries is that word misspelt, not an unknown one.
+const NEAR_WORD = 0.6;
+const SIMILARITY_FLOOR = 0.3;
 const schema = {
   entryId: 'string',
   question: 'string',
@@ -110,6 +124,16 @@ const PT_FILLER = [
   'to',
   'aceita',
   'aceitam',
+  // Thanks, greetings and chat shorthand.
+  'valeu',
+  'vlw',
+  'obg',
+  'ajudou',
+  'blz',
+  'beleza',
+  'pfv',
+  'pls',
+  'oie',
 ];
 const EN_FILLER = [
   'want',
@@ -133,6 +157,13 @@ const EN_FILLER = [
   'you',
   'i',
   'accept',
+  'good',
+  'morning',
+  'evening',
+  'hey',
+  'thx',
+  'pls',
+  'plz',
 ];
 
 type Lang = 'pt' | 'en';
@@ -152,21 +183,29 @@ export function createRetriever({ entries }: RetrieverOptions): Retriever {
       const index = indexes[langOf(locale)];
       const limit = opts.limit ?? 5;
       const queryTerms = index.terms(text, 'question');
-      if (queryTerms.size === 0) return [];
-      const results = await oramaSearch(index.db, {
-        term: text,
-        properties: ['question', 'paraphrases', 'keywords', 'answer'],
-        boost: BOOST,
-        limit: limit + RERANK_EXTRA,
-      });
-      const novelty = index.novelty(queryTerms);
+      const query = index.ngrams(text);
+      if (queryTerms.size === 0 && query.size === 0) return [];
+      const results = queryTerms.size
+        ? await oramaSearch(index.db, {
+            term: text,
+            properties: ['question', 'paraphrases', 'keywords', 'answer'],
+            boost: BOOST,
+            limit: limit + RERANK_EXTRA,
+          })
+        : { hits: [] };
+      const novelty = index.novelty(text);
+      const bm25 = new Map(results.hits.map((r) => [r.document.entryId as string, r.score]));
       const hits: Hit[] = [];
-      for (const result of results.hits) {
-        const entry = byId.get(result.document.entryId);
-        if (!entry) continue;
-        hits.push({ entry, score: result.score, coverage: index.coverage(entry.id, queryTerms), novelty });
+      for (const entry of entries) {
+        const score = bm25.get(entry.id) ?? 0;
+        const similarity = index.similarity(entry.id, query);
+        if (score <= 0 && similarity < SIMILARITY_FLOOR) continue;
+        hits.push({ entry, score, coverage: index.coverage(entry.id, queryTerms), novelty, similarity });
       }
-      const rank = (hit: Hit) => hit.score * (COVERAGE_FLOOR + hit.coverage);
+      const top = Math.max(0, ...hits.map((h) => h.score));
+      const rank = (hit: Hit) =>
+        BM25_WEIGHT * (top ? hit.score / top : 0) * ((COVERAGE_FLOOR + hit.coverage) / (COVERAGE_FLOOR + 1)) +
+        SIMILARITY_WEIGHT * (hit.similarity ?? 0);
       return hits.sort((a, b) => rank(b) - rank(a)).slice(0, limit);
     },
   };
@@ -213,14 +252,55 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
 
   const vocabulary = new Set([...strong.values(), ...weak.values()].flatMap((terms) => [...terms]));
 
+  // Character n-grams: every question, paraphrase and the keywords of an entry are phrases of their own.
+  const stop = new Set(tokenizer.stopWords.map(foldDiacritics));
+  const phrases = new Map<string, string[][]>();
+  for (const entry of entries) {
+    phrases.set(
+      entry.id,
+      [entry.question[lang], ...entry.paraphrases[lang], entry.keywords[lang].join(' ')]
+        .map((p) => contentWords(p, stop))
+        .filter((words) => words.length > 0),
+    );
+  }
+  const space = fitNgramSpace([...phrases.values()].flat());
+  const vectors = new Map([...phrases].map(([id, list]) => [id, list.map((words) => space.vector(words))]));
+  // The folded words the entries use, as n-gram vectors: a shopper's typo ("shiping", "cupon") is near one.
+  const known = [...new Set(
+    [...phrases.values()].flat(2).concat(entries.flatMap((e) => contentWords(e.answer[lang], stop))),
+  )].map((word) => space.vector([word]));
+  const nearKnown = (word: string) => {
+    const v = space.vector([word]);
+    return known.some((k) => cosine(v, k) >= NEAR_WORD);
+  };
+  const centroids = new Map([...phrases].map(([id, list]) => [id, space.vector(list.flat())]));
+
   return {
     db,
     ready,
     terms,
-    novelty(query: Set<string>): number {
+    ngrams: (text: string): SparseVector => space.vector(contentWords(text, stop)),
+    similarity(id: string, query: SparseVector): number {
+      let best = 0;
+      for (const v of vectors.get(id) ?? []) best = Math.max(best, cosine(query, v));
+      const whole = cosine(query, centroids.get(id) ?? new Map());
+      return (1 - CENTROID_SHARE) * best + CENTROID_SHARE * whole;
+    },
+    novelty(text: string): number {
+      let total = 0;
       let unknown = 0;
-      for (const term of query) if (!vocabulary.has(term) && !/\d/.test(term)) unknown += 1;
-      return query.size === 0 ? 0 : unknown / query.size;
+      (text.match(/\p{L}[\p{L}\d]*/gu) ?? []).forEach((word, position) => {
+        const folded = foldDiacritics(word);
+        if (folded.length < 3 || stop.has(folded) || /\d/.test(word)) return;
+        total += 1;
+        // A capitalised word after the first is a name (a city, a country, a brand): the shop's answers hold
+        // for places and brands they do not list, so a name is no sign of an off-topic question.
+        if (position > 0 && /^\p{Lu}/u.test(word)) return;
+        if ([...terms(word, 'question')].every((t) => vocabulary.has(t))) return;
+        if (nearKnown(folded)) return;
+        unknown += 1;
+      });
+      return total === 0 ? 0 : unknown / total;
     },
     coverage(id: string, query: Set<string>): number {
       let sum = 0;

@@ -1,0 +1,84 @@
+import { foldDiacritics } from './locale.js';
+
+/** A sparse vector: feature → weight. */
+export type SparseVector = Map<string, number>;
+
+/**
+ * The words of a text as character n-grams read them: accents folded, lower case, letters repeated three times or
+ * more cut to one ("quebradoooo" → "quebrado"), digits dropped, and the words in `stopWords` (folded) left out.
+ */
+export function contentWords(text: string, stopWords: ReadonlySet<string>): string[] {
+  const words = foldDiacritics(text)
+    .replace(/(\p{L})\1{2,}/gu, '$1')
+    .match(/\p{L}{2,}/gu);
+  return (words ?? []).filter((w) => !stopWords.has(w));
+}
+
+/**
+ * The character n-grams (lengths `min`..`max`) of each word, the word padded with a space on each side so that
+ * its start and end are features of their own; counts per n-gram. Typos, plurals and missing accents share most
+ * n-grams with the right word ("shiping"/"shipping", "cupon"/"cupom").
+ */
+export function charNgrams(words: readonly string[], min = 3, max = 5): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const word of words) {
+    const padded = ` ${word} `;
+    for (let n = min; n <= max; n += 1) {
+      for (let i = 0; i + n <= padded.length; i += 1) {
+        const gram = padded.slice(i, i + n);
+        counts.set(gram, (counts.get(gram) ?? 0) + 1);
+      }
+    }
+  }
+  return counts;
+}
+
+/**
+ * A TF-IDF space of character n-grams fitted on a set of documents (each a list of words): `vector` turns words
+ * into a unit-length vector (sublinear tf × smoothed idf; n-grams no document holds are dropped), `cosine` compares
+ * two of them.
+ */
+export interface NgramSpace {
+  vector(words: readonly string[]): SparseVector;
+  /** The idf of an n-gram, or 0 when no document holds it. */
+  idf(gram: string): number;
+}
+
+/** Fits the idf of every n-gram on `documents` (MUST NOT be empty). */
+export function fitNgramSpace(documents: ReadonlyArray<readonly string[]>): NgramSpace {
+  const df = new Map<string, number>();
+  for (const doc of documents) {
+    for (const gram of charNgrams(doc).keys()) df.set(gram, (df.get(gram) ?? 0) + 1);
+  }
+  const n = documents.length;
+  const idfs = new Map<string, number>();
+  for (const [gram, count] of df) idfs.set(gram, Math.log((1 + n) / (1 + count)) + 1);
+  return {
+    idf: (gram) => idfs.get(gram) ?? 0,
+    vector(words) {
+      const out: SparseVector = new Map();
+      let norm = 0;
+      for (const [gram, count] of charNgrams(words)) {
+        const idf = idfs.get(gram);
+        if (!idf) continue;
+        const w = (1 + Math.log(count)) * idf;
+        out.set(gram, w);
+        norm += w * w;
+      }
+      norm = Math.sqrt(norm);
+      if (norm > 0) for (const [gram, w] of out) out.set(gram, w / norm);
+      return out;
+    },
+  };
+}
+
+/** Cosine of two unit-length vectors (their dot product). */
+export function cosine(a: SparseVector, b: SparseVector): number {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let dot = 0;
+  for (const [gram, w] of small) {
+    const other = large.get(gram);
+    if (other) dot += w * other;
+  }
+  return dot;
+}
