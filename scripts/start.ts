@@ -11,8 +11,10 @@ import { type Config, loadConfig } from '../orchestrator/config.js';
 
 // `npm start`: certificates when missing, then every agent and the orchestrator as separate processes, saying what
 // it does while it does it and, once the orchestrator answers, where to go and with which account.
-// Its own settings: `LOG_FORMAT` (`pretty` or `json`; pretty when stdout is a terminal) and `AGENT_BASE_PORT`
-// (9101: the agents listen on it and the next ports). Everything else goes to the processes.
+// Its own settings: `LOG_FORMAT` (`pretty` or `json`; pretty when stdout is a terminal), `AGENT_BASE_PORT`
+// (9101: the agents listen on it and the next ports) and `ORCHESTRATOR_REPLICAS` (1: more, with `DATABASE_URL` and
+// `REDIS_URL`, start that many orchestrators on consecutive ports from `PORT`, sharing the database, the rate
+// limits and the token keys). Everything else goes to the processes.
 const root = join(import.meta.dirname, '..');
 const startedAt = performance.now();
 const seconds = () => `${Math.round((performance.now() - startedAt) / 1000)} s`;
@@ -23,6 +25,34 @@ const pretty: LinePrettifier =
   (process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty'
     ? await createLinePrettifier({ colors: Boolean(process.stdout.isTTY) })
     : (line) => line;
+
+// Replicas: any of them serves any request (no stickiness) because everything they share lives outside them —
+// conversations and their events in PostgreSQL, rate limits and lockouts in Redis, token keys in DATA_DIR (or the
+// SIGNING_KEYS_FILE every replica reads).
+const replicaCount = Number(process.env.ORCHESTRATOR_REPLICAS ?? '1');
+if (!Number.isInteger(replicaCount) || replicaCount < 1 || replicaCount > 8) {
+  console.error('[start] ORCHESTRATOR_REPLICAS must be a whole number from 1 to 8');
+  process.exit(1);
+}
+const replicaEnv: Record<string, string> = {};
+if (replicaCount > 1) {
+  const missing = ['DATABASE_URL', 'REDIS_URL'].filter((name) => !process.env[name]);
+  if (missing.length) {
+    console.error(
+      `[start] ORCHESTRATOR_REPLICAS=${replicaCount} needs ${missing.join(' and ')}: the replicas share one PostgreSQL ` +
+        '(conversations, their events, accounts) and one Redis (rate limits and lockouts), e.g.\n' +
+        `        DATABASE_URL=postgres://postgres@127.0.0.1:5432/atende REDIS_URL=redis://127.0.0.1:6379 ORCHESTRATOR_REPLICAS=${replicaCount} npm start`,
+    );
+    process.exit(1);
+  }
+  if (process.env.RATE_LIMIT_STORE === 'memory') {
+    console.error(
+      '[start] RATE_LIMIT_STORE=memory would give each replica limits of its own: use redis (the default here)',
+    );
+    process.exit(1);
+  }
+  replicaEnv.RATE_LIMIT_STORE = process.env.RATE_LIMIT_STORE ?? 'redis';
+}
 
 const certsDir = resolve(root, process.env.CERTS_DIR ?? 'certs');
 const { created } = await generateCerts({ dir: certsDir });
@@ -45,11 +75,14 @@ const orchestratorEnv = {
   AGENT_URLS: agents.map((a) => `https://localhost:${agentPort(a)}`).join(','),
 };
 
+const replicaPorts = Array.from({ length: replicaCount }, (_, i) => Number(orchestratorEnv.PORT) + i);
+const replicaName = (i: number) => (replicaCount > 1 ? `orchestrator-${i + 1}` : 'orchestrator');
+
 // The orchestrator's configuration, read here as it will read it: a mistake stops the start before anything runs,
 // and the ready block names what it will do (the demo accounts, the address).
 let config: Config;
 try {
-  config = loadConfig({ ...process.env, CERTS_DIR: certsDir, ...orchestratorEnv });
+  config = loadConfig({ ...process.env, CERTS_DIR: certsDir, ...orchestratorEnv, ...replicaEnv });
 } catch (error) {
   console.error(`[start] ${(error as Error).message}`);
   process.exit(1);
@@ -78,7 +111,7 @@ function run(name: string, entry: string, env: Record<string, string>, onLine?: 
   }
   child.on('exit', (code, signal) => {
     if (stopping) return;
-    if (name === 'orchestrator' && !ready) {
+    if (name.startsWith('orchestrator') && !ready) {
       console.error(
         `[start] the orchestrator stopped (${signal ?? `exit code ${code}`}) before it was ready: see its lines above`,
       );
@@ -106,12 +139,38 @@ for (const agent of agents) {
 let phase = startupPhase();
 let storeOpen = false;
 const orchestrator = run(
-  'orchestrator',
+  replicaName(0),
   join('orchestrator', 'main.ts'),
-  orchestratorEnv,
-  followOrchestrator,
+  { ...orchestratorEnv, ...replicaEnv },
+  (line) => {
+    followOrchestrator(line);
+    if (replicaCount > 1) startOtherReplicas(line);
+  },
 );
-say(`started the orchestrator (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}); ${phase}`);
+say(
+  replicaCount > 1
+    ? `started orchestrator replica 1 of ${replicaCount} (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}); ${phase}`
+    : `started the orchestrator (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}); ${phase}`,
+);
+
+/**
+ * The other replicas start once the first listens: it has migrated the database, created the token keys and the
+ * demo accounts, so they only open them (migrations take an advisory lock anyway).
+ */
+let othersStarted = false;
+function startOtherReplicas(line: string) {
+  if (othersStarted || !line.includes('"orchestrator listening"')) return;
+  othersStarted = true;
+  for (let i = 1; i < replicaCount; i++) {
+    const port = String(replicaPorts[i]);
+    const child = run(replicaName(i), join('orchestrator', 'main.ts'), {
+      ...orchestratorEnv,
+      ...replicaEnv,
+      PORT: port,
+    });
+    say(`started orchestrator replica ${i + 1} of ${replicaCount} (pid ${child.pid}, port ${port})`);
+  }
+}
 
 function startupPhase(): string {
   const seeding = config.seedDemoAccounts ? ' and the demo accounts' : '';
@@ -168,7 +227,12 @@ async function announceWhenReady() {
   let answeredAt: number | undefined;
   while (!stopping) {
     try {
-      const response = await fetch(`https://localhost:${orchestratorEnv.PORT}/healthz`, { dispatcher });
+      // Every replica answers, the first's view of the agents decides.
+      const [response, ...others] = await Promise.all(
+        replicaPorts.map((port) => fetch(`https://localhost:${port}/healthz`, { dispatcher })),
+      );
+      await Promise.all(others.map((other) => other.body?.cancel()));
+      if (!response) break;
       const health = (await response.json()) as { agents: { name: string | null; state: string }[] };
       answeredAt ??= performance.now();
       const down = health.agents.filter((a) => a.state !== 'up');
@@ -212,6 +276,13 @@ function readyBlock(up: number, total: number): string {
     `  Shop with the chat   ${url}/`,
     `  Staff console        ${url}/console   (/operator and /dashboard lead there)`,
     '',
+    ...(replicaCount > 1
+      ? [
+          `  Replicas             ${replicaPorts.map((port) => `https://localhost:${port}`).join(', ')}`,
+          '                       any serves any request: one PostgreSQL, rate limits in Redis, shared keys',
+          '',
+        ]
+      : []),
     ...accounts,
     `  Development CA       ${join(certsDir, 'ca.pem')}`,
     '                       the browser warns until you trust it (or accept the warning)',
