@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import { type CardFinding, type CardSummary, checkCard, summarizeCard } from './card-checks.js';
 import { fetchText } from './guarded-fetch.js';
 import { checkSignatures, type SignatureReport } from './signatures.js';
@@ -42,6 +43,8 @@ export async function inspectCard(options: {
   input: string;
   fetch: typeof fetch;
   guard: UrlGuard;
+  /** This deployment's card-signing keys: a signature by one of them is checked without fetching its `jku`. */
+  trustedKeys?: JWK[];
 }): Promise<InspectionReport> {
   const started = performance.now();
   const url = cardUrlFor(options.input);
@@ -66,7 +69,12 @@ export async function inspectCard(options: {
     return failed(finalUrl, elapsed(), 'not_json', `the answer is not JSON: ${(error as Error).message}`);
   }
   const findings = checkCard(card, { cardUrl: finalUrl });
-  const signatures = await checkSignatures({ card, fetch: options.fetch, guard: options.guard });
+  const signatures = await checkSignatures({
+    card,
+    fetch: options.fetch,
+    guard: options.guard,
+    trustedKeys: options.trustedKeys,
+  });
   if (signatures.status === 'invalid') {
     findings.push({
       severity: 'error',

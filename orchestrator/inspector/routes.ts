@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { streamSSE } from 'hono/streaming';
+import type { JWK } from 'jose';
 import { z } from 'zod';
 import type { Logger } from '../../agents/runtime/index.js';
 import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
@@ -27,6 +28,8 @@ export interface InspectorRoutesDeps {
   scopePolicy?: ScopePolicy;
   /** Where each test message is recorded: staff acting on agents in a shopper-like role is a security event. */
   audit?: AuditLog;
+  /** This deployment's card-signing keys, so its own cards verify without fetching their `jku`. */
+  trustedKeys?: JWK[];
 }
 
 type InspectorEnv = { Variables: { requestId: string; staff: Shopper } };
@@ -84,7 +87,9 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
 
   app.post('/inspect', async (c) => {
     const { url } = inspectBody.parse(await json(c));
-    const report = await inspectCard({ input: url, fetch, guard }).catch(refused);
+    const report = await inspectCard({ input: url, fetch, guard, trustedKeys: deps.trustedKeys }).catch(
+      refused,
+    );
     logger.info(
       {
         requestId: c.get('requestId'),

@@ -22,14 +22,16 @@ export interface SignatureReport {
 type Json = Record<string, unknown>;
 
 /**
- * Verifies each JWS signature of a card (A2A §8.4: JWS over the JCS-canonical card) with the SDK's verifier. The
- * key comes from the JWKS at the signature's `jku`, fetched through the guard; a signature without `jku` or whose
+ * Verifies each JWS signature of a card (A2A §8.4: JWS over the JCS-canonical card) with the SDK's verifier. A `kid`
+ * among `trustedKeys` (this deployment's card-signing keys) is verified with that key, whatever `jku` says; other
+ * keys come from the JWKS at the signature's `jku`, fetched through the guard; a signature without `jku` or whose
  * key cannot be fetched is `unverifiable`.
  */
 export async function checkSignatures(options: {
   card: unknown;
   fetch: typeof fetch;
   guard: UrlGuard;
+  trustedKeys?: JWK[];
 }): Promise<SignatureReport> {
   const card = options.card as Json;
   const signatures = Array.isArray(card?.signatures) ? (card.signatures as Json[]) : [];
@@ -65,6 +67,17 @@ export async function checkSignatures(options: {
     const kid = typeof header.kid === 'string' ? header.kid : undefined;
     const jku = typeof header.jku === 'string' ? header.jku : undefined;
     const base = { index, alg, kid, jku };
+    const trusted = kid ? options.trustedKeys?.find((k) => k.kid === kid) : undefined;
+    if (trusted) {
+      try {
+        const one = AgentCard.fromJSON({ ...card, signatures: [signature] });
+        await verifyAgentCardSignature(async () => trusted)(one);
+        results.push({ ...base, status: 'valid', message: "signed with this deployment's card-signing key" });
+      } catch (error) {
+        results.push({ ...base, status: 'invalid', message: `does not verify: ${(error as Error).message}` });
+      }
+      continue;
+    }
     if (!jku) {
       results.push({
         ...base,

@@ -1,7 +1,12 @@
 import { Writable } from 'node:stream';
 import { AgentCard } from '@a2a-js/sdk';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../agents/runtime/index.js';
+import {
+  createCardSignatureCheck,
+  createCardSigningKey,
+  createLogger,
+  signAgentCard,
+} from '../../agents/runtime/index.js';
 import { testCard } from '../../agents/runtime/testing/fixtures.js';
 import { createAgentDirectory } from './agent-directory.js';
 import { DEFAULT_SCOPE_POLICY } from './scope-policy.js';
@@ -73,5 +78,30 @@ describe('agent directory', () => {
     expect(directory.available()).toHaveLength(0);
     await directory.refresh();
     expect(directory.available()).toHaveLength(1);
+  });
+
+  it('with signatures required, takes a card signed by the deployment and refuses an unsigned or foreign one', async () => {
+    const deployment = await createCardSigningKey();
+    const stranger = await createCardSigningKey();
+    const signed = (url: string, key = deployment) => signAgentCard(testCard(`${url}/a2a`), key);
+    const directory = createAgentDirectory({
+      baseUrls: ['https://a.test', 'https://b.test', 'https://c.test'],
+      fetch: serving({
+        'https://a.test': AgentCard.toJSON(await signed('https://a.test')),
+        'https://b.test': AgentCard.toJSON(testCard('https://b.test/a2a')),
+        'https://c.test': AgentCard.toJSON(await signed('https://c.test', stranger)),
+      }),
+      logger,
+      verifyCard: createCardSignatureCheck({ jwks: deployment.jwks }),
+    });
+    await directory.refresh();
+    const [a, b, c] = directory.list();
+    expect(a).toMatchObject({ state: 'up', signedBy: deployment.kid });
+    expect(b).toMatchObject({
+      state: 'invalid',
+      lastError: expect.stringMatching(/signature refused: the card is not signed/),
+    });
+    expect(c).toMatchObject({ state: 'invalid', lastError: expect.stringMatching(/unknown key/) });
+    expect(directory.available().map((e) => e.baseUrl)).toEqual(['https://a.test']);
   });
 });

@@ -13,6 +13,8 @@ export interface AgentEntry {
   rpcUrl?: string;
   lastCheckedAt?: Date;
   lastError?: string;
+  /** The card-signing key whose signature verified the card, when signatures are checked. */
+  signedBy?: string;
 }
 
 /** A skill of an agent that is up, as chosen by routing. */
@@ -41,6 +43,11 @@ export function createAgentDirectory(options: {
   logger: Logger;
   /** When given, a card whose skills need scopes that no role may hold is reported: no message can reach them. */
   scopePolicy?: ScopePolicy;
+  /**
+   * When given, a card must pass it (the deployment's signature, see `createCardSignatureCheck`) or the agent is
+   * `invalid` and no message reaches it; resolves with the key that signed.
+   */
+  verifyCard?: (card: AgentCard) => Promise<{ kid: string }>;
   timeoutMs?: number;
   now?: () => Date;
 }): AgentDirectory {
@@ -69,6 +76,16 @@ export function createAgentDirectory(options: {
         entry.state = 'invalid';
         entry.lastError = (error as Error).message;
         return;
+      }
+      if (options.verifyCard) {
+        try {
+          entry.signedBy = (await options.verifyCard(card)).kid;
+        } catch (error) {
+          entry.state = 'invalid';
+          entry.signedBy = undefined;
+          entry.lastError = `card signature refused: ${(error as Error).message}`;
+          return;
+        }
       }
       const rpc = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC');
       if (!rpc) throw new Error('the card declares no JSONRPC interface');

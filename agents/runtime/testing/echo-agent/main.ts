@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, customFetch } from 'jose';
 import { loadTlsMaterial } from '../../../../certs/certs.js';
+import { CARD_KEYS_PATH, loadOrCreateCardSigningKey, signAgentCard } from '../../card-signing.js';
 import { loadAgentConfig } from '../../config.js';
 import { createLogger } from '../../logger.js';
 import { createMtlsFetch } from '../../mtls-fetch.js';
@@ -14,10 +15,17 @@ const tls = await loadTlsMaterial(config.CERTS_DIR, 'testagent');
 const interfaceUrl = `${config.publicUrl}/a2a`;
 const { fetch } = createMtlsFetch({ tls });
 const keys = createRemoteJWKSet(new URL(config.ORCHESTRATOR_JWKS_URL), { [customFetch]: fetch as never });
-const card = testCard(interfaceUrl);
+const unsigned = testCard(interfaceUrl);
 // ECHO_TAGS replaces the skill's tags (e.g. `always`, to run beside every answer); ECHO_HANG=1 never answers.
-for (const skill of process.env.ECHO_TAGS ? card.skills : [])
+for (const skill of process.env.ECHO_TAGS ? unsigned.skills : [])
   skill.tags = process.env.ECHO_TAGS?.split(',') ?? [];
+// Signed with the card-signing key in CERTS_DIR, as every agent of the mesh; ECHO_UNSIGNED=1 serves it unsigned.
+const card =
+  process.env.ECHO_UNSIGNED === '1'
+    ? unsigned
+    : await signAgentCard(unsigned, await loadOrCreateCardSigningKey(config.CERTS_DIR), {
+        jku: new URL(CARD_KEYS_PATH, config.ORCHESTRATOR_JWKS_URL).href,
+      });
 const app = createAgentApp({
   card,
   executor: echoExecutor({
