@@ -243,6 +243,10 @@ describe.skipIf(!databaseUrl)('failures of the parts, two replicas on PostgreSQL
     const text = `repeat after me: ${words}`;
     const response = await post(front, '/api/chat/messages', token, { text, locale: 'en' });
     expect(response.status).toBe(200);
+    let conversationReady: (id: string) => void = () => undefined;
+    const conversationKnown = new Promise<string>((resolve) => {
+      conversationReady = resolve;
+    });
     // The reply's own stream (on A): its first event names the conversation; it dies with A.
     const posted = (async () => {
       const events: string[] = [];
@@ -256,10 +260,7 @@ describe.skipIf(!databaseUrl)('failures of the parts, two replicas on PostgreSQL
       }
       return events;
     })();
-    let conversationReady: (id: string) => void = () => undefined;
-    const conversationId = await new Promise<string>((resolve) => {
-      conversationReady = resolve;
-    });
+    const conversationId = await conversationKnown;
 
     const widget = follow(front, token, conversationId, 0);
     // Some of the reply has been shown through A…
