@@ -16,6 +16,7 @@ import { loadDeskConfig } from '../agents/desk/config.js';
 import { createDemoCatalogue } from '../agents/promotions/catalogue.js';
 import { createPromotionsExecutor } from '../agents/promotions/executor.js';
 import { loadAgentCard } from '../agents/runtime/card.js';
+import { loadOrCreateCardSigningKey } from '../agents/runtime/card-signing.js';
 import { loadAgentConfig } from '../agents/runtime/config.js';
 import { createLogger } from '../agents/runtime/logger.js';
 import { createAgentApp, type RunningServer, startAgentServer } from '../agents/runtime/server.js';
@@ -398,6 +399,12 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           },
         },
         { secret: { name: 'atende-mesh-ca', items: [{ key: 'ca.crt', path: 'ca.pem' }] } },
+        {
+          secret: {
+            name: 'atende-card-signing',
+            items: [{ key: 'card-signing-key.json', path: 'card-signing-key.json' }],
+          },
+        },
       ]);
       const mount = pod.containers[0].volumeMounts.find((m: any) => m.name === 'tls');
       expect(mount).toEqual({ name: 'tls', mountPath: envOf(pod.containers[0]).CERTS_DIR, readOnly: true });
@@ -570,7 +577,9 @@ describe("the agents' readiness probe", () => {
     const secrets: Record<string, Record<string, string>> = {
       [`${name}-tls`]: { 'tls.crt': `${name}.pem`, 'tls.key': `${name}-key.pem` },
       'atende-mesh-ca': { 'ca.crt': 'ca.pem' },
+      'atende-card-signing': { 'card-signing-key.json': 'card-signing-key.json' },
     };
+    await loadOrCreateCardSigningKey(from);
     const volume = find(rendered.prod, 'Deployment', name).spec.template.spec.volumes.find(
       (v: any) => v.name === 'tls',
     );
