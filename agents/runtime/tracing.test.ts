@@ -128,7 +128,10 @@ describe('tracing on', () => {
   it('does not let a caller on the public edge choose the trace (continueTrace off)', async () => {
     const { app, seen } = tracedApp({ name: 'POST /api/chat/messages' });
     const forged = 'f'.repeat(32);
-    await app.request('/a2a', { method: 'POST', headers: { traceparent: `00-${forged}-${'1'.repeat(16)}-01` } });
+    await app.request('/a2a', {
+      method: 'POST',
+      headers: { traceparent: `00-${forged}-${'1'.repeat(16)}-01` },
+    });
     expect(seen.recording).toBe(true);
     expect(seen.traceId).not.toBe(forged);
     exporter.reset();
@@ -152,7 +155,9 @@ describe('tracing on', () => {
     const spans = exporter.getFinishedSpans();
     const execute = spans.find((s) => s.name === 'execute sentiment');
     expect(execute?.attributes['atende.task_id']).toBe('t1');
-    expect(execute?.parentSpanContext?.spanId).toBe(spans.find((s) => s.name === 'POST /a2a')?.spanContext().spanId);
+    expect(execute?.parentSpanContext?.spanId).toBe(
+      spans.find((s) => s.name === 'POST /a2a')?.spanContext().spanId,
+    );
     exporter.reset();
   });
 

@@ -1,26 +1,26 @@
+import type { AgentExecutor } from '@a2a-js/sdk/server';
 import {
   type Attributes,
-  type Context as OtelContext,
   context,
   createContextKey,
   diag,
+  type Context as OtelContext,
   propagation,
   type Span,
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
-  trace,
   type Tracer,
+  trace,
 } from '@opentelemetry/api';
-import type { AgentExecutor } from '@a2a-js/sdk/server';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   type ReadableSpan,
-  SimpleSpanProcessor,
   type Span as SdkSpan,
+  SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -112,14 +112,20 @@ export function startTracing(options: TracingOptions): Tracing {
 }
 
 /** `context` (the active one by default) carrying `correlationId`: spans started in it get the attribute. */
-export function withCorrelationId(correlationId: string, parent: OtelContext = context.active()): OtelContext {
+export function withCorrelationId(
+  correlationId: string,
+  parent: OtelContext = context.active(),
+): OtelContext {
   return parent.setValue(CORRELATION_KEY, correlationId);
 }
 
 function failed(span: Span, error: unknown): void {
   if (!span.isRecording()) return;
   span.recordException(error instanceof Error ? error : String(error));
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }
 
 /**
@@ -181,7 +187,11 @@ const headerGetter: TextMapGetter<Headers> = {
  * response; a streamed body is covered by the spans of the work that writes it.
  */
 export function traceRequests(
-  options: { continueTrace?: boolean; name?: string; correlationIdOf?: (c: Context) => string | undefined } = {},
+  options: {
+    continueTrace?: boolean;
+    name?: string;
+    correlationIdOf?: (c: Context) => string | undefined;
+  } = {},
 ): MiddlewareHandler {
   return async function traceRequest(c, next) {
     const tracing = tracer();

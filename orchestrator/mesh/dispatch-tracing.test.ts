@@ -79,7 +79,9 @@ describe('the A2A call and tracing', () => {
     const task = spans.find((s) => s.name === 'a2a Test Agent');
     const parent = spans.find((s) => s.name === 'chat.dispatch');
     expect(task).toBeDefined();
-    expect(headers.get('traceparent')).toBe(`00-${task?.spanContext().traceId}-${task?.spanContext().spanId}-01`);
+    expect(headers.get('traceparent')).toBe(
+      `00-${task?.spanContext().traceId}-${task?.spanContext().spanId}-01`,
+    );
     expect(task?.parentSpanContext?.spanId).toBe(parent?.spanContext().spanId);
     expect(task?.attributes).toMatchObject({
       'atende.agent': 'Test Agent',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentCard, Role, type StreamResponse, TaskState } from '@a2a-js/sdk';
 import { type Client, ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -11,7 +12,6 @@ import {
   retry,
   wrap,
 } from 'cockatiel';
-import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { type Logger, traceHeaders, tracer } from '../../agents/runtime/index.js';
 import type { SkillTarget } from './agent-directory.js';
 import { skillScopes } from './scope-policy.js';
@@ -176,10 +176,10 @@ export function createDispatcher(options: {
         const callOptions = {
           signal: abort.signal,
           serviceParameters: {
-          Authorization: `Bearer ${token}`,
-          'X-Request-Id': request.correlationId,
-          ...traceHeaders(span),
-        },
+            Authorization: `Bearer ${token}`,
+            'X-Request-Id': request.correlationId,
+            ...traceHeaders(span),
+          },
         };
         // Opening the stream (up to its first event) goes through the agent's retry and circuit-breaker policy.
         const opened = await policyFor(target.agent.baseUrl).execute(async () => {
@@ -209,7 +209,12 @@ export function createDispatcher(options: {
         }
         if (!finished) throw new AgentCallError('failed', 'the stream ended before the task completed');
       } catch (error) {
-        const failure = classify(error, { timedOut, outerAborted: request.signal?.aborted ?? false, logger, request });
+        const failure = classify(error, {
+          timedOut,
+          outerAborted: request.signal?.aborted ?? false,
+          logger,
+          request,
+        });
         span.setAttribute('atende.outcome', failure.outcome);
         span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
         throw failure;

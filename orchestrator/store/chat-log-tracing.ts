@@ -3,7 +3,13 @@ import { withSpan } from '../../agents/runtime/index.js';
 import type { ChatLog } from './chat-log.js';
 
 /** The chat log's writes: each gets a span (reads are left out, they are many and cheap). */
-const WRITES = ['openExchange', 'closeExchange', 'appendEvents', 'closeConversation', 'compactDeltas'] as const;
+const WRITES = [
+  'openExchange',
+  'closeExchange',
+  'appendEvents',
+  'closeConversation',
+  'compactDeltas',
+] as const;
 
 /**
  * `log` with a client span per write (`chat_log.<method>`, `db.system.name` and `db.operation.name`), a child of
