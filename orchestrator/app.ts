@@ -6,8 +6,18 @@ import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { Redis } from 'ioredis';
+import type { JWK } from 'jose';
 import pg from 'pg';
-import { createLogger, createMtlsFetch, type Logger } from '../agents/runtime/index.js';
+import {
+  CARD_KEYS_PATH,
+  type CardSigningKey,
+  createCardSignatureCheck,
+  createLogger,
+  createMtlsFetch,
+  type Logger,
+  loadOrCreateCardSigningKey,
+  signAgentCard,
+} from '../agents/runtime/index.js';
 import { loadTlsMaterial, type TlsMaterial } from '../certs/certs.js';
 import { a2aRoutes, loadOrchestratorCard } from './a2a/index.js';
 import { type AccessTokens, createAccessTokens, RefusedTokenError } from './auth/access-tokens.js';
@@ -85,6 +95,8 @@ export interface AppDeps {
   metricsToken?: string;
   /** The orchestrator's own agent card (`loadOrchestratorCard`), served with `POST /a2a` for third-party agents. */
   a2aCard: AgentCard;
+  /** The public card-signing keys, published at `CARD_KEYS_PATH` for whoever verifies the mesh's cards. */
+  cardKeys: { keys: JWK[] };
   /** The human desk: handoffs and the operators' routes. */
   desk: {
     client: ReturnType<typeof createDeskClient>;
@@ -257,6 +269,8 @@ export async function createApp(deps: AppDeps) {
   app.get('/.well-known/jwks.json', (c) =>
     c.json(keys.jwks, 200, { 'cache-control': 'public, max-age=300' }),
   );
+  // The keys every card of this deployment (the agents' and the shop's own) is signed with; the signatures' `jku`.
+  app.get(CARD_KEYS_PATH, (c) => c.json(deps.cardKeys, 200, { 'cache-control': 'public, max-age=300' }));
 
   app.route(
     '/api/auth',
@@ -276,6 +290,8 @@ export async function createApp(deps: AppDeps) {
         name: a.card?.name ?? null,
         lastCheckedAt: a.lastCheckedAt ?? null,
         error: a.lastError ?? null,
+        // The card-signing key whose signature verified the card (null when signatures are not required).
+        signedBy: a.signedBy ?? null,
         skills: a.card?.skills.map((s) => ({ id: s.id, name: s.name, tags: s.tags })) ?? [],
       })),
     });
@@ -365,7 +381,10 @@ export async function createApp(deps: AppDeps) {
       },
     }),
   );
-  app.route('/api/inspector', inspectorRoutes({ accessTokens, logger, audit, ...deps.inspector }));
+  app.route(
+    '/api/inspector',
+    inspectorRoutes({ accessTokens, logger, audit, trustedKeys: deps.cardKeys.keys, ...deps.inspector }),
+  );
   app.route('/api/settings', settingsRoutes({ accessTokens, scopePolicy: deps.inspector.scopePolicy }));
   app.route('/', webRoutes({ webDir, logger }));
   app.route(
@@ -412,6 +431,8 @@ export interface OrchestratorOverrides {
   /** An open, migrated database, instead of the one the configuration names (PostgreSQL or PGlite). */
   sql?: SqlClient;
   keys?: SigningKeys;
+  /** The deployment's card-signing key; read (or created) from `CERTS_DIR` by default. */
+  cardKey?: CardSigningKey;
   limiterBackend?: LimiterBackend;
   /** The orchestrator's client certificate for the mesh; read from `CERTS_DIR` only when a mesh fetch is built. */
   tls?: TlsMaterial;
@@ -456,6 +477,7 @@ export async function createOrchestrator(
   try {
     const logger = overrides.logger ?? createLogger({ name: 'orchestrator', level: config.LOG_LEVEL });
     const keys = overrides.keys ?? (await configuredSigningKeys(config, logger));
+    const cardKey = overrides.cardKey ?? (await loadOrCreateCardSigningKey(config.CERTS_DIR));
     // An unreachable database answers 503 with Retry-After (`database_unavailable`); the pool reconnects by itself.
     const sql = overrides.sql ?? guardAvailability(await openConfiguredStore(config, cleanups));
     // The conversation event log: committed events reach this process's followers through the hub; with a shared
@@ -524,6 +546,10 @@ export async function createOrchestrator(
         fetch: meshFetch,
         logger,
         scopePolicy: config.SCOPE_POLICY,
+        verifyCard:
+          config.CARD_SIGNATURES === 'required'
+            ? createCardSignatureCheck({ jwks: cardKey.jwks })
+            : undefined,
       });
     cleanups.push(async () => directory.stop());
     const minter = createCachingMinter({
@@ -621,7 +647,10 @@ export async function createOrchestrator(
       metrics,
       metricsQueries: createMetricsQueries({ sql }),
       metricsToken: config.METRICS_TOKEN,
-      a2aCard: await loadOrchestratorCard({ publicUrl: config.publicUrl }),
+      a2aCard: await signAgentCard(await loadOrchestratorCard({ publicUrl: config.publicUrl }), cardKey, {
+        jku: new URL(CARD_KEYS_PATH, config.publicUrl).href,
+      }),
+      cardKeys: cardKey.jwks,
       desk: {
         client: deskClient,
         handoffs,

@@ -48,6 +48,11 @@ export const configSchema = z
     ]),
     DISCOVERY_INTERVAL_MS: z.coerce.number().int().positive().default(15_000),
     /**
+     * `required`: an agent whose card carries no signature that verifies against the deployment's card-signing key
+     * (`card-signing-key.json` in CERTS_DIR) is refused; `off`: cards are taken unsigned (an agent of another deployment).
+     */
+    CARD_SIGNATURES: z.enum(['required', 'off']).default('required'),
+    /**
      * How often each replica looks for open handoffs it does not follow yet (one another replica followed before it
      * stopped) and follows them too; every follower writes each change once.
      */
@@ -116,10 +121,6 @@ export const configSchema = z
       .enum(['true', 'false'])
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true')),
-    /** OTLP/HTTP collector base URL: tracing is on only when it is set (see `startTracing`). */
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
-    /** `service.name` of the orchestrator's spans; `orchestrator` by default. */
-    OTEL_SERVICE_NAME: z.string().min(1).optional(),
     /** OTLP/HTTP collector base URL: tracing is on only when it is set (see `startTracing`). */
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
     /** `service.name` of the orchestrator's spans; `orchestrator` by default. */
