@@ -11,6 +11,16 @@ export {
   validateAgentCardJson,
 } from './card.js';
 export { cardRoute, rpcPaths } from './card-route.js';
+export {
+  CARD_KEYS_PATH,
+  CARD_SIGNING_KEY_FILE,
+  CardSignatureError,
+  type CardSigningKey,
+  createCardSignatureCheck,
+  createCardSigningKey,
+  loadOrCreateCardSigningKey,
+  signAgentCard,
+} from './card-signing.js';
 export { type AgentConfig, loadAgentConfig } from './config.js';
 export {
   createPgliteClient,
