@@ -1,6 +1,7 @@
-import { chmod, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
+import { tightenTree } from './file-modes.js';
 
 /** The few database operations the store needs, implemented by PGlite and by a PostgreSQL pool alike. */
 export interface SqlClient {
@@ -30,12 +31,14 @@ export interface PgliteClientOptions {
 export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
   const { dataDir } = options;
   if (dataDir !== undefined) {
-    // The database holds password hashes, audit logs and conversations: only the service's user may enter its folder,
-    // whatever modes PGlite gives the files inside (it makes them 0666 under a permissive umask).
+    // The database holds password hashes, audit logs and conversations: only the service's user may enter its folder
+    // or read a file in it. PGlite makes its files 0666 under a permissive umask, so an older install is tightened
+    // here, and what this start creates is tightened once PGlite is open (the processes also set umask 077).
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    await chmod(dataDir, 0o700);
+    await tightenTree(dataDir);
   }
   const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  if (dataDir !== undefined) await tightenTree(dataDir);
 
   function inTransaction(tx: Transaction): SqlClient {
     const client: SqlClient = {

@@ -4,6 +4,7 @@ import type { AgentExecutor, ExecutionEventBusManager, TaskStore } from '@a2a-js
 import { loadTlsMaterial } from '../../certs/certs.js';
 import { loadAgentCard } from './card.js';
 import type { AgentConfig } from './config.js';
+import { checkFileModes, privateKeyFiles } from './file-modes.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMtlsFetch } from './mtls-fetch.js';
 import { createAgentApp, type RunningServer, startAgentServer } from './server.js';
@@ -32,7 +33,10 @@ export async function runAgent(options: {
   }) => Promise<AgentExecutor | AgentParts> | AgentExecutor | AgentParts;
 }): Promise<RunningServer> {
   const { config } = options;
+  // Whatever the agent writes (a database, keys) is its user's alone, whatever umask it was started with.
+  process.umask(0o077);
   const logger = createLogger({ name: config.name, level: config.LOG_LEVEL });
+  await checkFileModes({ paths: await privateKeyFiles(config.CERTS_DIR), logger });
   const tracing = startTracing({
     serviceName: config.OTEL_SERVICE_NAME ?? config.name,
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
