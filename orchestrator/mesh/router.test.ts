@@ -43,7 +43,7 @@ describe('routing by the words of the cards', () => {
   });
 
   it.each([
-    ['Onde está meu pedido? E tem algum cupom de desconto?', 'premium-offers', 'order-status'],
+    ['Onde está meu pedido? E tem algum cupom de desconto?', 'order-status', 'premium-offers'],
     ['Where is my order, and do you have any coupons?', 'order-status', 'premium-offers'],
     ['Meu pedido não chegou, quero devolver', 'order-status', 'faq-answer'],
   ])('%s → %s and %s, side by side', (text, first, second) => {

@@ -51,81 +51,143 @@ export function terms(text: string): string[] {
   return out;
 }
 
-// How much a card's mention of a word counts: tags are the skill's own keywords; examples are what shoppers say;
-// the name and description are prose and count least.
-const TAG_WEIGHT = 2;
-const EXAMPLE_WEIGHT = 1.5;
-const PROSE_WEIGHT = 0.5;
+// ——— The skill classifier ———
+// Each skill is described by its card: every example and every tag is a document of its own, the name and the
+// description one more. Texts become character n-gram (3–5) TF-IDF vectors over the words left after the stop
+// words (typos, plurals, missing accents and both languages share n-grams); a message scores, for each skill,
+// `NEAREST_SHARE` × its best cosine to one of the skill's documents (nearest neighbour: examples are few and
+// varied) plus the rest × its cosine to the skill's centroid (all its documents at once). The model is fitted
+// from the cards the moment they are seen and refitted when a card changes: no data but the cards, no download.
 
-// A card's words are read once per card object (the directory replaces a card when it re-reads it), not per message.
-const vocabularies = new WeakMap<SkillTarget['skill'], Map<string, number>>();
+const NEAREST_SHARE = 0.6;
+/** Below this score a skill is not a match; the fallback skill answers when none is. */
+export const MIN_SKILL_SCORE = 0.12;
+/** A clause of a two-part message asks for another agent's skill when it scores at least this much for it. */
+export const SECOND_SKILL_MIN_SCORE = 0.3;
 
-function vocabulary(skill: SkillTarget['skill']): Map<string, number> {
-  const known = vocabularies.get(skill);
-  if (known) return known;
-  const weights = new Map<string, number>();
-  const add = (text: string, weight: number) => {
-    for (const term of terms(text)) weights.set(term, Math.max(weights.get(term) ?? 0, weight));
-  };
-  add(`${skill.name} ${skill.description}`, PROSE_WEIGHT);
-  for (const example of skill.examples) add(example, EXAMPLE_WEIGHT);
-  for (const tag of skill.tags) add(tag, TAG_WEIGHT);
-  vocabularies.set(skill, weights);
-  return weights;
+/** How much more than the fallback (FAQ) skill another skill must score to answer instead of it. */
+export const FALLBACK_MARGIN = 0.05;
+
+/** A clause asks for a skill only when it scores this much more for it than for any other skill. */
+export const CLAUSE_MARGIN = 0.05;
+
+type Vector = Map<string, number>;
+
+function words(text: string): string[] {
+  return (
+    fold(text)
+      .replace(/(\p{L})\1{2,}/gu, '$1')
+      .match(/\p{L}{2,}/gu) ?? []
+  ).filter((w) => !STOP_WORDS.has(w));
 }
 
-/** A skill and how well the message matches its card. */
+function ngrams(list: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const word of list) {
+    const padded = ` ${word} `;
+    for (let n = 3; n <= 5; n += 1) {
+      for (let i = 0; i + n <= padded.length; i += 1) {
+        const gram = padded.slice(i, i + n);
+        counts.set(gram, (counts.get(gram) ?? 0) + 1);
+      }
+    }
+  }
+  return counts;
+}
+
+function dot(a: Vector, b: Vector): number {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  let sum = 0;
+  for (const [gram, w] of small) sum += w * (large.get(gram) ?? 0);
+  return sum;
+}
+
+interface SkillModel {
+  documents: Vector[];
+  centroid: Vector;
+}
+
+/** The classifier fitted on a list of skills (the same skill objects, in the same order, reuse it). */
+interface Classifier {
+  skills: readonly SkillTarget['skill'][];
+  models: SkillModel[];
+  vector(text: string): Vector;
+}
+
+function fit(skills: readonly SkillTarget['skill'][]): Classifier {
+  const texts = skills.map((skill) =>
+    [...skill.examples, ...skill.tags, `${skill.name} ${skill.description}`]
+      .map(words)
+      .filter((w) => w.length > 0),
+  );
+  const df = new Map<string, number>();
+  const all = texts.flat();
+  for (const doc of all) for (const gram of ngrams(doc).keys()) df.set(gram, (df.get(gram) ?? 0) + 1);
+  const idf = new Map([...df].map(([gram, n]) => [gram, Math.log((1 + all.length) / (1 + n)) + 1]));
+  const vectorOf = (list: readonly string[]): Vector => {
+    const out: Vector = new Map();
+    let norm = 0;
+    for (const [gram, count] of ngrams(list)) {
+      const weight = idf.get(gram);
+      if (!weight) continue;
+      const w = (1 + Math.log(count)) * weight;
+      out.set(gram, w);
+      norm += w * w;
+    }
+    norm = Math.sqrt(norm);
+    for (const [gram, w] of out) out.set(gram, w / norm);
+    return out;
+  };
+  return {
+    skills,
+    models: texts.map((docs) => ({ documents: docs.map(vectorOf), centroid: vectorOf(docs.flat()) })),
+    vector: (text) => vectorOf(words(text)),
+  };
+}
+
+// The last fitted classifier: routing asks with the same cards message after message.
+let fitted: Classifier | undefined;
+
+function classifierFor(skills: readonly SkillTarget['skill'][]): Classifier {
+  const same =
+    fitted && fitted.skills.length === skills.length && fitted.skills.every((s, i) => s === skills[i]);
+  if (!same) fitted = fit(skills);
+  return fitted as Classifier;
+}
+
+/** A skill and how well the message matches its card (0..1). */
 export interface ScoredSkill {
   target: SkillTarget;
   score: number;
   fallback: boolean;
-  /** The weight each message word adds to `score`. */
-  matched: Map<string, number>;
 }
 
-/** How much a second skill must match on words the first skill's card does not know to answer beside it. */
-export const SECOND_SKILL_MIN_SCORE = 1.5;
-
 /**
- * Scores every skill by the words the message shares with its card, each word weighted by where the card says it
- * (tag, example, prose) and by how few skills say it (a word every skill knows decides nothing). Best first; a
- * skill tagged with one of `fallbackTags` wins ties, and answers when nothing else matches.
+ * Scores every skill of the agents given by the classifier fitted on their cards. Best first; a skill tagged with
+ * one of `fallbackTags` wins ties.
  */
 export function scoreSkills(
   agents: SkillTarget['agent'][],
   text: string,
   options: { fallbackTags: string[] },
 ): ScoredSkill[] {
-  const skills = agents.flatMap((agent) =>
-    agent.card.skills.map((skill) => ({
-      target: { agent, skill },
-      words: vocabulary(skill),
-      fallback: skill.tags.some((t) => options.fallbackTags.includes(t)),
-    })),
-  );
-  const message = new Set(terms(text));
-  const knownBy = new Map<string, number>();
-  for (const term of message) {
-    knownBy.set(term, skills.filter((s) => s.words.has(term)).length);
-  }
-  const scored = skills.map(({ target, words, fallback }) => {
-    let score = 0;
-    const matched = new Map<string, number>();
-    for (const term of message) {
-      const weight = words.get(term);
-      if (!weight) continue;
-      const added = weight * Math.log(1 + skills.length / (knownBy.get(term) ?? 1));
-      matched.set(term, added);
-      score += added;
-    }
-    return { target, score, fallback, matched };
+  const targets = agents.flatMap((agent) => agent.card.skills.map((skill) => ({ agent, skill })));
+  if (!targets.length) return [];
+  const classifier = classifierFor(targets.map((t) => t.skill));
+  const message = classifier.vector(text);
+  const scored = targets.map((target, i) => {
+    const model = classifier.models[i] as SkillModel;
+    let nearest = 0;
+    for (const doc of model.documents) nearest = Math.max(nearest, dot(message, doc));
+    const score = NEAREST_SHARE * nearest + (1 - NEAREST_SHARE) * dot(message, model.centroid);
+    return { target, score, fallback: target.skill.tags.some((t) => options.fallbackTags.includes(t)) };
   });
   return scored.sort((a, b) => b.score - a.score || Number(b.fallback) - Number(a.fallback));
 }
 
 /**
  * Picks the skill that answers a message, among the agents given: the best-scoring one, or the fallback skill
- * when nothing scores. Routing reads only cards, so an agent joins by publishing one.
+ * when nothing scores `MIN_SKILL_SCORE`. Routing reads only cards, so an agent joins by publishing one.
  */
 export function chooseSkill(
   agents: SkillTarget['agent'][],
@@ -138,31 +200,44 @@ export function chooseSkill(
 /** The best of skills already scored, or the fallback when none matched. */
 function firstOf(scored: ScoredSkill[]): SkillTarget | undefined {
   const best = scored[0];
-  if (best && best.score > 0) return best.target;
-  return scored.find((s) => s.fallback)?.target;
+  const fallback = scored.find((s) => s.fallback);
+  if (!best || best.score < MIN_SKILL_SCORE) return fallback?.target;
+  // A knowledge question often says "pedido" or "compra": another skill must beat the general one clearly.
+  if (fallback && !best.fallback && best.score - fallback.score < FALLBACK_MARGIN) return fallback.target;
+  return best.target;
 }
 
 /**
- * Picks the skills that answer a message from one scoring: the first (see {@link chooseSkill}) and, for a message
- * that asks two things ("onde está meu pedido? e tem cupom?"), a second — the best skill of another agent whose
- * match on words the first skill's card does not know reaches `SECOND_SKILL_MIN_SCORE`.
+ * The clauses of a message, in the order written: split at sentence ends and at "e"/"and"/"also"/"tambem" or a
+ * comma that starts another request. Clauses without a word that says something are dropped.
+ */
+export function clauses(text: string): string[] {
+  return text
+    .split(/[?!;.\n]+|,\s*|\s+(?:e|and|also|tamb[eé]m|alem disso|além disso|mas|but)\s+/iu)
+    .map((c) => c.trim())
+    .filter((c) => words(c).length > 0);
+}
+
+/**
+ * Picks the skills that answer a message, in the order it asks them: each clause (see {@link clauses}) is
+ * classified; when two clauses ask for skills of different agents, each clause scoring `SECOND_SKILL_MIN_SCORE`
+ * for its skill, the first asked answers first and the other is the second. Otherwise the whole message is
+ * classified once (see {@link chooseSkill}).
  */
 export function chooseSkills(
   agents: SkillTarget['agent'][],
   text: string,
   options: { fallbackTags: string[] },
 ): { first?: SkillTarget; second?: SkillTarget } {
-  const scored = scoreSkills(agents, text, options);
-  const first = firstOf(scored);
+  const first = firstOf(scoreSkills(agents, text, options));
   if (!first) return {};
-  const firstWords = vocabulary(first.skill);
-  let best: { target: SkillTarget; score: number } | undefined;
-  for (const candidate of scored) {
-    if (candidate.target.agent.baseUrl === first.agent.baseUrl) continue;
-    let own = 0;
-    for (const [term, added] of candidate.matched) if (!firstWords.has(term)) own += added;
-    if (own >= SECOND_SKILL_MIN_SCORE && (!best || own > best.score))
-      best = { target: candidate.target, score: own };
+  const asked: SkillTarget[] = [];
+  for (const clause of clauses(text)) {
+    const [best, next] = scoreSkills(agents, clause, options);
+    if (!best || best.score < SECOND_SKILL_MIN_SCORE) continue;
+    if (next && best.score - next.score < CLAUSE_MARGIN) continue;
+    if (!asked.some((t) => t.agent.baseUrl === best.target.agent.baseUrl)) asked.push(best.target);
   }
-  return { first, second: best?.target };
+  if (asked.length >= 2) return { first: asked[0], second: asked[1] };
+  return { first };
 }
