@@ -74,12 +74,19 @@ describe('signing key sets', () => {
     expect(entriesInUse([a, b, c], now, 24 * 3600).map((k) => k.kid)).toEqual([b.kid, c.kid]);
   });
 
-  it('refuses a file with duplicate kids, a public key only, or no key', async () => {
+  it('refuses a file with duplicate kids, a public key only, no key, or no key signing yet', async () => {
     const a = await generateKeySetEntry();
     await expect(signingKeysFromEntries([a, { ...a }])).rejects.toThrow(/share a kid/);
     await expect(signingKeysFromEntries([{ ...a, d: undefined }])).rejects.toThrow(/invalid signing keys/);
     await expect(signingKeysFromEntries({ keys: [] })).rejects.toThrow(/no key/);
     await expect(signingKeysFromEntries([{ ...a, notBefore: 'tomorrow' }])).rejects.toThrow(/notBefore/);
+    // A set in which no key signs yet would leave the orchestrator unable to sign anything.
+    const later = await generateKeySetEntry(new Date(Date.now() + HOUR));
+    await expect(signingKeysFromEntries([later])).rejects.toThrow(/no signing key/);
+    // So the first key of a new file signs at once, whatever --at says.
+    const path = await tempFile();
+    await rotateKeySetFile(path, { at: new Date(Date.now() + HOUR), retireAfterSec: 3600 });
+    expect((await loadSigningKeys(path)).jwks.keys).toHaveLength(1);
   });
 
   it('reads the single-key file of earlier releases, and creates a key set (mode 0600) when none exists', async () => {

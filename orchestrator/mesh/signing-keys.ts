@@ -159,6 +159,9 @@ function createKeySet(
   const cooldownMs = options.reloadCooldownMs ?? 5_000;
   const intervalMs = options.reloadIntervalMs ?? 30_000;
   let keys = initial;
+  if (!partition(keys, now(), retireAfterMs).current) {
+    throw new Error('no signing key has reached its notBefore time yet: one key must sign from now');
+  }
   let lastLook = now();
   let lastUnknownKidReload = Number.NEGATIVE_INFINITY;
   let pending: Promise<void> | undefined;
@@ -350,7 +353,10 @@ export async function rotateKeySetFile(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const added = await generateKeySetEntry(options.at);
+  // The first key of a new file signs at once: a set with no key signing yet would stop the orchestrator's start.
+  const added = await generateKeySetEntry(
+    entries.length ? options.at : new Date(Math.min(now, options.at.getTime())),
+  );
   const kept = entriesInUse([...entries, added], now, options.retireAfterSec);
   const keptIds = new Set(kept.map((k) => k.kid));
   await mkdir(dirname(path), { recursive: true });
