@@ -31,7 +31,7 @@ describe('logger', () => {
     expect(line).toMatch(/duplicate key/);
     expect(line).not.toMatch(/ana@example\.com/);
     expect(line).not.toMatch(/secret-hash/);
-  });
+  }, 60_000);
 
   it('redacts tokens, passwords and cookies at the top of a log line and up to two levels down', () => {
     const { lines, logger } = capturing();

@@ -27,6 +27,30 @@ export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => {
   return [step.startsWith('.') ? key : step, `*${step}`, `*.*${step}`];
 });
 
+/** The fields of a failed statement's error that hold its values: PGlite's `params`, PostgreSQL's `detail`, … */
+const STATEMENT_VALUE_FIELDS = new Set(['params', 'parameters', 'queryOptions', 'detail', 'values']);
+
+/** A copy of `value` without statement values at any depth (its causes and aggregated errors too). */
+function withoutStatementValues(value: unknown, depth = 0): unknown {
+  if (typeof value !== 'object' || value === null || depth > 6) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutStatementValues(item, depth + 1));
+  // A nested error (a cause) keeps its type, message and stack, as pino's serializer gives them.
+  const source = value instanceof Error ? (pino.stdSerializers.err(value) as object) : value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(source)) {
+    copy[key] = STATEMENT_VALUE_FIELDS.has(key) ? '[redacted]' : withoutStatementValues(field, depth + 1);
+  }
+  return copy;
+}
+
+/**
+ * The error serializer of every logger: pino's own (type, message, stack, code…), then without the values of a
+ * failed statement wherever they sit, however deep the cause chain — redaction by path only reaches two levels.
+ */
+export function serializeError(error: unknown): unknown {
+  return withoutStatementValues(error);
+}
+
 /** Creates the pino logger of one process; `level: 'silent'` in tests, `destination` to capture lines. */
 export function createLogger(options: {
   name: string;
@@ -37,6 +61,7 @@ export function createLogger(options: {
     name: options.name,
     level: options.level ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }

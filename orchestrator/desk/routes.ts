@@ -9,7 +9,7 @@ import type { AccessTokens, Shopper } from '../auth/access-tokens.js';
 import type { AccountStore } from '../auth/accounts.js';
 import type { AuditLog } from '../auth/audit-log.js';
 import { clientIp } from '../edge/client-ip.js';
-import { hasControlCharacters } from '../edge/text.js';
+import { hasControlCharacters, hasLineControlCharacters } from '../edge/text.js';
 import { httpError, RoleRefusedError } from '../errors.js';
 import type { HandoffLog } from '../store/handoff-log.js';
 import { type DeskClient, DeskRefusal, DeskUnavailableError } from './desk-client.js';
@@ -25,6 +25,12 @@ const text = (max: number) =>
     .min(1, 'text must not be empty')
     .max(max, `text must be at most ${max} characters`)
     .refine((t) => !hasControlCharacters(t), 'text must not contain control characters');
+/** A one-line field: no control characters at all (a NUL would reach the desk's database as a 500). */
+const line = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((t) => !hasLineControlCharacters(t), 'must not contain control characters');
 
 const REFUSAL_STATUS = {
   invalid_action: 400,
@@ -327,7 +333,7 @@ export function deskRoutes(deps: {
     const who = await staff(c);
     const { id } = idParam.parse(c.req.param());
     const body = z
-      .object({ operatorId: z.string().min(1).max(200) })
+      .object({ operatorId: line(200).pipe(z.string().min(1)) })
       .strict()
       .parse(await readJson(c));
     await operate(c, who, { action: 'transfer', conversationId: id, operatorId: body.operatorId });
@@ -381,7 +387,7 @@ export function deskRoutes(deps: {
 
   app.get('/desk/canned-replies', async (c) => {
     const who = await staff(c);
-    const query = z.string().max(200).default('').parse(c.req.query('q'));
+    const query = line(200).default('').parse(c.req.query('q'));
     const result = pick(await operate(c, who, { action: 'canned_replies', query }, false), 'canned_replies');
     return c.json({ replies: result.replies });
   });
@@ -397,7 +403,15 @@ export function deskRoutes(deps: {
   app.put('/desk/settings', async (c) => {
     const who = await admin(c);
     const body = z
-      .object({ hours: z.string().trim().min(1).max(500), timeZone: z.string().trim().min(1).max(100) })
+      .object({
+        hours: z
+          .string()
+          .trim()
+          .min(1)
+          .max(500)
+          .refine((t) => !hasControlCharacters(t), 'must not contain control characters'),
+        timeZone: line(100).pipe(z.string().trim().min(1)),
+      })
       .partial()
       .strict()
       .parse(await readJson(c));

@@ -1,5 +1,5 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import { createLogger } from '../../agents/runtime/index.js';
+import { createLogger, type Logger } from '../../agents/runtime/index.js';
 import { createOrchestrator } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { LimiterBackend } from '../edge/limiter-store.js';
@@ -35,6 +35,8 @@ export async function makeApp(
     chatMessagesPerMinute?: number;
     /** How the dispatcher reaches agents (an mTLS fetch in end-to-end tests); no network by default. */
     meshFetch?: typeof fetch;
+    /** The app's logger (e.g. one whose lines a test reads); silent by default. */
+    logger?: Logger;
   } = {},
 ) {
   const cards = overrides.cards ?? [];
@@ -54,7 +56,7 @@ export async function makeApp(
       ? { CHAT_MESSAGES_PER_MINUTE: String(overrides.chatMessagesPerMinute) }
       : {}),
   });
-  const logger = createLogger({ name: 'test', level: 'silent' });
+  const logger = overrides.logger ?? createLogger({ name: 'test', level: 'silent' });
   const sql = overrides.sql ?? (await createPgliteClient());
   if (!overrides.sql) await migrate({ sql });
   const { app, deps, close } = await createOrchestrator(config, {
