@@ -68,9 +68,11 @@ export interface JsonRpcRouteOptions {
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * The Hono handler for A2A JSON-RPC: checks the content type and the A2A-Version, verifies the bearer service
- * token (audience, signature, expiry, and the scopes of the requested skill), then hands the call to the SDK's
- * `JsonRpcTransportHandler`, answering streams as SSE.
+ * The Hono handler for A2A JSON-RPC: checks the content type, refuses a body nested deeper than `maxDepth`
+ * (`-32600`), verifies the bearer service token (audience, signature, expiry, and the scopes of the requested
+ * skill), refuses a message none of whose parts has a media type the skill accepts (`-32005`), checks the
+ * A2A-Version, then hands the call to the SDK's `JsonRpcTransportHandler`. Streams are answered as SSE once their
+ * first item is there; an error before it (an unknown or finished task) is the JSON-RPC response itself.
  */
 export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
   const { card, requestHandler, verifier, logger, maxDepth = MAX_JSON_DEPTH } = options;
