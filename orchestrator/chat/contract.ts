@@ -123,6 +123,7 @@ export const API_ERROR_CODES = [
   'desk_unavailable',
   'rate_limited',
   'too_many_streams',
+  'database_unavailable',
   'origin_not_allowed',
   'body_too_large',
   'not_found',
