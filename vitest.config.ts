@@ -10,6 +10,7 @@ export default defineConfig({
       'docs/**/*.test.ts',
       'deploy/**/*.test.ts',
       'bench/**/*.test.ts',
+      'scripts/**/*.test.ts',
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

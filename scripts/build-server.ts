@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 // The production build: each server process's entry (the orchestrator, every agent) bundled by esbuild into one ES
@@ -22,7 +23,7 @@ export async function serverEntries(root: string): Promise<string[]> {
   return ['orchestrator/main.ts', ...agents];
 }
 
-/** The newest modification time (ms) of the sources a build is made from, tests left out. */
+/** The newest modification time (ms) of the TypeScript a build is made from (tests left out) and of its assets. */
 async function newestSource(root: string): Promise<number> {
   let newest = (await stat(join(root, 'package-lock.json')).catch(() => undefined))?.mtimeMs ?? 0;
   const walk = async (dir: string): Promise<void> => {
@@ -30,12 +31,13 @@ async function newestSource(root: string): Promise<number> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'node_modules' && entry.name !== 'eval') await walk(path);
-      } else if (/\.(ts|json)$/.test(entry.name) && !entry.name.endsWith('.test.ts')) {
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
         newest = Math.max(newest, (await stat(path)).mtimeMs);
       }
     }
   };
-  for (const folder of SOURCES) await walk(join(root, folder));
+  for (const folder of SOURCES) if (existsSync(join(root, folder))) await walk(join(root, folder));
+  for (const asset of ASSETS) newest = Math.max(newest, (await stat(join(root, asset))).mtimeMs);
   return newest;
 }
 
@@ -48,11 +50,41 @@ export async function serverBuildIsStale(root: string): Promise<boolean> {
   return (await newestSource(root)) > stamp.builtAt;
 }
 
-/** Builds every entry into `dist/` (replacing an older build) and returns the built files, relative to `root`. */
-export async function buildServer(root: string): Promise<string[]> {
+/**
+ * Builds every entry into `dist/` (replacing an older build) and returns the built files, relative to `root`. Several
+ * `npm start`s at once (the tests run two) take turns through a lock folder, and each build is written beside
+ * `dist/` and swapped in by renames, so a process starting meanwhile never finds half a build.
+ */
+export async function buildServer(root: string, options: { force?: boolean } = {}): Promise<string[]> {
+  const lock = join(root, '.dist.lock');
+  for (const deadline = Date.now() + 120_000; ; ) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than any build is left over from a process that died holding it.
+      const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if (age > 120_000 || Date.now() > deadline) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    // Another process may have built it while this one waited.
+    if (!options.force && !(await serverBuildIsStale(root))) {
+      return (await serverEntries(root)).map((e) => relative(root, builtEntry(root, e)));
+    }
+    return await buildInto(root);
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function buildInto(root: string): Promise<string[]> {
   const startedAt = Date.now();
   const entries = await serverEntries(root);
-  const out = join(root, 'dist');
+  const final = join(root, 'dist');
+  const out = join(root, `.dist-${process.pid}-${startedAt}`);
   await rm(out, { recursive: true, force: true });
   await build({
     absWorkingDir: root,
@@ -76,8 +108,22 @@ export async function buildServer(root: string): Promise<string[]> {
     join(out, STAMP),
     JSON.stringify({ builtAt: startedAt, node: process.versions.node.split('.')[0], entries }),
   );
-  return entries.map((e) => relative(root, join(out, e.replace(/\.ts$/, '.js'))));
+  const old = `${out}-old`;
+  await rename(final, old).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+  await rename(out, final);
+  await rm(old, { recursive: true, force: true });
+  return entries.map((e) => relative(root, builtEntry(root, e)));
 }
 
 /** The built file of a source entry (`orchestrator/main.ts` → `dist/orchestrator/main.js`). */
 export const builtEntry = (root: string, entry: string) => join(root, 'dist', entry.replace(/\.ts$/, '.js'));
+
+// `npm run build`: builds dist/ now, whether or not it is stale.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const root = join(import.meta.dirname, '..');
+  const started = performance.now();
+  const built = await buildServer(root, { force: true });
+  console.log(`[build] ${built.join(', ')} in ${Math.round(performance.now() - started)} ms`);
+}

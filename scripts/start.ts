@@ -8,13 +8,16 @@ import { createLinePrettifier, type LinePrettifier } from '../agents/runtime/log
 import { generateCerts, SERVICES } from '../certs/certs.js';
 import { demoAccounts } from '../orchestrator/auth/demo-accounts.js';
 import { type Config, loadConfig } from '../orchestrator/config.js';
+import { buildServer, builtEntry, serverBuildIsStale } from './build-server.js';
 
 // `npm start`: certificates when missing, then every agent and the orchestrator as separate processes, saying what
 // it does while it does it and, once the orchestrator answers, where to go and with which account.
 // Its own settings: `LOG_FORMAT` (`pretty` or `json`; pretty when stdout is a terminal), `AGENT_BASE_PORT`
 // (9101: the agents listen on it and the next ports) and `ORCHESTRATOR_REPLICAS` (1: more, with `DATABASE_URL` and
 // `REDIS_URL`, start that many orchestrators on consecutive ports from `PORT`, sharing the database, the rate
-// limits and the token keys). Everything else goes to the processes.
+// limits and the token keys), and `START_FROM` (`dist`: the processes run as the JavaScript of `dist/`, built first
+// when missing or older than a source; `source`: their TypeScript through tsx, as in development and the tests).
+// Everything else goes to the processes.
 const root = join(import.meta.dirname, '..');
 const startedAt = performance.now();
 const seconds = () => `${Math.round((performance.now() - startedAt) / 1000)} s`;
@@ -93,9 +96,23 @@ const children: Array<{ name: string; child: ChildProcess }> = [];
 let stopping = false;
 let ready = false;
 
+// The processes run compiled unless told otherwise: no TypeScript loader, no esbuild transform at each start.
+const fromSource = (process.env.START_FROM ?? 'dist') === 'source';
+if (!fromSource && (await serverBuildIsStale(root))) {
+  const building = performance.now();
+  try {
+    await buildServer(root);
+  } catch (error) {
+    console.error(`[start] the build of dist/ failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  say(`built the server processes into dist/ in ${Math.round(performance.now() - building)} ms`);
+}
+
 /** Starts `entry` as process `name`; its lines are printed with its name in front (errors on stderr). */
 function run(name: string, entry: string, env: Record<string, string>, onLine?: (line: string) => void) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const args = fromSource ? ['--import', 'tsx', entry] : ['--enable-source-maps', builtEntry(root, entry)];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, CERTS_DIR: certsDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
