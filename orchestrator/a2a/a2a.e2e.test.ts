@@ -108,7 +108,8 @@ beforeAll(async () => {
   const published = await web.fetch(`${baseUrl}/.well-known/agent-card.json`);
   const factory = new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl: web.fetch })] });
   client = await factory.createFromAgentCard(AgentCard.fromJSON(await published.json()));
-});
+  // Certificates, keys, a database and two servers: slow on a loaded machine.
+}, 120_000);
 
 afterAll(async () => {
   await web?.close();
