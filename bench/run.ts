@@ -17,6 +17,7 @@ import { peakMemoryMiB } from './processes.js';
 import { summariseProfiles } from './profile.js';
 import { benchOverhead, runStep, type StepResult, shopperTokens } from './shoppers.js';
 import { runSoak, type SoakResult } from './soak.js';
+import { benchStartup } from './startup.js';
 import { evaluateTargets, type TargetInputs } from './targets.js';
 
 const args = process.argv.slice(2);
@@ -25,7 +26,7 @@ const profile = args.includes('--profile');
 const json = args.includes('--json');
 // With --json, stdout carries the summary alone; everything a person reads goes to stderr.
 const log = json ? console.error : console.log;
-const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,e').split(','));
+const only = new Set((args.find((a) => a.startsWith('--only='))?.slice(7) ?? 'a,b,c,e,s').split(','));
 /** A numeric flag, as `--name=value` or `--name value`. */
 function numberFlag(name: string, fallback: number): number {
   const at = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
@@ -127,9 +128,7 @@ if (only.has('b') || only.has('c') || only.has('e')) {
   await rm(dataDir, { recursive: true, force: true });
   await mkdir(dataDir, { recursive: true });
   log('starting the mesh …');
-  const spawned = performance.now();
   const mesh = await startMesh({ certsDir, dataDir, deskDataDir: join(work, 'desk-data') });
-  targets.readyMs = performance.now() - spawned;
   const steps: StepResult[] = [];
   let desk: Awaited<ReturnType<typeof runDeskPhase>> | undefined;
   let peaks: Record<string, number> = {};
@@ -369,6 +368,38 @@ if (only.has('b') || only.has('c') || only.has('e')) {
     );
     say();
   }
+}
+
+if (only.has('s')) {
+  log('(s) start-up: npm start from dist/ and from source (tsx) …');
+  const rows = await benchStartup({
+    certsDir,
+    dataDir: join(work, 'startup-data'),
+    rounds: quick ? 1 : 3,
+    log,
+  });
+  results.startup = rows;
+  const dist = rows.find((r) => r.from === 'dist');
+  if (dist) targets.readyMs = dist.medianReadyMs;
+  say(`## (s) Start-up: \`npm start\` to its ready block, database and certificates already there`);
+  say();
+  const names = Object.keys(dist?.rssMiB ?? {});
+  table(
+    [
+      'processes run from',
+      'ready ms (median)',
+      'rounds',
+      ...names.map((n) => `${n} RSS MiB`),
+      'total RSS MiB',
+    ],
+    rows.map((r) => [
+      r.from === 'dist' ? 'dist/ (node, compiled)' : 'source (tsx)',
+      f0(r.medianReadyMs),
+      r.readyMs.map((ms) => f0(ms)).join(' / '),
+      ...names.map((n) => f1(r.rssMiB[n] ?? Number.NaN)),
+      f1(r.totalRssMiB),
+    ]),
+  );
 }
 
 if (profile) {
