@@ -26,7 +26,7 @@ describe.skipIf(!databaseUrl)('reply leases on PostgreSQL (TEST_DATABASE_URL)', 
       'SELECT current_schema() AS schema',
     );
     const chatLog = createChatLog({ sql: db.sql });
-    const replica = async () => {
+    const replica = async (graceMs = 1) => {
       const sql = await db?.connect();
       if (!sql) throw new Error('no database');
       const lease = startReplyLeases({
@@ -36,7 +36,7 @@ describe.skipIf(!databaseUrl)('reply leases on PostgreSQL (TEST_DATABASE_URL)', 
         chatLog: createChatLog({ sql }),
         logger,
         sweepIntervalMs: 3_600_000,
-        graceMs: 1,
+        graceMs,
       });
       leases.push(lease);
       await lease.ready;
@@ -122,5 +122,22 @@ describe.skipIf(!databaseUrl)('reply leases on PostgreSQL (TEST_DATABASE_URL)', 
     await a.hold(first.reply.id).then(() => a.release(first.reply.id));
     expect(await holders(second.reply.id)).toEqual([]);
     expect(await b.sweep()).toEqual([second.reply.id]);
+  });
+
+  it('leaves alone a reply that logged text lately, even without a lease', async () => {
+    const { chatLog, replica } = await setup();
+    const b = await replica(1_500);
+    const opened = await seedExchange(chatLog, {});
+    await new Promise((r) => setTimeout(r, 1_600));
+    await chatLog.appendEvents(opened.conversation.id, [
+      {
+        kind: 'delta',
+        author: 'assistant',
+        data: { messageId: opened.reply.id, agent: 'assistant', text: 'hi' },
+      },
+    ]);
+    expect(await b.sweep()).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1_600));
+    expect(await b.sweep()).toEqual([opened.reply.id]);
   });
 });

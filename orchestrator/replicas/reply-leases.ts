@@ -27,7 +27,10 @@ export interface ReplyLeasesOptions {
   logger: Logger;
   /** How often this replica looks for replies whose replica stopped; 5 s by default. */
   sweepIntervalMs?: number;
-  /** A reply younger than this is never swept (its replica may not have taken its lease yet); 5 s by default. */
+  /**
+   * A reply younger than this, or that logged text within it, is never swept (its replica may not have taken its
+   * lease yet, or be taking it again); 5 s by default.
+   */
   graceMs?: number;
   /** Delay before reopening a lost lease connection; doubles up to 10 s. */
   retryMs?: number;
@@ -198,9 +201,14 @@ export function startReplyLeases(options: ReplyLeasesOptions): ReplyLeases {
   let sweeping: Promise<string[]> | undefined;
   async function sweepOnce(): Promise<string[]> {
     const candidates = await sql.query<{ id: string }>(
-      `SELECT id FROM messages WHERE status = 'streaming' AND author = 'agent'
-         AND created_at < now() - make_interval(secs => $1)
-       ORDER BY created_at LIMIT 100`,
+      // Quiet ones only: a reply still writing text is alive, even if its lease is missing for a moment (its
+      // replica's lease connection is being reopened).
+      `SELECT m.id FROM messages m WHERE m.status = 'streaming' AND m.author = 'agent'
+         AND m.created_at < now() - make_interval(secs => $1)
+         AND NOT EXISTS (
+           SELECT 1 FROM conversation_events e
+           WHERE e.message_id = m.id AND e.kind = 'delta' AND e.created_at > now() - make_interval(secs => $1))
+       ORDER BY m.created_at LIMIT 100`,
       [graceMs / 1000],
     );
     const ended: string[] = [];
