@@ -1,3 +1,4 @@
+import net from 'node:net';
 import tls from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,11 +30,9 @@ beforeAll(async () => {
         connections: 20,
         connect: (options, done) => {
           const socket = tls.connect({
-            host: '127.0.0.1',
-            port: Number(options.port),
+            socket: net.connect({ host: '127.0.0.1', port: Number(options.port), localAddress }),
             servername: 'localhost',
             ca,
-            localAddress,
             ALPNProtocols: ['http/1.1'],
           });
           socket.once('secureConnect', () => done(null, socket));

@@ -74,11 +74,12 @@ export function streamLimit(options: StreamLimitOptions = {}): MiddlewareHandler
       throw error;
     }
     const body = c.res.body;
-    if (!body) {
+    // An answer that is not an event stream was produced whole (an error, a JSON-RPC result): its place is free.
+    if (!body || !c.res.headers.get('content-type')?.startsWith('text/event-stream')) {
       release();
       return;
     }
-    // In process (no socket), and as a second guard: the place is given back when the body ends or is canceled.
+    // In process (no socket), and as a second guard: the place is given back when the stream ends or is canceled.
     const reader = body.getReader();
     const watched = new ReadableStream<Uint8Array>({
       async pull(controller) {
