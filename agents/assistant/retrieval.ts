@@ -269,9 +269,15 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
   const known = [...new Set(
     [...phrases.values()].flat(2).concat(entries.flatMap((e) => contentWords(e.answer[lang], stop))),
   )].map((word) => space.vector([word]));
+  const near = new Map<string, boolean>();
   const nearKnown = (word: string) => {
-    const v = space.vector([word]);
-    return known.some((k) => cosine(v, k) >= NEAR_WORD);
+    let found = near.get(word);
+    if (found === undefined) {
+      const v = space.vector([word]);
+      found = known.some((k) => cosine(v, k) >= NEAR_WORD);
+      if (near.size < 10_000) near.set(word, found);
+    }
+    return found;
   };
   const centroids = new Map([...phrases].map(([id, list]) => [id, space.vector(list.flat())]));
 

@@ -20,6 +20,19 @@ const skillFor = (text: string, agents = mesh) => planReply(agents, text, option
 
 describe('routing by the words of the cards', () => {
   it.each([
+    // Asks about the shopper's own order: a guest gets the delivery times and a sign-in (see authorize).
+    ['quando minha encomenda chega?', 'order-status'],
+    ['o código do cupom deu erro', 'faq-answer'],
+    ['quanto tempo demora o reembolso?', 'faq-answer'],
+    ["what's the delivery time?", 'faq-answer'],
+    ['do you take Pix?', 'faq-answer'],
+    ['chegou quebradoooo, e agora?', 'faq-answer'],
+    ['cade meu pedidoo?', 'order-status'],
+  ])('classifies %j (the issue\'s examples, typos) as %s', (text, skill) => {
+    expect(skillFor(text)).toBe(skill);
+  });
+
+  it.each([
     ['Qual o prazo de entrega?', 'faq-answer'],
     ['Quanto custa o frete?', 'faq-answer'],
     ['Esqueci minha senha', 'faq-answer'],
@@ -46,7 +59,10 @@ describe('routing by the words of the cards', () => {
     ['Onde está meu pedido? E tem algum cupom de desconto?', 'order-status', 'premium-offers'],
     ['Where is my order, and do you have any coupons?', 'order-status', 'premium-offers'],
     ['Meu pedido não chegou, quero devolver', 'order-status', 'faq-answer'],
-  ])('%s → %s and %s, side by side', (text, first, second) => {
+    // In the order asked: the merge shows the first answer first.
+    ['Tem algum cupom de desconto? E onde está meu pedido?', 'premium-offers', 'order-status'],
+    ['Do you have any coupons? Also, where is my order?', 'premium-offers', 'order-status'],
+  ])('%s → %s and %s, side by side, in the order asked', (text, first, second) => {
     const plan = planReply(mesh, text, options);
     expect([plan.answer?.skill.id, plan.second?.skill.id]).toEqual([first, second]);
   });
