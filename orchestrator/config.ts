@@ -122,7 +122,11 @@ export const configSchema = z
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true')),
     /** OTLP/HTTP collector base URL: tracing is on only when it is set (see `startTracing`). */
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://collector:4318')
+      .optional(),
     /** `service.name` of the orchestrator's spans; `orchestrator` by default. */
     OTEL_SERVICE_NAME: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -26,7 +26,11 @@ export function agentConfigSchema(defaults: { name: string; port: number }) {
         )
         .pipe(z.array(z.string()).min(1, 'name at least one trusted caller (e.g. orchestrator)')),
       /** OTLP/HTTP collector base URL: tracing is on only when it is set (see `startTracing`). */
-      OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+      OTEL_EXPORTER_OTLP_ENDPOINT: z
+        .string()
+        .url()
+        .regex(/^https?:\/\//, 'must be an http(s) URL, e.g. http://collector:4318')
+        .optional(),
       /** `service.name` of this agent's spans; the agent's name by default. */
       OTEL_SERVICE_NAME: z.string().min(1).optional(),
       LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
