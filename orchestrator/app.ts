@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
 import type { AgentCard } from '@a2a-js/sdk';
+import { InMemoryPushNotificationStore } from '@a2a-js/sdk/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -8,6 +11,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { Redis } from 'ioredis';
 import type { JWK } from 'jose';
 import pg from 'pg';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import {
   CARD_KEYS_PATH,
   type CardSigningKey,
@@ -19,7 +23,9 @@ import {
   signAgentCard,
 } from '../agents/runtime/index.js';
 import { loadTlsMaterial, type TlsMaterial } from '../certs/certs.js';
-import { a2aRoutes, loadOrchestratorCard } from './a2a/index.js';
+import { createExtendedCardProvider } from './a2a/extended-card.js';
+import { type A2aRoutesOptions, a2aRoutes, loadOrchestratorCard } from './a2a/index.js';
+import { createPushSender, createWebhookGuard, guardedPushStore } from './a2a/push-notifications.js';
 import { type AccessTokens, createAccessTokens, RefusedTokenError } from './auth/access-tokens.js';
 import { type AccountStore, createAccountStore } from './auth/accounts.js';
 import { type AuditLog, cappedAudit, createAuditLog } from './auth/audit-log.js';
@@ -97,6 +103,8 @@ export interface AppDeps {
   a2aCard: AgentCard;
   /** The public card-signing keys, published at `CARD_KEYS_PATH` for whoever verifies the mesh's cards. */
   cardKeys: { keys: JWK[] };
+  /** Push notifications and the authenticated extended card of `/a2a` (see `a2aRoutes`); neither when unset. */
+  a2aExtras?: Pick<A2aRoutesOptions, 'push' | 'extendedCard'>;
   /** The human desk: handoffs and the operators' routes. */
   desk: {
     client: ReturnType<typeof createDeskClient>;
@@ -370,6 +378,7 @@ export async function createApp(deps: AppDeps) {
       allowance,
       logger,
       maxMessageChars: deps.maxMessageChars,
+      ...deps.a2aExtras,
       onTokenRefused: async (c, reason) => {
         const ip = clientIp(c);
         await auditCapped(tokenRefusals, ip, {
@@ -627,6 +636,9 @@ export async function createOrchestrator(
       inspectorFetch = inspectorMesh.fetch;
     }
 
+    const signOwnCard = (card: AgentCard) =>
+      signAgentCard(card, cardKey, { jku: new URL(CARD_KEYS_PATH, config.publicUrl).href });
+    const a2aCard = await signOwnCard(await loadOrchestratorCard({ publicUrl: config.publicUrl }));
     const deps: OrchestratorDeps = {
       keys,
       accessTokens,
@@ -647,10 +659,12 @@ export async function createOrchestrator(
       metrics,
       metricsQueries: createMetricsQueries({ sql }),
       metricsToken: config.METRICS_TOKEN,
-      a2aCard: await signAgentCard(await loadOrchestratorCard({ publicUrl: config.publicUrl }), cardKey, {
-        jku: new URL(CARD_KEYS_PATH, config.publicUrl).href,
-      }),
+      a2aCard,
       cardKeys: cardKey.jwks,
+      a2aExtras: {
+        push: await a2aPush(config, logger, cleanups),
+        extendedCard: createExtendedCardProvider({ card: a2aCard, sign: signOwnCard }),
+      },
       desk: {
         client: deskClient,
         handoffs,
@@ -702,4 +716,25 @@ function limiterBackend(config: Config, cleanups: Array<() => Promise<unknown>>)
     return { kind: 'postgres', pool };
   }
   return { kind: 'memory' };
+}
+
+/**
+ * Webhooks of `/a2a` tasks: configs per shopper in memory behind the SSRF guard (checked when created and again at
+ * each delivery, with connections pinned to the addresses the guard allowed), delivered by `createPushSender`.
+ * Receivers are trusted by the public roots and, for a receiver inside the deployment, by the mesh CA.
+ */
+async function a2aPush(config: Config, logger: Logger, cleanups: Array<() => Promise<unknown>>) {
+  const guard = createWebhookGuard({ allowedHosts: config.PUSH_ALLOWED_HOSTS });
+  const meshCa = await readFile(join(config.CERTS_DIR, 'ca.pem'), 'utf8').catch(() => undefined);
+  const dispatcher = new UndiciAgent({
+    connect: {
+      lookup: createPinnedLookup({ allowedHosts: config.PUSH_ALLOWED_HOSTS }),
+      ca: meshCa ? [...rootCertificates, meshCa] : undefined,
+    },
+  });
+  cleanups.push(() => dispatcher.close());
+  const store = guardedPushStore(new InMemoryPushNotificationStore(), guard);
+  const fetch = ((url: string | URL, init?: RequestInit) =>
+    undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as typeof globalThis.fetch;
+  return { store, sender: createPushSender({ store, guard, fetch, logger }) };
 }

@@ -109,6 +109,19 @@ export const configSchema = z
     STREAMS_PER_ADDRESS: z.coerce.number().int().positive().default(20),
     /** Streams a replica holds open at once in all; beyond either limit a request gets 503 with Retry-After. */
     STREAMS_MAX: z.coerce.number().int().positive().default(1000),
+    /**
+     * Webhook hosts (`host:port`) push notifications may reach although they resolve to internal addresses (a
+     * receiver inside the deployment); any other webhook must be https on a public address.
+     */
+    PUSH_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
     ACCESS_TOKEN_TTL_SEC: z.coerce
       .number()
       .int()

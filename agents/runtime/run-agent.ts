@@ -3,6 +3,7 @@ import type { TaskState } from '@a2a-js/sdk';
 import type { AgentExecutor, ExecutionEventBusManager, TaskStore } from '@a2a-js/sdk/server';
 import { loadTlsMaterial } from '../../certs/certs.js';
 import { loadAgentCard } from './card.js';
+import { CARD_KEYS_PATH, loadOrCreateCardSigningKey, signAgentCard } from './card-signing.js';
 import type { AgentConfig } from './config.js';
 import { checkFileModes, privateKeyFiles } from './file-modes.js';
 import { createLogger, type Logger } from './logger.js';
@@ -44,13 +45,18 @@ export async function runAgent(options: {
   if (tracing.enabled) logger.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'exporting traces');
   const tls = await loadTlsMaterial(config.CERTS_DIR, config.name);
   const interfaceUrl = `${config.publicUrl}/a2a`;
-  const card = await loadAgentCard({
-    path: join(config.AGENT_CARDS_DIR, `${config.name}.json`),
-    interfaceUrl,
-  });
+  // Signed with the deployment's card-signing key (beside the certificates); the orchestrator publishes its JWKS.
+  const card = await signAgentCard(
+    await loadAgentCard({ path: join(config.AGENT_CARDS_DIR, `${config.name}.json`), interfaceUrl }),
+    await loadOrCreateCardSigningKey(config.CERTS_DIR),
+    { jku: new URL(CARD_KEYS_PATH, config.ORCHESTRATOR_JWKS_URL).href },
+  );
   const { fetch: mtlsFetch } = createMtlsFetch({ tls, connections: 2 });
   // Fetched again on a kid it does not know (a rotated key), at most once per 5 s, failures included.
-  const keys = createRemoteKeySet({ url: new URL(config.ORCHESTRATOR_JWKS_URL), fetch: mtlsFetch as typeof fetch });
+  const keys = createRemoteKeySet({
+    url: new URL(config.ORCHESTRATOR_JWKS_URL),
+    fetch: mtlsFetch as typeof fetch,
+  });
   const verifier = createTokenVerifier({ keys, issuer: config.TOKEN_ISSUER, audience: interfaceUrl });
   const created = await options.createExecutor({ logger });
   const parts: AgentParts = 'execute' in created ? { executor: created } : created;

@@ -1,5 +1,10 @@
 import type { AgentCard } from '@a2a-js/sdk';
-import { DefaultRequestHandler } from '@a2a-js/sdk/server';
+import {
+  DefaultRequestHandler,
+  type PushNotificationSender,
+  type PushNotificationStore,
+  type ServerCallContext,
+} from '@a2a-js/sdk/server';
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -27,6 +32,10 @@ export interface A2aRoutesOptions {
   maxBodyBytes?: number;
   /** Told of each presented access token that was refused (the app audits them). */
   onTokenRefused?: (c: Context, reason: string) => Promise<void>;
+  /** Webhooks for task updates (the card says `pushNotifications`): where configs live and who delivers them. */
+  push?: { store: PushNotificationStore; sender: PushNotificationSender };
+  /** `GetExtendedAgentCard` (the card says `extendedAgentCard`): the card for the caller (see `extended-card.ts`). */
+  extendedCard?: (context: ServerCallContext) => Promise<AgentCard>;
 }
 
 /**
@@ -41,7 +50,15 @@ export async function a2aRoutes(options: A2aRoutesOptions): Promise<Hono<A2aEnv>
     maxMessageChars: options.maxMessageChars ?? 2000,
     logger,
   });
-  const requestHandler = new DefaultRequestHandler(card, new BoundedTaskStore(), executor);
+  const requestHandler = new DefaultRequestHandler(
+    card,
+    new BoundedTaskStore(),
+    executor,
+    undefined,
+    options.push?.store,
+    options.push?.sender,
+    options.extendedCard,
+  );
 
   const app = new Hono<A2aEnv>();
   app.get('/.well-known/agent-card.json', cardRoute(card, { maxAgeSec: 300 }));
