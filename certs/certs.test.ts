@@ -22,6 +22,8 @@ describe('development certificates', () => {
       expect((await stat(paths.key)).mode & 0o777).toBe(0o600);
     }
     expect((await stat(join(dir, 'ca-key.pem'))).mode & 0o777).toBe(0o600);
+    // The deployment's card-signing key goes with the certificates, private like their keys.
+    expect((await stat(join(dir, 'card-signing-key.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('keeps what exists when run again, and issues everything anew when asked to renew', async () => {

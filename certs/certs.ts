@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCA, createCert } from 'mkcert';
+import { loadOrCreateCardSigningKey } from '../agents/runtime/card-signing.js';
 
 /** Every service of the mesh; each gets its own certificate signed by the development CA. */
 export const SERVICES = ['orchestrator', 'assistant', 'sentiment', 'orders', 'promotions', 'desk'] as const;
@@ -211,5 +212,7 @@ export async function generateCerts(options: GenerateCertsOptions): Promise<Gene
     await writePublic(servicePaths.cert, pair.cert);
     created.push(service);
   }
+  // The deployment's card-signing key, beside the certificates it goes with (every card of the mesh is signed with it).
+  await loadOrCreateCardSigningKey(dir);
   return { created, kept };
 }
