@@ -77,7 +77,8 @@ export function scoreConfidence(hits: readonly Hit[]): number {
   }
   // A best entry that holds less than half of the query, and only in words unlike its own wording ("e para o
   // Norte?" found in an answer's text), is a weak guess.
-  if (first.coverage < WEAK_COVERAGE && (first.similarity ?? 0) < WEAK_SIMILARITY) confidence *= OFF_TOPIC_FACTOR;
+  if (first.coverage < WEAK_COVERAGE && (first.similarity ?? 0) < WEAK_SIMILARITY)
+    confidence *= OFF_TOPIC_FACTOR;
   return Math.round(Math.min(1, Math.max(0, confidence)) * 1000) / 1000;
 }
 

@@ -102,11 +102,14 @@ describe('createRetriever', () => {
     ['qnto tempo leva pra chegar em Manaus?', 'delivery-time', 'pt-BR'],
     ['shiping cost pls', 'shipping-cost', 'en'],
     ['cupon n funciona', 'coupon-not-working', 'pt-BR'],
-  ] as const)('finds %j despite names, typos and unknown product words (not "not found")', async (text, id, locale) => {
-    const hits = await retriever.search(text, { locale });
-    expect(hits[0]?.entry.id).toBe(id);
-    expect(composeAnswer({ hits, locale: 'pt-BR' }).level).not.toBe('low');
-  });
+  ] as const)(
+    'finds %j despite names, typos and unknown product words (not "not found")',
+    async (text, id, locale) => {
+      const hits = await retriever.search(text, { locale });
+      expect(hits[0]?.entry.id).toBe(id);
+      expect(composeAnswer({ hits, locale: 'pt-BR' }).level).not.toBe('low');
+    },
+  );
 
   it.each([
     'Qual o prazo de entrega?',

@@ -171,7 +171,6 @@ const langOf = (locale: Locale): Lang => (locale === 'en' ? 'en' : 'pt');
 
 /** Builds the Orama indexes for the given entries; MUST be given entries with unique ids. */
 export function createRetriever({ entries }: RetrieverOptions): Retriever {
-  const byId = new Map(entries.map((entry) => [entry.id, entry]));
   const indexes = { pt: buildIndex('pt', entries), en: buildIndex('en', entries) };
   const ready = Promise.all([indexes.pt.ready, indexes.en.ready]);
 
@@ -266,9 +265,11 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
   const space = fitNgramSpace([...phrases.values()].flat());
   const vectors = new Map([...phrases].map(([id, list]) => [id, list.map((words) => space.vector(words))]));
   // The folded words the entries use, as n-gram vectors: a shopper's typo ("shiping", "cupon") is near one.
-  const known = [...new Set(
-    [...phrases.values()].flat(2).concat(entries.flatMap((e) => contentWords(e.answer[lang], stop))),
-  )].map((word) => space.vector([word]));
+  const known = [
+    ...new Set(
+      [...phrases.values()].flat(2).concat(entries.flatMap((e) => contentWords(e.answer[lang], stop))),
+    ),
+  ].map((word) => space.vector([word]));
   const near = new Map<string, boolean>();
   const nearKnown = (word: string) => {
     let found = near.get(word);

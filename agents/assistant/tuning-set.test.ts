@@ -69,7 +69,11 @@ describe('the assistant on its own tuning set', () => {
   });
 
   it('says "not found" for unrelated text that shares no shop word', () => {
-    const unrelated = ['qual a capital da França?', 'who won the world cup in 2002?', 'me indica um filme bom'];
+    const unrelated = [
+      'qual a capital da França?',
+      'who won the world cup in 2002?',
+      'me indica um filme bom',
+    ];
     for (const text of unrelated) expect(outcomes.find((o) => o.text === text)?.level, text).toBe('low');
   });
 

@@ -44,5 +44,4 @@ describe('the examples of the issue, as a guest on the pt-BR demo page', () => {
     const row = { ...asGuest('onde está meu pedido 1042?', 'pt-BR', 'none'), role: 'customer' as const };
     expect((await evaluator.outcome({ ...row, skills: ['order-status'] })).skills).toEqual(['order-status']);
   });
-
 });

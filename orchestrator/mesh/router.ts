@@ -114,7 +114,7 @@ interface Classifier {
   vector(text: string): Vector;
 }
 
-function fit(skills: readonly SkillTarget['skill'][]): Classifier {
+function fitClassifier(skills: readonly SkillTarget['skill'][]): Classifier {
   const texts = skills.map((skill) =>
     [...skill.examples, ...skill.tags, `${skill.name} ${skill.description}`]
       .map(words)
@@ -151,7 +151,7 @@ let fitted: Classifier | undefined;
 function classifierFor(skills: readonly SkillTarget['skill'][]): Classifier {
   const same =
     fitted && fitted.skills.length === skills.length && fitted.skills.every((s, i) => s === skills[i]);
-  if (!same) fitted = fit(skills);
+  if (!same) fitted = fitClassifier(skills);
   return fitted as Classifier;
 }
 
