@@ -28,7 +28,7 @@ describe('routing by the words of the cards', () => {
     ['do you take Pix?', 'faq-answer'],
     ['chegou quebradoooo, e agora?', 'faq-answer'],
     ['cade meu pedidoo?', 'order-status'],
-  ])('classifies %j (the issue\'s examples, typos) as %s', (text, skill) => {
+  ])("classifies %j (the issue's examples, typos) as %s", (text, skill) => {
     expect(skillFor(text)).toBe(skill);
   });
 
