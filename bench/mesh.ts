@@ -67,6 +67,8 @@ export async function startMesh(options: {
       DISCOVERY_INTERVAL_MS: '1000',
       DEMO_PASSWORD,
       CHAT_MESSAGES_PER_MINUTE: '1000000',
+      // The load comes from one address: neither the chat allowance nor the per-address stream ceiling applies.
+      STREAMS_PER_ADDRESS: '1000000',
       ...options.env,
     },
     ready: async () => (await health()).agents !== undefined,
