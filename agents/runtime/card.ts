@@ -161,9 +161,15 @@ export function parseAgentCard(json: unknown, source = 'agent card'): AgentCard 
 
 /**
  * Loads `path`, validates it, and sets the JSON-RPC interface URL to `interfaceUrl` (the address the agent is
- * reachable at, which only configuration knows).
+ * reachable at, which only configuration knows). With `restUrl`, also declares the HTTP+JSON interface there (its
+ * URL replaced when the file names one, else added after JSON-RPC with the same protocol version): set before the
+ * card is signed.
  */
-export async function loadAgentCard(options: { path: string; interfaceUrl: string }): Promise<AgentCard> {
+export async function loadAgentCard(options: {
+  path: string;
+  interfaceUrl: string;
+  restUrl?: string;
+}): Promise<AgentCard> {
   let json: unknown;
   try {
     json = JSON.parse(await readFile(options.path, 'utf8'));
@@ -174,6 +180,11 @@ export async function loadAgentCard(options: { path: string; interfaceUrl: strin
   const jsonRpc = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC');
   if (!jsonRpc) throw new AgentCardError(`${options.path} declares no JSONRPC interface`);
   jsonRpc.url = options.interfaceUrl;
+  if (options.restUrl) {
+    const rest = card.supportedInterfaces.find((i) => i.protocolBinding === 'HTTP+JSON');
+    if (rest) rest.url = options.restUrl;
+    else card.supportedInterfaces.push({ ...jsonRpc, url: options.restUrl, protocolBinding: 'HTTP+JSON' });
+  }
   return card;
 }
 

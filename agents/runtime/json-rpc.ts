@@ -33,7 +33,7 @@ const CONTENT_TYPE_NOT_SUPPORTED = -32005;
 const SEND_METHODS = new Set(['SendMessage', 'SendStreamingMessage']);
 
 /** The authenticated caller of a task: the shopper named by the token's subject. */
-class TokenUser implements User {
+export class TokenUser implements User {
   constructor(readonly claims: ServiceTokenClaims) {}
   get isAuthenticated() {
     return true;
@@ -78,7 +78,6 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
   const { card, requestHandler, verifier, logger, maxDepth = MAX_JSON_DEPTH } = options;
   const correlationIdOf = options.correlationIdOf ?? ((c: Context<AgentEnv>) => c.req.header('x-request-id'));
   const transport = new JsonRpcTransportHandler(requestHandler);
-  const defaultSkill = card.skills[0]?.id;
   const anySkillScopes = card.skills.flatMap((s) => requiredScopeSets(card, s.id) ?? []);
 
   return async function a2aJsonRpc(c: Context<AgentEnv>): Promise<Response> {
@@ -111,34 +110,15 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
     const correlationId = correlationIdOf(c);
 
     let claims: ServiceTokenClaims;
-    let sentSkill: string | undefined;
+    const sentSkill = SEND_METHODS.has(method) ? requestedSkill(card, body.params) : undefined;
     try {
-      claims = await verifier.verify(c.req.header('authorization'));
-      const params = (body.params ?? {}) as {
-        metadata?: { skill?: unknown };
-        message?: { metadata?: { skill?: unknown } };
-      };
-      if (SEND_METHODS.has(method)) {
-        const requested = params.metadata?.skill ?? params.message?.metadata?.skill ?? defaultSkill;
-        const skill = typeof requested === 'string' ? requested : '';
-        sentSkill = skill;
-        const required = requiredScopeSets(card, skill);
-        if (!required) throw new ServiceTokenError('wrong_skill', `this agent has no skill "${skill}"`);
-        if (claims.skill !== skill) {
-          throw new ServiceTokenError(
-            'wrong_skill',
-            `the service token is for skill "${claims.skill}", not "${skill}"`,
-          );
-        }
-        if (!hasScopes(claims.scopes, required)) {
-          throw new ServiceTokenError(
-            'insufficient_scope',
-            `the service token lacks the scope of skill "${skill}"`,
-          );
-        }
-      } else if (!hasScopes(claims.scopes, anySkillScopes.length ? anySkillScopes : [[]])) {
-        throw new ServiceTokenError('insufficient_scope', 'the service token carries no scope of this agent');
-      }
+      claims = await authorizeCall({
+        card,
+        verifier,
+        authorization: c.req.header('authorization'),
+        skill: sentSkill,
+        anySkillScopes,
+      });
     } catch (error) {
       if (!(error instanceof ServiceTokenError)) throw error;
       logger.warn(
@@ -152,11 +132,9 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
           : error.status === 503
             ? AUTH_ERROR_CODE.UNAVAILABLE
             : AUTH_ERROR_CODE.UNAUTHENTICATED;
-      const challenge =
-        error.status === 403
-          ? `Bearer error="insufficient_scope", error_description="${error.message}"`
-          : `Bearer error="invalid_token", error_description="${error.message}"`;
-      return c.json(rpcError(id, code, error.message), error.status, { 'WWW-Authenticate': challenge });
+      return c.json(rpcError(id, code, error.message), error.status, {
+        'WWW-Authenticate': bearerChallenge(error),
+      });
     }
 
     if (sentSkill !== undefined) {
@@ -201,6 +179,58 @@ export function createJsonRpcHandler(options: JsonRpcRouteOptions) {
     }
     return sseResponse(iterator, first, id, logger);
   };
+}
+
+/** The skill a send names (`metadata.skill`, else the message's `metadata.skill`, else the card's first skill). */
+export function requestedSkill(card: AgentCard, params: unknown): string {
+  const p = (params ?? {}) as {
+    metadata?: { skill?: unknown };
+    message?: { metadata?: { skill?: unknown } };
+  };
+  const requested = p.metadata?.skill ?? p.message?.metadata?.skill ?? card.skills[0]?.id;
+  return typeof requested === 'string' ? requested : '';
+}
+
+/**
+ * Verifies the bearer token of a call: for a send (`skill` given) the token must be for that skill of the card and
+ * carry its scopes; for any other call, the scopes of one of the card's skills (`anySkillScopes`). Throws a
+ * {@link ServiceTokenError} (401, 403 or 503) when refused; the same rule for every binding.
+ */
+export async function authorizeCall(options: {
+  card: AgentCard;
+  verifier: TokenVerifier;
+  authorization: string | undefined;
+  skill: string | undefined;
+  anySkillScopes: string[][];
+}): Promise<ServiceTokenClaims> {
+  const { card, skill, anySkillScopes } = options;
+  const claims = await options.verifier.verify(options.authorization);
+  if (skill !== undefined) {
+    const required = requiredScopeSets(card, skill);
+    if (!required) throw new ServiceTokenError('wrong_skill', `this agent has no skill "${skill}"`);
+    if (claims.skill !== skill) {
+      throw new ServiceTokenError(
+        'wrong_skill',
+        `the service token is for skill "${claims.skill}", not "${skill}"`,
+      );
+    }
+    if (!hasScopes(claims.scopes, required)) {
+      throw new ServiceTokenError(
+        'insufficient_scope',
+        `the service token lacks the scope of skill "${skill}"`,
+      );
+    }
+  } else if (!hasScopes(claims.scopes, anySkillScopes.length ? anySkillScopes : [[]])) {
+    throw new ServiceTokenError('insufficient_scope', 'the service token carries no scope of this agent');
+  }
+  return claims;
+}
+
+/** The `WWW-Authenticate` challenge of a refused token (RFC 6750). */
+export function bearerChallenge(error: ServiceTokenError): string {
+  return error.status === 403
+    ? `Bearer error="insufficient_scope", error_description="${error.message}"`
+    : `Bearer error="invalid_token", error_description="${error.message}"`;
 }
 
 function isAsyncIterable<T>(value: unknown): value is AsyncGenerator<T> {

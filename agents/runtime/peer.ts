@@ -39,6 +39,12 @@ export function peerIdentity(): MiddlewareHandler<AgentEnv> {
 export function trustedCallers(
   trusted: readonly string[],
   onRefused?: (peer: string) => void,
+  /** The refusal's body (default a JSON-RPC error; the HTTP+JSON binding passes its own error body). */
+  refusal: unknown = {
+    jsonrpc: '2.0',
+    id: null,
+    error: { code: -32011, message: 'this caller may not call this agent' },
+  },
 ): MiddlewareHandler<AgentEnv> {
   const allowed = new Set(trusted);
   const verdicts = new WeakMap<object, boolean>();
@@ -53,14 +59,7 @@ export function trustedCallers(
         if (!ok) onRefused?.(peer);
       }
       if (!ok) {
-        return c.json(
-          {
-            jsonrpc: '2.0',
-            id: null,
-            error: { code: -32011, message: 'this caller may not call this agent' },
-          },
-          403,
-        );
+        return c.json(refusal as object, 403);
       }
     }
     await next();

@@ -47,7 +47,11 @@ export async function runAgent(options: {
   const interfaceUrl = `${config.publicUrl}/a2a`;
   // Signed with the deployment's card-signing key (beside the certificates); the orchestrator publishes its JWKS.
   const card = await signAgentCard(
-    await loadAgentCard({ path: join(config.AGENT_CARDS_DIR, `${config.name}.json`), interfaceUrl }),
+    await loadAgentCard({
+      path: join(config.AGENT_CARDS_DIR, `${config.name}.json`),
+      interfaceUrl,
+      restUrl: `${config.publicUrl}/rest`,
+    }),
     await loadOrCreateCardSigningKey(config.CERTS_DIR),
     { jku: new URL(CARD_KEYS_PATH, config.ORCHESTRATOR_JWKS_URL).href },
   );

@@ -16,6 +16,7 @@ import { cardRoute, rpcPaths } from './card-route.js';
 import { createJsonRpcHandler } from './json-rpc.js';
 import type { Logger } from './logger.js';
 import { type AgentEnv, peerIdentity, trustedCallers } from './peer.js';
+import { createRestHandler, REST_BODY_TOO_LARGE, REST_CALLER_REFUSED } from './rest.js';
 import type { TokenVerifier } from './service-token.js';
 import { BoundedTaskStore } from './task-store.js';
 import { traceExecutor, traceRequests } from './tracing.js';
@@ -84,6 +85,26 @@ export function createAgentApp(options: AgentAppOptions): Hono<AgentEnv> {
     }),
     createJsonRpcHandler({ card, requestHandler, verifier, logger }),
   );
+  // The HTTP+JSON binding, when the card declares it: the same caller check, body limit and token rule.
+  const restUrl = card.supportedInterfaces.find((i) => i.protocolBinding === 'HTTP+JSON')?.url;
+  if (restUrl) {
+    const restPath = new URL(restUrl).pathname.replace(/\/+$/, '');
+    app.use(
+      `${restPath}/*`,
+      traceRequests({ continueTrace: true, name: `${restPath}` }),
+      trustedCallers(
+        options.trustedCallers ?? DEFAULT_TRUSTED_CALLERS,
+        (peer) =>
+          logger.warn(
+            { event: 'caller_refused', peer },
+            'mesh caller not trusted: its calls on this connection are refused',
+          ),
+        REST_CALLER_REFUSED,
+      ),
+      bodyLimit({ maxSize: maxBodyBytes, onError: (c) => c.json(REST_BODY_TOO_LARGE, 413) }),
+    );
+    app.all(`${restPath}/*`, createRestHandler({ card, requestHandler, verifier, logger, prefix: restPath }));
+  }
   app.notFound((c) => c.json({ code: 'not_found', message: 'no such route' }, 404));
   app.onError((error, c) => {
     logger.error({ err: error, path: c.req.path }, 'unhandled error');
