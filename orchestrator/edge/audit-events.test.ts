@@ -130,7 +130,7 @@ describe('security events in the audit log', () => {
     });
     // A signed-in customer (guests are held to 30 messages a minute per address anyway) asking for premium offers.
     const customer = await login(t, 'customer@atende.dev');
-    for (let i = 0; i < 35; i++) {
+    for (let i = 0; i < 100; i++) {
       const reply = await t.post(
         '/api/chat/messages',
         { text: 'tem cupom de desconto?' },
@@ -139,12 +139,14 @@ describe('security events in the audit log', () => {
       expect(await reply.text()).toMatch(/not_available/);
     }
     const entries = await t.audit.recent({ event: 'role_refused', limit: 100 });
+    // 100 refusals in a minute from one address, 30 rows: each with the address.
     expect(entries).toHaveLength(30);
+    expect(entries.every((e) => e.ip === '198.51.100.9')).toBe(true);
     expect(entries[0]).toMatchObject({
       ip: '198.51.100.9',
       details: { role: 'customer', skill: 'premium-offers' },
     });
-  });
+  }, 180_000);
 
   it('records a spent rate limit once a minute per client, however many messages follow', async () => {
     const t = await makeApp();
