@@ -624,7 +624,13 @@ export async function createOrchestrator(
     );
 
     // The inspector has its own connections, whose name resolution refuses internal addresses as they are made.
-    const inspectorHosts = config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host);
+    // The shop's own public URL is always inspectable: developers check the card the world sees.
+    const inspectorHosts = [
+      ...new Set([
+        ...(config.INSPECTOR_ALLOWED_HOSTS ?? config.AGENT_URLS.map((u) => new URL(u).host)),
+        new URL(config.publicUrl).host,
+      ]),
+    ];
     let inspectorFetch = overrides.inspectorFetch;
     if (!inspectorFetch) {
       const inspectorMesh = createMtlsFetch({

@@ -1,7 +1,7 @@
 import { AgentCard, generateAgentCardSignature } from '@a2a-js/sdk';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
-import { createLocalJWKSet, exportJWK, generateKeyPair } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAgentApp, createLogger, createTokenVerifier } from '../../agents/runtime/index.js';
 import { echoExecutor, testCard } from '../../agents/runtime/testing/fixtures.js';
@@ -20,11 +20,16 @@ const logger = createLogger({ name: 'test', level: 'silent' });
 let app: Hono<{ Variables: { requestId: string } }>;
 let staffToken: string;
 let customerToken: string;
+let deploymentKey: JWK;
 const cards = new Hono();
 const world: Record<string, Hono<any>> = { 'cards.test': cards };
 
+/** The headers of each call (POST) that reached the echo agent, last one last. */
+const agentSaw: Headers[] = [];
 const worldFetch = (async (input: string | URL | Request, init?: RequestInit) => {
   const request = new Request(input, init);
+  if (new URL(request.url).host === 'agent.test' && request.method === 'POST')
+    agentSaw.push(new Headers(request.headers));
   const target = world[new URL(request.url).host];
   if (!target) throw new TypeError('fetch failed', { cause: { code: 'ENOTFOUND' } });
   return target.fetch(request);
@@ -73,6 +78,16 @@ beforeAll(async () => {
   cards.get('/tampered.json', (c) => c.json({ ...signed, name: 'Not the signed name' }));
   cards.get('/jwks.json', (c) => c.json({ keys: [jwk] }));
   cards.get('/broken.json', (c) => c.json(brokenCard));
+  // A card signed with "the deployment's" key, whose jku leads nowhere: only the trusted key can verify it.
+  const deployment = await generateKeyPair('ES256', { extractable: true });
+  deploymentKey = { ...(await exportJWK(deployment.publicKey)), kid: 'deploy-key', alg: 'ES256' };
+  const own = await generateAgentCardSignature(deployment.privateKey, {
+    alg: 'ES256',
+    kid: 'deploy-key',
+    typ: 'JOSE',
+    jku: 'https://nowhere.test/jwks.json',
+  })(testCard('https://agent.test/a2a'));
+  cards.get('/own.json', (c) => c.json(AgentCard.toJSON(own)));
   const premium = AgentCard.toJSON(testCard('https://agent.test/a2a')) as any;
   premium.skills[0].securityRequirements = [
     { schemes: { mtls: {}, serviceToken: { list: ['promotions:read'] } } },
@@ -93,6 +108,7 @@ beforeAll(async () => {
       minter,
       allowedHosts: ['agent.test', 'cards.test'],
       scopePolicy: TEST_SCOPE_POLICY,
+      trustedKeys: [deploymentKey],
       logger,
       audit: {
         record: async (entry) => {
@@ -106,6 +122,33 @@ beforeAll(async () => {
 });
 
 const audited: Array<{ event: string; subject?: string; details?: object }> = [];
+
+/** The data of each SSE event of a `/send` answer. */
+async function sseEvents(response: Response): Promise<any[]> {
+  return (await response.text())
+    .split('\n\n')
+    .filter(Boolean)
+    .map((block) =>
+      JSON.parse(
+        block
+          .split('\n')
+          .find((l) => l.startsWith('data:'))!
+          .slice(5),
+      ),
+    );
+}
+
+/** The task and context ids the agent's events carry. */
+function idsOf(events: any[]) {
+  const ids = new Set<string>();
+  const contexts = new Set<string>();
+  for (const e of events.filter((x) => x.type === 'event')) {
+    const value: any = Object.values(e.data.result ?? {})[0] ?? {};
+    if (value.taskId ?? value.id) ids.add(value.taskId ?? value.id);
+    if (value.contextId) contexts.add(value.contextId);
+  }
+  return { taskIds: [...ids], contextIds: [...contexts] };
+}
 
 function post(path: string, body: unknown, token = staffToken) {
   return app.request(`/api/inspector${path}`, {
@@ -250,5 +293,135 @@ describe('the inspector API', () => {
     const response = await post('/send', { url: 'https://agent.test', skill: 'nope', text: 'hi' });
     expect(response.status).toBe(400);
     expect(((await response.json()) as any).message).toMatch(/no skill "nope"/);
+  });
+
+  it("says a card is signed with this deployment's key, verified without fetching its jku", async () => {
+    const own = (await (await post('/inspect', { url: 'https://cards.test/own.json' })).json()) as any;
+    expect(own.signatures).toMatchObject({
+      status: 'valid',
+      results: [
+        {
+          kid: 'deploy-key',
+          deployment: true,
+          status: 'valid',
+          message: "signed with this deployment's card-signing key",
+        },
+      ],
+    });
+    // Another key's signature is not the deployment's, even when it verifies.
+    const other = (await (await post('/inspect', { url: 'https://cards.test/signed.json' })).json()) as any;
+    expect(other.signatures.results[0].deployment).toBeUndefined();
+  });
+
+  it('keeps one conversation across turns, then gets and cancels the last task', async () => {
+    const first = await sseEvents(
+      await post('/send', { url: 'https://agent.test', skill: 'echo', text: 'primeira pergunta' }),
+    );
+    const one = idsOf(first);
+    expect(one.contextIds).toHaveLength(1);
+    expect(one.taskIds).toHaveLength(1);
+    const second = await sseEvents(
+      await post('/send', {
+        url: 'https://agent.test',
+        skill: 'echo',
+        text: 'segunda pergunta',
+        contextId: one.contextIds[0],
+      }),
+    );
+    expect(second[0].body.params.message.contextId).toBe(one.contextIds[0]);
+    const two = idsOf(second);
+    expect(two.contextIds).toEqual(one.contextIds);
+    expect(two.taskIds).toHaveLength(1);
+    expect(two.taskIds[0]).not.toBe(one.taskIds[0]);
+
+    const got = await post('/task', {
+      url: 'https://agent.test',
+      skill: 'echo',
+      taskId: two.taskIds[0],
+      method: 'GetTask',
+    });
+    expect(got.status).toBe(200);
+    const task = (await got.json()) as any;
+    expect(task.request).toMatchObject({ body: { method: 'GetTask', params: { id: two.taskIds[0] } } });
+    expect(task.request.headers.authorization).toMatch(/redacted/);
+    expect(task.response).toMatchObject({
+      status: 200,
+      body: {
+        result: {
+          id: two.taskIds[0],
+          contextId: one.contextIds[0],
+          status: { state: 'TASK_STATE_COMPLETED' },
+        },
+      },
+    });
+    // A finished task cannot be cancelled: the agent's JSON-RPC error is shown as it came.
+    const cancelled = (await (
+      await post('/task', {
+        url: 'https://agent.test',
+        skill: 'echo',
+        taskId: two.taskIds[0],
+        method: 'CancelTask',
+      })
+    ).json()) as any;
+    expect(cancelled.response.body.error).toMatchObject({ code: -32002 });
+    const unknown = (await (
+      await post('/task', {
+        url: 'https://agent.test',
+        skill: 'echo',
+        taskId: 'no-such-task',
+        method: 'GetTask',
+      })
+    ).json()) as any;
+    expect(unknown.response.body.error).toMatchObject({ code: -32001 });
+  });
+
+  it('sends extra headers, but never lets them replace the minted token or the connection', async () => {
+    const before = agentSaw.length;
+    const ok = await post('/send', {
+      url: 'https://agent.test',
+      skill: 'echo',
+      text: 'hi',
+      headers: { 'X-Tenant-Probe': 'blue', 'A2A-Extensions': 'https://example.test/ext' },
+    });
+    const events = await sseEvents(ok);
+    expect(events[0].headers).toMatchObject({ 'x-tenant-probe': 'blue' });
+    const saw = agentSaw.at(-1)!;
+    expect(agentSaw.length).toBe(before + 1);
+    expect(saw.get('x-tenant-probe')).toBe('blue');
+    expect(saw.get('authorization')).toMatch(/^Bearer eyJ/);
+    expect(events.at(-1)).toMatchObject({ type: 'end' });
+
+    const attacks: Array<[Record<string, string>, RegExp]> = [
+      [{ Authorization: 'Bearer forged' }, /authorization.*cannot be overridden/],
+      [{ AUTHORIZATION: 'Bearer forged' }, /authorization/],
+      [{ 'proxy-authorization': 'Basic x' }, /hop-by-hop/],
+      [{ Connection: 'close' }, /hop-by-hop/],
+      [{ 'Transfer-Encoding': 'chunked' }, /hop-by-hop/],
+      [{ Host: 'evil.test' }, /hop-by-hop/],
+      [{ 'x-a': 'one\r\nAuthorization: Bearer forged' }, /cannot carry/],
+      [{ 'bad name': 'x' }, /not a header name/],
+      [Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`x-h${i}`, 'v'])), /at most 20/],
+      [
+        Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`x-big${i}`, 'v'.repeat(2000)])),
+        /4096 bytes/,
+      ],
+    ];
+    for (const [headers, reason] of attacks) {
+      const send = await post('/send', { url: 'https://agent.test', skill: 'echo', text: 'hi', headers });
+      expect(send.status, JSON.stringify(headers).slice(0, 80)).toBe(400);
+      const body = (await send.json()) as any;
+      expect(body.code).toBe('headers_invalid');
+      expect(body.message).toMatch(reason);
+      const task = await post('/task', {
+        url: 'https://agent.test',
+        skill: 'echo',
+        taskId: 'x',
+        method: 'GetTask',
+        headers,
+      });
+      expect(task.status).toBe(400);
+    }
+    // None of the refused calls reached the agent.
+    expect(agentSaw.length).toBe(before + 1);
   });
 });

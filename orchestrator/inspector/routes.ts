@@ -9,9 +9,10 @@ import type { AuditLog } from '../auth/audit-log.js';
 import { httpError, RoleRefusedError } from '../errors.js';
 import type { ScopePolicy } from '../mesh/scope-policy.js';
 import type { ServiceTokenMinter } from '../mesh/service-tokens.js';
+import { checkExtraHeaders } from './extra-headers.js';
 import { fetchText } from './guarded-fetch.js';
 import { cardUrlFor, inspectCard } from './inspect-card.js';
-import { sendTestMessage } from './test-message.js';
+import { callTask, sendTestMessage } from './test-message.js';
 import { createUrlGuard, InspectorError, type Lookup } from './url-guard.js';
 
 /** What the inspector API needs; `fetch` is the orchestrator's mTLS mesh fetch. */
@@ -37,12 +38,28 @@ type InspectorEnv = { Variables: { requestId: string; staff: Shopper } };
 const STAFF = new Set(['operator', 'admin']);
 
 const inspectBody = z.object({ url: z.string().trim().min(1).max(2048) }).strict();
+// Extra headers arrive as a name → value map; `checkExtraHeaders` refuses what may not be sent.
+const extraHeaders = z.record(z.string().max(200), z.string().max(2048)).optional();
 const sendBody = z
   .object({
     url: z.string().trim().min(1).max(2048),
     skill: z.string().min(1).max(200),
     text: z.string().trim().min(1).max(2000),
     locale: z.enum(['pt-BR', 'en']).default('pt-BR'),
+    /** The conversation a turn continues (from the agent's previous answer). */
+    contextId: z.string().max(200).optional(),
+    /** The task a turn continues (one the agent left waiting for input). */
+    taskId: z.string().max(200).optional(),
+    headers: extraHeaders,
+  })
+  .strict();
+const taskBody = z
+  .object({
+    url: z.string().trim().min(1).max(2048),
+    skill: z.string().min(1).max(200),
+    taskId: z.string().min(1).max(200),
+    method: z.enum(['GetTask', 'CancelTask']),
+    headers: extraHeaders,
   })
   .strict();
 
@@ -56,7 +73,12 @@ async function json(c: { req: { json(): Promise<unknown> } }): Promise<unknown> 
 
 function refused(error: unknown): never {
   if (error instanceof InspectorError) {
-    const status = error.code === 'host_not_allowed' || error.code === 'private_address' ? 403 : 400;
+    const status =
+      error.code === 'host_not_allowed' || error.code === 'private_address'
+        ? 403
+        : error.code === 'unreachable' || error.code === 'timeout'
+          ? 503
+          : 400;
     throw httpError(status, error.code, error.message);
   }
   throw error;
@@ -65,7 +87,9 @@ function refused(error: unknown): never {
 /**
  * Mount with `app.route('/api/inspector', inspectorRoutes(deps))`. The agent-card inspector's API, for operators
  * and admins only (it acts with the orchestrator's mesh certificate): `GET /hosts`, `POST /inspect { url }`, and
- * `POST /send { url, skill, text }`, which streams the raw JSON-RPC request and the agent's events as SSE.
+ * `POST /send { url, skill, text, contextId?, taskId?, headers? }`, which streams the raw JSON-RPC request and the
+ * agent's events as SSE, and `POST /task { url, skill, taskId, method: GetTask | CancelTask, headers? }`, which
+ * answers the raw JSON-RPC exchange. Extra headers never replace the minted token (see `checkExtraHeaders`).
  */
 export function inspectorRoutes(deps: InspectorRoutesDeps) {
   const { accessTokens, fetch, minter, logger } = deps;
@@ -102,23 +126,37 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
     return c.json(report);
   });
 
-  app.post('/send', async (c) => {
-    const body = sendBody.parse(await json(c));
-    const staff = c.get('staff');
-    const requestId = c.get('requestId') ?? crypto.randomUUID();
-    const fetched = await fetchText({ fetch, guard, url: cardUrlFor(body.url) }).catch(refused);
-    let card: unknown;
+  /** The card at `url`, fetched through the guard. */
+  async function cardAt(url: string) {
+    const fetched = await fetchText({ fetch, guard, url: cardUrlFor(url) }).catch(refused);
     try {
-      card = JSON.parse(fetched.text);
+      return { url: fetched.url, card: JSON.parse(fetched.text) as unknown };
     } catch {
       throw httpError(400, 'not_json', 'the card is not JSON');
     }
+  }
+
+  app.post('/send', async (c) => {
+    const body = sendBody.parse(await json(c));
+    let headers: Record<string, string>;
+    try {
+      headers = checkExtraHeaders(body.headers);
+    } catch (error) {
+      refused(error);
+    }
+    const staff = c.get('staff');
+    const requestId = c.get('requestId') ?? crypto.randomUUID();
+    const fetched = await cardAt(body.url);
+    const card = fetched.card;
     const abort = new AbortController();
     const events = sendTestMessage({
       card,
       skill: body.skill,
       text: body.text,
       locale: body.locale,
+      contextId: body.contextId,
+      taskId: body.taskId,
+      extraHeaders: headers,
       caller: staff,
       correlationId: requestId,
       fetch,
@@ -137,7 +175,12 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
       event: 'inspector_test_message',
       subject: staff.subject,
       requestId,
-      details: { role: staff.role, url: fetched.url, skill: body.skill },
+      details: {
+        role: staff.role,
+        url: fetched.url,
+        skill: body.skill,
+        extraHeaders: Object.keys(headers),
+      },
     });
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
@@ -146,6 +189,43 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
         await stream.writeSSE({ event: event.type, data: JSON.stringify(event) });
       }
     });
+  });
+
+  app.post('/task', async (c) => {
+    const body = taskBody.parse(await json(c));
+    let headers: Record<string, string>;
+    try {
+      headers = checkExtraHeaders(body.headers);
+    } catch (error) {
+      refused(error);
+    }
+    const staff = c.get('staff');
+    const requestId = c.get('requestId') ?? crypto.randomUUID();
+    const { url, card } = await cardAt(body.url);
+    const result = await callTask({
+      card,
+      skill: body.skill,
+      method: body.method,
+      taskId: body.taskId,
+      extraHeaders: headers,
+      caller: staff,
+      correlationId: requestId,
+      fetch,
+      guard,
+      minter,
+      scopePolicy: deps.scopePolicy,
+    }).catch(refused);
+    logger.info(
+      { requestId, subject: staff.subject, url, method: body.method, taskId: body.taskId },
+      'inspector task call',
+    );
+    await deps.audit?.record({
+      event: 'inspector_test_message',
+      subject: staff.subject,
+      requestId,
+      details: { role: staff.role, url, skill: body.skill, method: body.method, taskId: body.taskId },
+    });
+    return c.json(result);
   });
 
   return app;

@@ -11,6 +11,8 @@ export interface SignatureResult {
   jku?: string;
   status: 'valid' | 'invalid' | 'unverifiable';
   message: string;
+  /** True when the `kid` is one of this deployment's card-signing keys (the verdict is then against that key). */
+  deployment?: boolean;
 }
 
 /** The signatures of a card: `absent` when it has none, `valid` when at least one verifies. */
@@ -72,9 +74,19 @@ export async function checkSignatures(options: {
       try {
         const one = AgentCard.fromJSON({ ...card, signatures: [signature] });
         await verifyAgentCardSignature(async () => trusted)(one);
-        results.push({ ...base, status: 'valid', message: "signed with this deployment's card-signing key" });
+        results.push({
+          ...base,
+          deployment: true,
+          status: 'valid',
+          message: "signed with this deployment's card-signing key",
+        });
       } catch (error) {
-        results.push({ ...base, status: 'invalid', message: `does not verify: ${(error as Error).message}` });
+        results.push({
+          ...base,
+          deployment: true,
+          status: 'invalid',
+          message: `does not verify: ${(error as Error).message}`,
+        });
       }
       continue;
     }

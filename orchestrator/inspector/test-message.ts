@@ -29,27 +29,23 @@ export type TestMessageEvent =
 /** Limits of a test message's exchange. */
 export const TEST_MESSAGE_LIMITS = { maxBytes: 1024 * 1024, timeoutMs: 30_000 };
 
-/**
- * Sends `text` to one skill of the agent described by `card` as an A2A `SendStreamingMessage` over JSON-RPC, with
- * a service token minted for `caller`, and yields the raw request, then each SSE event as it arrives. The JSON-RPC
- * URL must pass the guard; redirects are not followed.
- */
-export async function* sendTestMessage(options: {
+/** What a test call needs besides its own parameters. */
+export interface TestCallOptions {
   card: unknown;
   skill: string;
-  text: string;
-  locale?: string;
   caller: Shopper;
   correlationId: string;
   fetch: typeof fetch;
   guard: UrlGuard;
   minter: ServiceTokenMinter;
-  signal?: AbortSignal;
-  limits?: typeof TEST_MESSAGE_LIMITS;
+  /** Extra request headers, already checked by `checkExtraHeaders`; the minted token always wins. */
+  extraHeaders?: Record<string, string>;
   /** The scope policy the chat follows; the caller's token gets no scope its role may not hold. */
   scopePolicy?: ScopePolicy;
-}): AsyncGenerator<TestMessageEvent> {
-  const limits = options.limits ?? TEST_MESSAGE_LIMITS;
+}
+
+/** The JSON-RPC URL of the card (through the guard) and a service token minted for the caller and skill. */
+async function prepareCall(options: TestCallOptions) {
   let card: AgentCard;
   try {
     card = AgentCard.fromJSON(options.card);
@@ -74,6 +70,97 @@ export async function* sendTestMessage(options: {
     scopes,
     correlationId: options.correlationId,
   });
+  return { url, skill, token, withheldScopes };
+}
+
+/** The headers of a test call: the inspector's own, then the operator's extra ones, then the minted token. */
+function callHeaders(options: TestCallOptions, accept: string, token: string) {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept,
+    [A2A_VERSION_HEADER]: '1.0',
+    'x-request-id': options.correlationId,
+    ...options.extraHeaders,
+  };
+  return {
+    sent: { ...headers, authorization: `Bearer ${token}` },
+    // The token itself stays on the server: the page sees its claims.
+    shown: { ...headers, authorization: `Bearer ${token.slice(0, 12)}… (service token, redacted)` },
+  };
+}
+
+/** What `callTask` answers: the raw request (token redacted) and the agent's raw JSON-RPC response. */
+export interface TaskCallResult {
+  request: { method: 'POST'; url: string; headers: Record<string, string>; body: unknown };
+  response: { status: number; ms: number; body: unknown };
+}
+
+/**
+ * Calls `GetTask` or `CancelTask` for `taskId` on the agent described by `card` over JSON-RPC, with a service
+ * token minted for the caller and `skill` (the skill the task was started with), and returns the raw exchange. The
+ * answer is read within {@link TEST_MESSAGE_LIMITS}; redirects are not followed.
+ */
+export async function callTask(
+  options: TestCallOptions & {
+    method: 'GetTask' | 'CancelTask';
+    taskId: string;
+    signal?: AbortSignal;
+    limits?: typeof TEST_MESSAGE_LIMITS;
+  },
+): Promise<TaskCallResult> {
+  const limits = options.limits ?? TEST_MESSAGE_LIMITS;
+  const { url, token } = await prepareCall(options);
+  const body = {
+    jsonrpc: '2.0',
+    id: randomUUID(),
+    method: options.method,
+    params: { id: options.taskId },
+  };
+  const headers = callHeaders(options, 'application/json', token);
+  const request = { method: 'POST' as const, url: url.href, headers: headers.shown, body };
+  const started = performance.now();
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  let response: Response;
+  try {
+    response = await options.fetch(url, {
+      method: 'POST',
+      headers: headers.sent,
+      body: JSON.stringify(body),
+      redirect: 'manual',
+      signal,
+    });
+  } catch (error) {
+    throw new InspectorError(
+      timeout.aborted ? 'timeout' : 'unreachable',
+      timeout.aborted ? 'no answer in time' : `cannot reach the agent: ${describe(error)}`,
+    );
+  }
+  const text = await readLimited(response, limits.maxBytes, signal, url);
+  return {
+    request,
+    response: { status: response.status, ms: Math.round(performance.now() - started), body: parseJson(text) },
+  };
+}
+
+/**
+ * Sends `text` to one skill of the agent described by `card` as an A2A `SendStreamingMessage` over JSON-RPC, with
+ * a service token minted for `caller`, and yields the raw request, then each SSE event as it arrives. The JSON-RPC
+ * URL must pass the guard; redirects are not followed. A `contextId` continues that conversation (a turn of a
+ * multi-turn chat), a `taskId` continues that task (one waiting for input).
+ */
+export async function* sendTestMessage(
+  options: TestCallOptions & {
+    text: string;
+    locale?: string;
+    contextId?: string;
+    taskId?: string;
+    signal?: AbortSignal;
+    limits?: typeof TEST_MESSAGE_LIMITS;
+  },
+): AsyncGenerator<TestMessageEvent> {
+  const limits = options.limits ?? TEST_MESSAGE_LIMITS;
+  const { url, skill, token, withheldScopes } = await prepareCall(options);
   const body = {
     jsonrpc: '2.0',
     id: randomUUID(),
@@ -82,8 +169,8 @@ export async function* sendTestMessage(options: {
       tenant: '',
       message: {
         messageId: randomUUID(),
-        contextId: '',
-        taskId: '',
+        contextId: options.contextId ?? '',
+        taskId: options.taskId ?? '',
         role: Role.ROLE_USER,
         parts: [
           {
@@ -101,20 +188,14 @@ export async function* sendTestMessage(options: {
       metadata: { skill: skill.id },
     }),
   };
-  const headers = {
-    'content-type': 'application/json',
-    accept: 'text/event-stream',
-    [A2A_VERSION_HEADER]: '1.0',
-    'x-request-id': options.correlationId,
-  };
+  const headers = callHeaders(options, 'text/event-stream', token);
   const claims = decodeJwt(token);
   yield {
     type: 'request',
     ms: 0,
     method: 'POST',
     url: url.href,
-    // The token itself stays on the server: the page sees its claims.
-    headers: { ...headers, authorization: `Bearer ${token.slice(0, 12)}… (service token, redacted)` },
+    headers: headers.shown,
     body,
     token: claims,
     withheldScopes,
@@ -128,7 +209,7 @@ export async function* sendTestMessage(options: {
   try {
     response = await options.fetch(url, {
       method: 'POST',
-      headers: { ...headers, authorization: `Bearer ${token}` },
+      headers: headers.sent,
       body: JSON.stringify(body),
       redirect: 'manual',
       signal,

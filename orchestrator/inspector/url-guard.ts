@@ -16,7 +16,8 @@ export class InspectorError extends Error {
       | 'timeout'
       | 'unreachable'
       | 'http_error'
-      | 'not_json',
+      | 'not_json'
+      | 'headers_invalid',
     message: string,
   ) {
     super(message);
