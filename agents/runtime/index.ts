@@ -34,6 +34,13 @@ export { type Locale, localeOf } from './locale.js';
 export { createLogger, type Logger, REDACTED_PATHS } from './logger.js';
 export { createMtlsFetch, type MtlsFetch } from './mtls-fetch.js';
 export { type AgentEnv, peerIdentity } from './peer.js';
+export {
+  createRestHandler,
+  REST_BODY_TOO_LARGE,
+  REST_CALLER_REFUSED,
+  type RestRouteOptions,
+  restRoute,
+} from './rest.js';
 export { type AgentParts, runAgent } from './run-agent.js';
 export {
   type AgentAppOptions,

@@ -7,10 +7,15 @@ export const ORCHESTRATOR_CARD_PATH = fileURLToPath(
   new URL('../../agent-cards/orchestrator.json', import.meta.url),
 );
 
-/** Loads and validates the orchestrator's card, its JSON-RPC interface at `publicUrl` + `/a2a`; throws when invalid. */
+/**
+ * Loads and validates the orchestrator's card, its JSON-RPC interface at `publicUrl` + `/a2a` and its HTTP+JSON
+ * interface at `publicUrl` + `/rest`; throws when invalid.
+ */
 export function loadOrchestratorCard(options: { publicUrl: string; path?: string }): Promise<AgentCard> {
+  const base = options.publicUrl.replace(/\/$/, '');
   return loadAgentCard({
     path: options.path ?? ORCHESTRATOR_CARD_PATH,
-    interfaceUrl: `${options.publicUrl.replace(/\/$/, '')}/a2a`,
+    interfaceUrl: `${base}/a2a`,
+    restUrl: `${base}/rest`,
   });
 }
