@@ -320,6 +320,8 @@ export async function createApp(deps: AppDeps) {
     '/api/desk/events',
     '/a2a',
     '/a2a/',
+    // The shop's agent over HTTP+JSON (message:stream, tasks/{id}:subscribe).
+    '/rest/*',
   ])
     app.use(path, streams);
 
