@@ -577,6 +577,7 @@ export async function createOrchestrator(
       logger,
       firstEventTimeoutMs: config.AGENT_FIRST_EVENT_TIMEOUT_MS,
       taskTimeoutMs: config.AGENT_TASK_TIMEOUT_MS,
+      binding: config.AGENT_BINDING,
     });
     const accessTokens = createAccessTokens({
       keys,

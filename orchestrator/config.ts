@@ -74,6 +74,8 @@ export const configSchema = z
     /** Time allowed for an agent's first event, and for the whole task. */
     AGENT_FIRST_EVENT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
     AGENT_TASK_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    /** The A2A binding the orchestrator calls agents over: `jsonrpc`, or `http+json` where a card declares it. */
+    AGENT_BINDING: z.enum(['jsonrpc', 'http+json']).default('jsonrpc'),
     /** Which roles may hold each service-token scope, as JSON (`{"orders:read": ["customer", …]}`); none else. */
     SCOPE_POLICY: z
       .string()

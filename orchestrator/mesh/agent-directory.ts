@@ -95,6 +95,13 @@ export function createAgentDirectory(options: {
         entry.lastError = `the card's JSONRPC interface ${rpc.url} is not served by ${entry.baseUrl}`;
         return;
       }
+      // The HTTP+JSON interface (AGENT_BINDING=http+json) is held to the same origin.
+      const rest = card.supportedInterfaces.find((i) => i.protocolBinding === 'HTTP+JSON');
+      if (rest && new URL(rest.url).origin !== new URL(entry.baseUrl).origin) {
+        entry.state = 'invalid';
+        entry.lastError = `the card's HTTP+JSON interface ${rest.url} is not served by ${entry.baseUrl}`;
+        return;
+      }
       if (options.scopePolicy && previous !== 'up') {
         for (const skill of card.skills) {
           const ungranted = ungrantedScopes(options.scopePolicy, skillScopes(card, skill));

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { type AgentCard, Role, type StreamResponse, TaskState } from '@a2a-js/sdk';
-import { type Client, ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import {
+  type Client,
+  ClientFactory,
+  JsonRpcTransportFactory,
+  RestTransportFactory,
+} from '@a2a-js/sdk/client';
 import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
   BrokenCircuitError,
@@ -38,6 +43,10 @@ export class AgentCallError extends Error {
     this.name = 'AgentCallError';
   }
 }
+
+/** The A2A bindings the orchestrator can call agents over. */
+export const AGENT_BINDINGS = ['jsonrpc', 'http+json'] as const;
+export type AgentBinding = (typeof AGENT_BINDINGS)[number];
 
 export interface DispatchRequest {
   target: SkillTarget;
@@ -80,6 +89,11 @@ export function createDispatcher(options: {
   /** Consecutive connection failures that open an agent's circuit, and how long it stays open. */
   breakAfter?: number;
   halfOpenAfterMs?: number;
+  /**
+   * The A2A binding to call agents over (`AGENT_BINDING`): JSON-RPC (the default), or HTTP+JSON where the agent's
+   * card declares it (JSON-RPC otherwise). The same mTLS `fetch`, token and headers either way.
+   */
+  binding?: AgentBinding;
 }): Dispatcher {
   const {
     minter,
@@ -107,7 +121,11 @@ export function createDispatcher(options: {
     return policy;
   };
   const factory = new ClientFactory({
-    transports: [new JsonRpcTransportFactory({ fetchImpl: options.fetch })],
+    transports: [
+      new JsonRpcTransportFactory({ fetchImpl: options.fetch }),
+      new RestTransportFactory({ fetchImpl: options.fetch }),
+    ],
+    preferredTransports: options.binding === 'http+json' ? ['HTTP+JSON', 'JSONRPC'] : ['JSONRPC'],
   });
   const clients = new WeakMap<AgentCard, Promise<Client>>();
   const clientFor = (card: AgentCard) => {
