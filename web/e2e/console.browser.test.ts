@@ -271,3 +271,87 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
     await context.close();
   }, 30_000);
 });
+
+describe.skipIf(!HAS_CHROMIUM)('the inspector in Chromium', () => {
+  // Its own stack: the assistant (the FAQ agent, no LLM configured) and the desk behind a real orchestrator.
+  let stack: WebStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    // The desk too: the console's shell reads the desk's settings (503 without it).
+    stack = await startWebStack({ agents: ['assistant', 'desk'] });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('lists the agents, inspects the shop’s own signed card, chats two turns with the assistant and gets the task', async () => {
+    const { context, problems } = await newContext(browser, { viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await signInConsole(page, stack.url, 'admin@atende.dev', '#/inspector');
+    const inspector = page.locator('atende-inspector');
+    const reportUrl = () =>
+      inspector.locator('section[aria-labelledby="result-title"] > p.muted > code').textContent();
+
+    // The agent list comes from GET /api/agents with the signed-in token.
+    const agents = inspector.locator('ul.agents li.agent:not(.own)');
+    await expect.poll(() => agents.count(), { timeout: 10_000 }).toBe(2);
+    const assistant = agents.filter({ hasText: stack.agents.assistant as string });
+    expect(await assistant.textContent()).toMatch(/assinado · /);
+    expect(await inspector.getByRole('alert').count()).toBe(0);
+
+    // The shop's own public card: reachable through the inspector's guard, valid, signed with this deployment's key.
+    await inspector.locator('li.own').getByRole('button', { name: 'Ver card' }).click();
+    await expect
+      .poll(() => inspector.locator('.verdict').textContent(), { timeout: 10_000 })
+      .toBe('Card A2A v1.0 válido');
+    expect(await reportUrl()).toBe(`${stack.url}/.well-known/agent-card.json`);
+    expect(await inspector.locator('.sig-badge').getAttribute('data-status')).toBe('deployment');
+    expect(await inspector.locator('.sig-badge').textContent()).toMatch(
+      /Assinado pela chave desta instalação/,
+    );
+
+    // Two turns with the assistant, in one conversation.
+    await assistant.getByRole('button', { name: 'Ver card' }).click();
+    await expect
+      .poll(() => reportUrl(), { timeout: 10_000 })
+      .toBe(`${stack.agents.assistant}/.well-known/agent-card.json`);
+    expect(await inspector.locator('.sig-badge').getAttribute('data-status')).toBe('deployment');
+    const send = inspector.locator('form.send');
+    const turn = (n: number) => inspector.locator(`.turn[data-turn="${n}"]`);
+    await send.getByRole('textbox', { name: 'Mensagem', exact: true }).fill('Qual o prazo de entrega?');
+    await send.getByRole('button', { name: 'Enviar' }).click();
+    await expect
+      .poll(() => turn(1).locator('.assembled code').first().textContent(), { timeout: 20_000 })
+      .toBe('TASK_STATE_COMPLETED');
+    const first = (await turn(1).locator('.answer').textContent()) ?? '';
+    expect(first.trim().length).toBeGreaterThan(10);
+    const contextId = (await inspector.locator('.context-id').textContent()) ?? '';
+    expect(contextId).toMatch(/\S{8,}/);
+
+    await send.getByRole('textbox', { name: 'Mensagem', exact: true }).fill('E quanto custa o frete?');
+    await send.getByRole('button', { name: 'Enviar' }).click();
+    await expect
+      .poll(() => turn(2).locator('.assembled code').first().textContent(), { timeout: 20_000 })
+      .toBe('TASK_STATE_COMPLETED');
+    expect(((await turn(2).locator('.answer').textContent()) ?? '').trim().length).toBeGreaterThan(10);
+    expect(await inspector.locator('.context-id').textContent()).toBe(contextId);
+    // The second turn's raw request carried the conversation's contextId; the raw events sit beside the answer.
+    expect(await turn(2).locator('pre.request').textContent()).toContain(`"contextId": "${contextId}"`);
+    expect(await turn(2).locator('ol.trace li.trace-event').count()).toBeGreaterThan(1);
+
+    // GetTask of the last task.
+    await inspector.getByRole('button', { name: 'GetTask' }).click();
+    await expect
+      .poll(() => inspector.locator('pre.task-response').textContent(), { timeout: 10_000 })
+      .toContain('TASK_STATE_COMPLETED');
+    expect(await inspector.locator('pre.task-response').textContent()).toContain(contextId);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-inspector-chat.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 90_000);
+});

@@ -17,6 +17,8 @@ interface AgentRow {
   name: string | null;
   lastCheckedAt: string | null;
   error: string | null;
+  /** The card-signing key whose signature verified the card (null when signatures are not required). */
+  signedBy?: string | null;
   skills: Array<{ id: string; name: string; tags: string[] }>;
 }
 
@@ -35,7 +37,8 @@ export class AtendeAgents extends LitElement implements ConsoleSection {
   declare timeZone: string;
   declare staff: StaffIdentity;
   #agents: AgentRow[] | undefined;
-  #error = false;
+  /** Why the list could not be loaded (the orchestrator's message, else the HTTP status); empty when it loaded. */
+  #error = '';
 
   constructor() {
     super();
@@ -52,11 +55,15 @@ export class AtendeAgents extends LitElement implements ConsoleSection {
     if (!this.api) return;
     try {
       const response = await this.api('/api/agents');
-      if (!response.ok) throw new Error(String(response.status));
-      this.#agents = ((await response.json()) as { agents: AgentRow[] }).agents;
-      this.#error = false;
-    } catch {
-      this.#error = true;
+      const body = (await response.json().catch(() => ({}))) as { agents?: AgentRow[]; message?: string };
+      if (!response.ok || !Array.isArray(body.agents)) {
+        this.#error = body.message ?? `HTTP ${response.status}`;
+      } else {
+        this.#agents = body.agents;
+        this.#error = '';
+      }
+    } catch (error) {
+      this.#error = (error as Error).message || 'network error';
     }
     this.requestUpdate();
   }
@@ -69,7 +76,7 @@ export class AtendeAgents extends LitElement implements ConsoleSection {
         <h2 id="agents-title">${t.agentsTitle}</h2>
         <p class="muted">${t.agentsHint}</p>
         <button type="button" class="secondary" @click=${() => void this.#load()}>${t.reload}</button>
-        ${this.#error ? html`<p class="error" role="alert">${t.genericError}</p>` : nothing}
+        ${this.#error ? html`<p class="error" role="alert">${t.genericError} (${this.#error})</p>` : nothing}
         ${
           agents && !agents.length
             ? html`<p>${t.noAgents}</p>`
@@ -82,7 +89,8 @@ export class AtendeAgents extends LitElement implements ConsoleSection {
                     ${agents.map(
                       (a) => html`<tr>
                         <td><strong>${a.name ?? '—'}</strong><br /><code>${a.url}</code>
-                          ${a.error ? html`<div class="error">${t.agentError}: ${a.error}</div>` : nothing}</td>
+                          ${a.error ? html`<div class="error">${t.agentError}: ${a.error}</div>` : nothing}
+                          ${a.signedBy ? html`<div class="muted">✔ ${a.signedBy}</div>` : nothing}</td>
                         <td><span class="state ${a.state}">${t.states[a.state] ?? a.state}</span></td>
                         <td>${a.skills.map((s) => html`<span class="tag" title=${s.id}>${s.name}</span>`)}</td>
                         <td>${a.lastCheckedAt ? formatDateTime(a.lastCheckedAt, this.locale, this.timeZone) : '—'}</td>

@@ -3,6 +3,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import type {
   CardSummary,
   InspectionReport,
+  TaskCallResult,
   TestMessageEvent,
 } from '../../../orchestrator/inspector/index.js';
 import {
@@ -13,7 +14,27 @@ import {
   type StaffIdentity,
 } from '../console/section.js';
 import { readEvents } from '../widget/sse.js';
+import { type AssembledAnswer, assembleAnswer } from './assemble.js';
 import { type InspectorStrings, inspectorStrings } from './i18n.js';
+
+/** One agent as `GET /api/agents` lists it. */
+interface AgentRow {
+  url: string;
+  state: string;
+  name: string | null;
+  error: string | null;
+  /** The card-signing key whose signature verified the card, when signatures are required. */
+  signedBy: string | null;
+}
+
+/** One turn of an inspector chat: what was sent, the raw trace, and the answer assembled from it. */
+interface Turn {
+  text: string;
+  skill: string;
+  trace: TestMessageEvent[];
+  answer?: AssembledAnswer;
+  error?: string;
+}
 
 function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2);
@@ -267,6 +288,89 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
       color: #627d98;
       cursor: pointer;
     }
+    .agents {
+      list-style: none;
+      padding: 0;
+      margin: 0 0 8px;
+      display: grid;
+      gap: 6px;
+    }
+    .agents li {
+      display: flex;
+      gap: 10px;
+      align-items: center;
+      flex-wrap: wrap;
+      border: 1px solid #d9e2ec;
+      border-radius: 10px;
+      padding: 6px 10px;
+    }
+    .agents li .name {
+      font-weight: 700;
+      min-width: 140px;
+    }
+    .agents li button {
+      margin-left: auto;
+      padding: 4px 12px;
+    }
+    .sig-badge {
+      display: inline-block;
+      font-weight: 700;
+      border-radius: 8px;
+      padding: 4px 10px;
+    }
+    .sig-badge.deployment {
+      background: #e3f9e5;
+      color: #0e5c2f;
+    }
+    .sig-badge.valid {
+      background: #eaf4ff;
+      color: #0b4f8a;
+    }
+    .sig-badge.invalid,
+    .sig-badge.unverifiable {
+      background: #fdecea;
+      color: #b42318;
+    }
+    .sig-badge.absent {
+      background: #f0f4f8;
+      color: #486581;
+    }
+    .turn {
+      display: grid;
+      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
+      gap: 14px;
+      border-top: 1px solid #e4e7eb;
+      padding-top: 10px;
+      margin-top: 10px;
+    }
+    @media (max-width: 860px) {
+      .turn {
+        grid-template-columns: minmax(0, 1fr);
+      }
+    }
+    .bubble {
+      border-radius: 10px;
+      padding: 8px 12px;
+      margin: 4px 0;
+      white-space: pre-wrap;
+    }
+    .bubble.user {
+      background: #eaf4ff;
+    }
+    .bubble.agent {
+      background: #f0faf4;
+    }
+    .who {
+      font-size: 12px;
+      color: #627d98;
+    }
+    textarea {
+      width: 100%;
+      min-height: 64px;
+    }
+    .conversation {
+      margin: 8px 0;
+    }
   `;
 
   declare api: ApiFetch;
@@ -275,12 +379,17 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
   declare staff: StaffIdentity;
   #busy = false;
   #loaded = false;
-  #agents: string[] = [];
+  #agents: AgentRow[] | undefined;
+  #agentsError = '';
   #report: InspectionReport | undefined;
   #inspectError = '';
-  #trace: TestMessageEvent[] = [];
+  #turns: Turn[] = [];
   #sending = false;
   #sendError = '';
+  /** The conversation the next turn continues, from the agent's last answer. */
+  #contextId: string | undefined;
+  #task: TaskCallResult | undefined;
+  #taskError = '';
 
   constructor() {
     super();
@@ -317,18 +426,24 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
     if (url && input) input.value = url;
   };
 
+  /** The mesh's agents, through the console's signed-in fetch; a refusal is shown, not hidden. */
   async #loadAgents() {
+    this.#agentsError = '';
     try {
       const response = await this.api('/api/agents');
-      const body = (await response.json()) as { agents: Array<{ url: string }> };
-      this.#agents = body.agents.map((a) => a.url);
-      this.requestUpdate();
+      const body = (await response.json().catch(() => ({}))) as { agents?: AgentRow[]; message?: string };
+      if (!response.ok || !Array.isArray(body.agents)) {
+        this.#agentsError = this.#t.agentsFailed(body.message ?? `HTTP ${response.status}`);
+      } else {
+        this.#agents = body.agents;
+      }
     } catch {
-      // the list is only a convenience
+      this.#agentsError = this.#t.agentsFailed(this.#t.unreachable);
     }
+    this.requestUpdate();
   }
 
-  async #api(path: string, body: unknown): Promise<Response> {
+  async #post(path: string, body: unknown): Promise<Response> {
     // The console's fetch renews the token, and signs out when it cannot.
     return this.api(`/api/inspector${path}`, {
       method: 'POST',
@@ -337,16 +452,20 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
     });
   }
 
-  async #inspect(event: SubmitEvent) {
+  #onInspect(event: SubmitEvent) {
     event.preventDefault();
-    const url = String(new FormData(event.target as HTMLFormElement).get('url') ?? '');
+    void this.#inspect(String(new FormData(event.target as HTMLFormElement).get('url') ?? ''));
+  }
+
+  async #inspect(url: string) {
+    const input = this.renderRoot.querySelector<HTMLInputElement>('input[name="url"]');
+    if (input) input.value = url;
     this.#busy = true;
     this.#inspectError = '';
     this.#report = undefined;
-    this.#trace = [];
-    this.requestUpdate();
+    this.#newConversation();
     try {
-      const response = await this.#api('/inspect', { url });
+      const response = await this.#post('/inspect', { url });
       const body = (await response.json()) as InspectionReport & { message?: string };
       if (!response.ok) this.#inspectError = body.message ?? `HTTP ${response.status}`;
       else this.#report = body;
@@ -358,36 +477,118 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
     }
   }
 
+  #newConversation() {
+    this.#turns = [];
+    this.#contextId = undefined;
+    this.#task = undefined;
+    this.#taskError = '';
+    this.#sendError = '';
+    this.requestUpdate();
+  }
+
+  /** The extra headers typed one `Name: value` a line; the orchestrator checks what may be sent. */
+  #headers(form: HTMLFormElement): Record<string, string> | string {
+    const text = String(new FormData(form).get('headers') ?? '');
+    const headers: Record<string, string> = {};
+    for (const line of text.split('\n').map((l) => l.trim())) {
+      if (!line) continue;
+      const colon = line.indexOf(':');
+      if (colon < 1) return this.#t.headerLine(line);
+      headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    }
+    return headers;
+  }
+
   async #send(event: SubmitEvent) {
     event.preventDefault();
-    const data = new FormData(event.target as HTMLFormElement);
+    const form = event.target as HTMLFormElement;
+    const data = new FormData(form);
     if (!this.#report) return;
+    const headers = this.#headers(form);
+    if (typeof headers === 'string') {
+      this.#sendError = headers;
+      this.requestUpdate();
+      return;
+    }
+    const last = this.#turns.at(-1)?.answer;
+    const turn: Turn = {
+      text: String(data.get('text') ?? ''),
+      skill: String(data.get('skill') ?? ''),
+      trace: [],
+    };
     this.#sending = true;
     this.#sendError = '';
-    this.#trace = [];
+    this.#turns = [...this.#turns, turn];
     this.requestUpdate();
     try {
-      const response = await this.#api('/send', {
+      const response = await this.#post('/send', {
         url: this.#report.url,
-        skill: data.get('skill'),
-        text: data.get('text'),
+        skill: turn.skill,
+        text: turn.text,
         locale: data.get('locale'),
+        ...(this.#contextId ? { contextId: this.#contextId } : {}),
+        // A task the agent left waiting for input is continued; a finished one is not.
+        ...(last?.state === 'TASK_STATE_INPUT_REQUIRED' && last.taskId ? { taskId: last.taskId } : {}),
+        ...(Object.keys(headers).length ? { headers } : {}),
       });
       if (!response.ok || !response.body) {
         const body = (await response.json().catch(() => ({}))) as { message?: string };
-        this.#sendError = body.message ?? `HTTP ${response.status}`;
+        turn.error = body.message ?? `HTTP ${response.status}`;
+        this.#sendError = turn.error;
         return;
       }
       for await (const e of readEvents(response.body)) {
-        this.#trace = [...this.#trace, e.data as TestMessageEvent];
+        turn.trace = [...turn.trace, e.data as TestMessageEvent];
+        turn.answer = assembleAnswer(turn.trace.flatMap((x) => (x.type === 'event' ? [x.data] : [])));
         this.requestUpdate();
       }
+      if (turn.answer?.contextId) this.#contextId = turn.answer.contextId;
     } catch {
-      this.#sendError = this.#t.streamBroke;
+      turn.error = this.#t.streamBroke;
+      this.#sendError = turn.error;
     } finally {
       this.#sending = false;
+      this.#turns = [...this.#turns];
       this.requestUpdate();
     }
+  }
+
+  /** The last task of the conversation and the skill it was started with. */
+  #lastTask(): { taskId: string; skill: string } | undefined {
+    for (const turn of [...this.#turns].reverse()) {
+      if (turn.answer?.taskId) return { taskId: turn.answer.taskId, skill: turn.skill };
+    }
+    return undefined;
+  }
+
+  async #callTask(method: 'GetTask' | 'CancelTask') {
+    const task = this.#lastTask();
+    const form = this.renderRoot.querySelector<HTMLFormElement>('form.send');
+    if (!task || !this.#report || !form) return;
+    const headers = this.#headers(form);
+    this.#task = undefined;
+    this.#taskError = '';
+    if (typeof headers === 'string') {
+      this.#taskError = headers;
+      this.requestUpdate();
+      return;
+    }
+    this.requestUpdate();
+    try {
+      const response = await this.#post('/task', {
+        url: this.#report.url,
+        skill: task.skill,
+        taskId: task.taskId,
+        method,
+        ...(Object.keys(headers).length ? { headers } : {}),
+      });
+      const body = (await response.json()) as TaskCallResult & { message?: string };
+      if (!response.ok) this.#taskError = body.message ?? `HTTP ${response.status}`;
+      else this.#task = body;
+    } catch {
+      this.#taskError = this.#t.unreachable;
+    }
+    this.requestUpdate();
   }
 
   get #t(): InspectorStrings {
@@ -396,10 +597,32 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
 
   override render() {
     const t = this.#t;
+    const own = location.origin;
     return html`
+      <section aria-labelledby="agents-title">
+        <h2 id="agents-title">${t.agentsTitle}</h2>
+        ${this.#agentsError ? html`<p class="error" role="alert">${this.#agentsError}</p>` : nothing}
+        ${this.#agents && !this.#agents.length ? html`<p class="muted">${t.noAgents}</p>` : nothing}
+        <ul class="agents" aria-label=${t.agentsTitle}>
+          ${(this.#agents ?? []).map(
+            (a) => html`<li class="agent">
+              <span class="name">${a.name ?? '—'}</span>
+              <code>${a.url}</code>
+              <span class="tag">${a.state}</span>
+              ${a.signedBy ? html`<span class="tag" title=${t.signedByHint}>${t.signedKid(a.signedBy)}</span>` : nothing}
+              <button type="button" class="secondary" @click=${() => void this.#inspect(a.url)}>${t.viewCard}</button>
+            </li>`,
+          )}
+          <li class="agent own">
+            <span class="name">${t.ownCard}</span>
+            <code>${own}</code>
+            <button type="button" class="secondary" @click=${() => void this.#inspect(own)}>${t.viewCard}</button>
+          </li>
+        </ul>
+      </section>
       <section aria-labelledby="inspect-title">
         <h2 id="inspect-title">${t.inspectTitle}</h2>
-        <form class="row" @submit=${this.#inspect}>
+        <form class="row" @submit=${this.#onInspect}>
           <label
             >${t.url}
             <input
@@ -408,10 +631,13 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
               required
               list="known-agents"
               placeholder="https://localhost:9101"
-              value=${this.#wanted() ?? this.#agents[0] ?? ''}
+              value=${this.#wanted() ?? this.#agents?.[0]?.url ?? ''}
             />
           </label>
-          <datalist id="known-agents">${this.#agents.map((a) => html`<option value=${a}></option>`)}</datalist>
+          <datalist id="known-agents">
+            ${(this.#agents ?? []).map((a) => html`<option value=${a.url}></option>`)}
+            <option value=${own}></option>
+          </datalist>
           <button type="submit" ?disabled=${this.#busy}>${this.#busy ? t.inspecting : t.inspect}</button>
         </form>
         <p class="muted">${t.fetchedHow}</p>
@@ -419,6 +645,36 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
       </section>
       ${this.#report ? this.#renderReport(this.#report) : nothing}
     `;
+  }
+
+  #renderSignatures(r: InspectionReport) {
+    const t = this.#t;
+    const sig = r.signatures;
+    const ours = sig.results.find((x) => x.deployment && x.status === 'valid');
+    const [badge, text] =
+      sig.status === 'absent'
+        ? ['absent', t.noSignatures]
+        : ours
+          ? ['deployment', t.signedByDeployment(ours.kid ?? '?')]
+          : sig.status === 'valid'
+            ? ['valid', t.signedByOther]
+            : sig.status === 'invalid'
+              ? ['invalid', t.signatureInvalid]
+              : ['unverifiable', t.signatureUnverifiable];
+    return html`<h3>${t.signatures}</h3>
+      <p><span class="sig-badge ${badge}" data-status=${badge}>${text}</span></p>
+      ${
+        sig.results.length
+          ? html`<ul>
+              ${sig.results.map(
+                (x) => html`<li class="sig ${x.status}">
+                  #${x.index} ${x.alg ?? '?'} kid=${x.kid ?? '–'}${x.jku ? html` jku=<code>${x.jku}</code>` : nothing}:
+                  <strong>${x.status}</strong> — ${x.message}
+                </li>`,
+              )}
+            </ul>`
+          : nothing
+      }`;
   }
 
   #renderReport(r: InspectionReport) {
@@ -432,6 +688,7 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
           <span class="verdict ${r.valid ? 'valid' : 'invalid'}">${r.valid ? t.valid : t.invalid}</span>
         </h2>
         <p class="muted"><code>${r.url}</code> · ${t.fetchedIn(r.ms)}</p>
+        ${this.#renderSignatures(r)}
         ${
           r.findings.length
             ? html`<h3>${t.problems(errors.length, warnings.length)}</h3>
@@ -445,25 +702,11 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
             : html`<p>${t.noProblems}</p>`
         }
         ${s ? this.#renderSummary(s) : nothing}
-        <h3>${t.signatures}</h3>
-        ${
-          r.signatures.status === 'absent'
-            ? html`<p class="muted">${t.noSignatures}</p>`
-            : html`<p class="sig ${r.signatures.status}">${t.overall}: ${r.signatures.status}</p>
-                <ul>
-                  ${r.signatures.results.map(
-                    (x) => html`<li class="sig ${x.status}">
-                      #${x.index} ${x.alg ?? '?'} kid=${x.kid ?? '–'}: <strong>${x.status}</strong> — ${x.message}
-                    </li>`,
-                  )}
-                </ul>`
-        }
         ${r.card ? html`<details><summary>${t.rawCard}</summary><pre>${pretty(r.card)}</pre></details>` : nothing}
       </section>
       ${s?.skills.length ? this.#renderSend(s) : nothing}
     `;
   }
-
   #renderSummary(s: CardSummary) {
     const t = this.#t;
     return html`
@@ -513,60 +756,130 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
 
   #renderSend(s: CardSummary) {
     const t = this.#t;
-    const request = this.#trace.find((e) => e.type === 'request');
+    const lastTask = this.#lastTask();
     return html`<section aria-labelledby="send-title">
       <h2 id="send-title">${t.sendTitle}</h2>
-      <form class="row" @submit=${this.#send}>
-        <label>${t.skill}
-          <select name="skill">${s.skills.map((k) => html`<option value=${k.id}>${k.name} (${k.id})</option>`)}</select>
-        </label>
-        <label>${t.message} <input name="text" required value=${s.skills[0]?.examples[0] ?? 'Olá'} /></label>
-        <label class="narrow">${t.locale}
-          <select name="locale"><option value="pt-BR">pt-BR</option><option value="en">en</option></select>
-        </label>
-        <button type="submit" ?disabled=${this.#sending}>${this.#sending ? t.streaming : t.send}</button>
+      <form class="send" @submit=${this.#send}>
+        <div class="row">
+          <label>${t.skill}
+            <select name="skill">${s.skills.map((k) => html`<option value=${k.id}>${k.name} (${k.id})</option>`)}</select>
+          </label>
+          <label class="narrow">${t.locale}
+            <select name="locale"><option value="pt-BR">pt-BR</option><option value="en">en</option></select>
+          </label>
+          <label class="narrow">${t.binding}
+            <select name="binding"><option value="JSONRPC">JSON-RPC</option></select>
+          </label>
+        </div>
+        <details>
+          <summary>${t.extraHeaders}</summary>
+          <label>${t.extraHeadersHint}
+            <textarea name="headers" spellcheck="false" placeholder="X-Debug: 1"></textarea>
+          </label>
+        </details>
+        <div class="row">
+          <label>${t.message} <input name="text" required value=${s.skills[0]?.examples[0] ?? 'Olá'} /></label>
+          <button type="submit" ?disabled=${this.#sending}>${this.#sending ? t.streaming : t.send}</button>
+          <button type="button" class="secondary" @click=${() => this.#newConversation()} ?disabled=${this.#sending}>
+            ${t.newConversation}
+          </button>
+        </div>
       </form>
+      <p class="muted conversation">
+        ${this.#contextId ? html`${t.contextId}: <code class="context-id">${this.#contextId}</code>` : t.noContext}
+      </p>
       ${this.#sendError ? html`<p class="error" role="alert">${this.#sendError}</p>` : nothing}
+      ${this.#turns.map((turn, i) => this.#renderTurn(turn, i))}
       ${
-        request
-          ? html`<h3>${t.rawRequest}</h3>
-              <pre class="request">POST ${request.url}
+        lastTask
+          ? html`<h3>${t.lastTask} <code>${lastTask.taskId}</code></h3>
+              <div class="row">
+                <button type="button" class="secondary" @click=${() => void this.#callTask('GetTask')}>GetTask</button>
+                <button type="button" class="secondary" @click=${() => void this.#callTask('CancelTask')}>CancelTask</button>
+              </div>
+              ${this.#taskError ? html`<p class="error" role="alert">${this.#taskError}</p>` : nothing}
+              ${
+                this.#task
+                  ? html`<div class="task-result">
+                      <p class="muted">${this.#task.request.body && (this.#task.request.body as { method?: string }).method}
+                        → HTTP ${this.#task.response.status} · ${this.#task.response.ms} ms</p>
+                      <pre class="task-response">${pretty(this.#task.response.body)}</pre>
+                      <details><summary>${t.rawRequest}</summary><pre>POST ${this.#task.request.url}
+${Object.entries(this.#task.request.headers)
+  .map(([k, v]) => `${k}: ${v}`)
+  .join('\n')}
+
+${pretty(this.#task.request.body)}</pre></details>
+                    </div>`
+                  : nothing
+              }`
+          : nothing
+      }
+    </section>`;
+  }
+
+  #renderTurn(turn: Turn, index: number) {
+    const t = this.#t;
+    const request = turn.trace.find((e) => e.type === 'request');
+    const a = turn.answer;
+    return html`<div class="turn" data-turn=${index + 1}>
+      <div class="assembled">
+        <div class="who">${t.you} · ${turn.skill}</div>
+        <div class="bubble user">${turn.text}</div>
+        <div class="who">${t.agent}${a?.state ? html` · <code>${a.state}</code>` : nothing}</div>
+        <div class="bubble agent answer">${a?.text || a?.statusText || (turn.error ? '' : '…')}</div>
+        ${turn.error ? html`<p class="error">${turn.error}</p>` : nothing}
+        ${a?.statusText && a.text ? html`<p class="muted">${t.statusMessage}: ${a.statusText}</p>` : nothing}
+        ${a?.errors.length ? html`<p class="error">${a.errors.join('; ')}</p>` : nothing}
+        ${
+          a?.annotations.length
+            ? html`<div class="who">${t.annotations(a.annotations.length)}</div>
+                <ul class="annotations">
+                  ${a.annotations.map((x) => html`<li><code>${x.artifact}</code> <span class="what">${JSON.stringify(x.data)}</span></li>`)}
+                </ul>`
+            : nothing
+        }
+        ${a?.taskId ? html`<p class="muted">task <code>${a.taskId}</code></p>` : nothing}
+      </div>
+      <div class="raw">
+        ${
+          request
+            ? html`<details><summary>${t.rawRequest}</summary>
+                <pre class="request">POST ${request.url}
 ${Object.entries(request.headers)
   .map(([k, v]) => `${k}: ${v}`)
   .join('\n')}
 
 ${pretty(request.body)}</pre>
+                <details><summary>${t.tokenClaims}</summary><pre>${pretty(request.token)}</pre></details>
+              </details>
               ${
                 request.withheldScopes.length
                   ? html`<p class="warn">${t.withheld(request.withheldScopes.join(', '))}</p>`
                   : nothing
-              }
-              <details><summary>${t.tokenClaims}</summary><pre>${pretty(request.token)}</pre></details>`
-          : nothing
-      }
-      ${
-        this.#trace.length > 1
-          ? html`<h3>${t.events}</h3>
-              <ol class="trace" aria-live="polite">
-                ${this.#trace
-                  .filter((e) => e.type !== 'request')
-                  .map(
-                    (e) => html`<li class="trace-${e.type}">
-                      <span class="ms">+${e.ms} ms</span> ${e.type}${e.type === 'event' ? ` (${e.event})` : ''}
-                      ${e.type === 'response' ? html` HTTP ${e.status} ${e.contentType}` : nothing}
-                      ${e.type === 'error' ? html` <span class="error">${e.message}</span>` : nothing}
-                      ${e.type === 'end' ? html` ${t.after(e.events)}` : nothing}
-                      ${
-                        e.type === 'event'
-                          ? html`<span class="what">${describeEvent(e.data)}</span>
-                              <details><summary>${t.rawJson}</summary><pre>${pretty(e.data)}</pre></details>`
-                          : nothing
-                      }
-                    </li>`,
-                  )}
-              </ol>`
-          : nothing
-      }
-    </section>`;
+              }`
+            : nothing
+        }
+        <div class="who">${t.events}</div>
+        <ol class="trace" aria-live="polite">
+          ${turn.trace
+            .filter((e) => e.type !== 'request')
+            .map(
+              (e) => html`<li class="trace-${e.type}">
+                <span class="ms">+${e.ms} ms</span> ${e.type}${e.type === 'event' ? ` (${e.event})` : ''}
+                ${e.type === 'response' ? html` HTTP ${e.status} ${e.contentType}` : nothing}
+                ${e.type === 'error' ? html` <span class="error">${e.message}</span>` : nothing}
+                ${e.type === 'end' ? html` ${t.after(e.events)}` : nothing}
+                ${
+                  e.type === 'event'
+                    ? html`<span class="what">${describeEvent(e.data)}</span>
+                        <details><summary>${t.rawJson}</summary><pre>${pretty(e.data)}</pre></details>`
+                    : nothing
+                }
+              </li>`,
+            )}
+        </ol>
+      </div>
+    </div>`;
   }
 }
