@@ -197,7 +197,7 @@ describe('HTTP+JSON through the SDK’s REST client', () => {
   it('answers message:send as JSON with the task', async () => {
     const { status, headers, body } = await call('/message:send', { body: sendBody('x y') });
     expect(status).toBe(200);
-    expect(headers.get('content-type')).toMatch(/^application\/a2a\+json/);
+    expect(headers.get('content-type')).toMatch(/^application\/json/);
     expect(body.task.status.state).toBe('TASK_STATE_COMPLETED');
   });
 });
@@ -211,6 +211,7 @@ describe('HTTP+JSON refuses what JSON-RPC refuses', () => {
     expect(status).toBe(401);
     expect(headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
     expect(body.error).toMatchObject({ code: 401, status: 'UNAUTHENTICATED' });
+    expect(headers.get('content-type')).toMatch(/^application\/json/);
   });
 
   it('refuses a token without the skill’s scope, or for another skill (403)', async () => {

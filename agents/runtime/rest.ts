@@ -124,7 +124,7 @@ export function createRestHandler(options: RestRouteOptions & { prefix: string }
     const status = restStatusFor(error);
     if (status >= 500) logger.error({ err: error, path: c.req.path }, 'HTTP+JSON call failed');
     const body = toRestErrorBody(status >= 500 ? new Error('internal error') : error, status);
-    return c.json(body, status as 400, { 'content-type': A2A_CONTENT_TYPE });
+    return c.json(body, status as 400);
   };
 
   return async function a2aRest(c: Context<AgentEnv>): Promise<Response> {
@@ -220,8 +220,8 @@ async function dispatch(
   card: AgentCard,
   logger: Logger,
 ): Promise<Response> {
-  const json = (value: unknown, status = 200) =>
-    c.json(value as object, status as 200, { 'content-type': A2A_CONTENT_TYPE });
+  // `application/json`, as the specification's HTTP+JSON binding wants (§11.1), whichever of the two was sent.
+  const json = (value: unknown, status = 200) => c.json(value as object, status as 200);
   const query = (name: string) => c.req.query(name);
   switch (route.op) {
     case 'send':
