@@ -15,6 +15,7 @@ import { followConversation } from './follow.js';
 import { detectLanguage, shopperLanguage } from './language.js';
 import type { Locale } from './messages.js';
 import { type ChatService, ConversationNotFoundError } from './service.js';
+import { coalescingSse } from './sse-writer.js';
 
 /** Body of `POST /api/chat/messages`. */
 export const chatMessageSchema = (maxChars: number) =>
@@ -146,13 +147,16 @@ export function chatRoutes(deps: {
     // (the agents' deadlines bound it) and is stored; the widget follows it on the conversation's events.
     return streamSSE(c, (stream) =>
       withSpan('chat.reply_stream', async (span) => {
+        // Events of one turn share a socket write (one TLS record); the first words leave at once.
+        const sse = coalescingSse(stream);
         for await (const e of events) {
           if (stream.aborted) {
             span.setAttribute('atende.reader_gone', true);
             break;
           }
-          await stream.writeSSE({ event: e.event, data: JSON.stringify(e.data) });
+          await sse.send({ event: e.event, data: JSON.stringify(e.data) });
         }
+        await sse.flush();
       }),
     );
   });
@@ -201,6 +205,7 @@ export function chatRoutes(deps: {
         () => void stream.write(': heartbeat\n\n').catch(() => stop.abort()),
         heartbeatMs,
       );
+      const sse = coalescingSse(stream);
       try {
         for await (const event of followConversation({
           read: (conversationId, page) => chatLog.listEvents(conversationId, page),
@@ -209,8 +214,9 @@ export function chatRoutes(deps: {
           after,
           signal: stop.signal,
         })) {
-          await stream.writeSSE({ id: String(event.id), event: event.kind, data: JSON.stringify(event) });
+          await sse.send({ id: String(event.id), event: event.kind, data: JSON.stringify(event) });
         }
+        await sse.flush();
       } finally {
         clearInterval(heartbeat);
         release();
