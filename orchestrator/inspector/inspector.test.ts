@@ -53,8 +53,14 @@ beforeAll(async () => {
   staffToken = (await accessTokens.issue({ subject: 'op-1', role: 'operator' })).token;
   customerToken = (await accessTokens.issue({ subject: 'cu-1', role: 'customer' })).token;
   const minter = createServiceTokenMinter({ keys, issuer: ISSUER, ttlSec: 60 });
+  // The echo agent with both bindings: JSON-RPC at /a2a and HTTP+JSON at /rest (tokens for the JSON-RPC URL).
   world['agent.test'] = createAgentApp({
-    card: testCard('https://agent.test/a2a'),
+    card: testCard('https://agent.test/a2a', {
+      supportedInterfaces: [
+        { url: 'https://agent.test/a2a', protocolBinding: 'JSONRPC', protocolVersion: '1.0' },
+        { url: 'https://agent.test/rest', protocolBinding: 'HTTP+JSON', protocolVersion: '1.0' },
+      ],
+    }),
     executor: echoExecutor(),
     verifier: createTokenVerifier({
       keys: createLocalJWKSet(keys.jwks),
@@ -423,5 +429,71 @@ describe('the inspector API', () => {
     }
     // None of the refused calls reached the agent.
     expect(agentSaw.length).toBe(before + 1);
+  });
+
+  it('speaks HTTP+JSON when asked: a streamed turn, then GetTask and CancelTask of its task', async () => {
+    const events = await sseEvents(
+      await post('/send', {
+        url: 'https://agent.test',
+        skill: 'echo',
+        text: 'olá rest',
+        binding: 'HTTP+JSON',
+      }),
+    );
+    expect(events[0]).toMatchObject({
+      type: 'request',
+      url: 'https://agent.test/rest/message:stream',
+      body: { message: { role: 'ROLE_USER', parts: [{ text: 'olá rest' }] } },
+      token: { aud: 'https://agent.test/a2a' },
+    });
+    expect(events[0].body.jsonrpc).toBeUndefined();
+    expect(events[1]).toMatchObject({ type: 'response', status: 200 });
+    // REST events are the stream responses themselves, with no JSON-RPC envelope.
+    const streamed = events.filter((e) => e.type === 'event');
+    const words = streamed.flatMap(
+      (e) => e.data.artifactUpdate?.artifact?.parts?.map((p: any) => p.text) ?? [],
+    );
+    expect(words.join('')).toBe('olá rest');
+    const taskId = streamed.map((e) => e.data.task?.id ?? e.data.statusUpdate?.taskId).find(Boolean);
+    expect(taskId).toBeTruthy();
+
+    const got = (await (
+      await post('/task', {
+        url: 'https://agent.test',
+        skill: 'echo',
+        taskId,
+        method: 'GetTask',
+        binding: 'HTTP+JSON',
+      })
+    ).json()) as any;
+    expect(got.request).toMatchObject({ method: 'GET', url: `https://agent.test/rest/tasks/${taskId}` });
+    expect(got.response).toMatchObject({
+      status: 200,
+      body: { id: taskId, status: { state: 'TASK_STATE_COMPLETED' } },
+    });
+    const cancel = (await (
+      await post('/task', {
+        url: 'https://agent.test',
+        skill: 'echo',
+        taskId,
+        method: 'CancelTask',
+        binding: 'HTTP+JSON',
+      })
+    ).json()) as any;
+    expect(cancel.request).toMatchObject({
+      method: 'POST',
+      url: `https://agent.test/rest/tasks/${taskId}:cancel`,
+    });
+    expect(cancel.response.status).toBeGreaterThanOrEqual(400);
+
+    // A binding the card does not declare is refused before anything is sent.
+    const soap = await post('/send', {
+      url: 'https://cards.test/signed.json',
+      skill: 'echo',
+      text: 'hi',
+      binding: 'HTTP+JSON',
+    });
+    expect(soap.status).toBe(400);
+    expect(((await soap.json()) as any).message).toMatch(/no HTTP\+JSON interface/);
   });
 });

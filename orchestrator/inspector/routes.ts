@@ -51,6 +51,7 @@ const sendBody = z
     /** The task a turn continues (one the agent left waiting for input). */
     taskId: z.string().max(200).optional(),
     headers: extraHeaders,
+    binding: z.enum(['JSONRPC', 'HTTP+JSON']).default('JSONRPC'),
   })
   .strict();
 const taskBody = z
@@ -60,6 +61,7 @@ const taskBody = z
     taskId: z.string().min(1).max(200),
     method: z.enum(['GetTask', 'CancelTask']),
     headers: extraHeaders,
+    binding: z.enum(['JSONRPC', 'HTTP+JSON']).default('JSONRPC'),
   })
   .strict();
 
@@ -87,9 +89,9 @@ function refused(error: unknown): never {
 /**
  * Mount with `app.route('/api/inspector', inspectorRoutes(deps))`. The agent-card inspector's API, for operators
  * and admins only (it acts with the orchestrator's mesh certificate): `GET /hosts`, `POST /inspect { url }`, and
- * `POST /send { url, skill, text, contextId?, taskId?, headers? }`, which streams the raw JSON-RPC request and the
- * agent's events as SSE, and `POST /task { url, skill, taskId, method: GetTask | CancelTask, headers? }`, which
- * answers the raw JSON-RPC exchange. Extra headers never replace the minted token (see `checkExtraHeaders`).
+ * `POST /send { url, skill, text, contextId?, taskId?, headers?, binding? }`, which streams the raw request and
+ * the agent's events as SSE, and `POST /task { url, skill, taskId, method: GetTask | CancelTask, headers?,
+ * binding? }`, which answers the raw exchange; `binding` is `JSONRPC` (default) or `HTTP+JSON`. Extra headers never replace the minted token (see `checkExtraHeaders`).
  */
 export function inspectorRoutes(deps: InspectorRoutesDeps) {
   const { accessTokens, fetch, minter, logger } = deps;
@@ -157,6 +159,7 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
       contextId: body.contextId,
       taskId: body.taskId,
       extraHeaders: headers,
+      binding: body.binding,
       caller: staff,
       correlationId: requestId,
       fetch,
@@ -179,6 +182,7 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
         role: staff.role,
         url: fetched.url,
         skill: body.skill,
+        binding: body.binding,
         extraHeaders: Object.keys(headers),
       },
     });
@@ -208,6 +212,7 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
       method: body.method,
       taskId: body.taskId,
       extraHeaders: headers,
+      binding: body.binding,
       caller: staff,
       correlationId: requestId,
       fetch,
@@ -223,7 +228,14 @@ export function inspectorRoutes(deps: InspectorRoutesDeps) {
       event: 'inspector_test_message',
       subject: staff.subject,
       requestId,
-      details: { role: staff.role, url, skill: body.skill, method: body.method, taskId: body.taskId },
+      details: {
+        role: staff.role,
+        url,
+        skill: body.skill,
+        method: body.method,
+        taskId: body.taskId,
+        binding: body.binding,
+      },
     });
     return c.json(result);
   });

@@ -42,9 +42,14 @@ export interface TestCallOptions {
   extraHeaders?: Record<string, string>;
   /** The scope policy the chat follows; the caller's token gets no scope its role may not hold. */
   scopePolicy?: ScopePolicy;
+  /** The interface to call: JSON-RPC (the default) or HTTP+JSON (REST), as the card declares them. */
+  binding?: TestBinding;
 }
 
-/** The JSON-RPC URL of the card (through the guard) and a service token minted for the caller and skill. */
+/** The A2A bindings the inspector can call. */
+export type TestBinding = 'JSONRPC' | 'HTTP+JSON';
+
+/** The interface URL of the card (through the guard) and a service token minted for the caller and skill. */
 async function prepareCall(options: TestCallOptions) {
   let card: AgentCard;
   try {
@@ -52,9 +57,13 @@ async function prepareCall(options: TestCallOptions) {
   } catch (error) {
     throw new InspectorError('not_json', `the card cannot be read: ${(error as Error).message}`);
   }
-  const rpc = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC');
-  if (!rpc?.url) throw new InspectorError('url_invalid', 'the card declares no JSONRPC interface to send to');
-  const url = await options.guard.check(rpc.url);
+  const binding = options.binding ?? 'JSONRPC';
+  const chosen = card.supportedInterfaces.find((i) => i.protocolBinding === binding);
+  if (!chosen?.url) {
+    throw new InspectorError('url_invalid', `the card declares no ${binding} interface to send to`);
+  }
+  const audience = card.supportedInterfaces.find((i) => i.protocolBinding === 'JSONRPC')?.url ?? chosen.url;
+  const url = await options.guard.check(chosen.url);
   const skill = card.skills.find((s) => s.id === options.skill);
   if (!skill) throw new InspectorError('url_invalid', `the card has no skill "${options.skill}"`);
   const required = requiredScopeSets(card, skill.id)?.[0] ?? [];
@@ -63,14 +72,21 @@ async function prepareCall(options: TestCallOptions) {
   const withheldScopes = grant.granted ? [] : grant.missing;
   const scopes = required.filter((s) => !withheldScopes.includes(s));
   const token = await options.minter.mint({
-    audience: rpc.url,
+    audience,
     subject: options.caller.subject,
     role: options.caller.role,
     skill: skill.id,
     scopes,
     correlationId: options.correlationId,
   });
-  return { url, skill, token, withheldScopes };
+  return { url, skill, token, withheldScopes, rest: binding === 'HTTP+JSON' };
+}
+
+/** `path` under a REST interface URL (`…/rest` + `/tasks/x` → `…/rest/tasks/x`). */
+function under(base: URL, path: string): URL {
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+  return url;
 }
 
 /** The headers of a test call: the inspector's own, then the operator's extra ones, then the minted token. */
@@ -91,12 +107,12 @@ function callHeaders(options: TestCallOptions, accept: string, token: string) {
 
 /** What `callTask` answers: the raw request (token redacted) and the agent's raw JSON-RPC response. */
 export interface TaskCallResult {
-  request: { method: 'POST'; url: string; headers: Record<string, string>; body: unknown };
+  request: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body: unknown };
   response: { status: number; ms: number; body: unknown };
 }
 
 /**
- * Calls `GetTask` or `CancelTask` for `taskId` on the agent described by `card` over JSON-RPC, with a service
+ * Calls `GetTask` or `CancelTask` for `taskId` on the agent described by `card` over JSON-RPC (or HTTP+JSON), with a service
  * token minted for the caller and `skill` (the skill the task was started with), and returns the raw exchange. The
  * answer is read within {@link TEST_MESSAGE_LIMITS}; redirects are not followed.
  */
@@ -109,24 +125,29 @@ export async function callTask(
   },
 ): Promise<TaskCallResult> {
   const limits = options.limits ?? TEST_MESSAGE_LIMITS;
-  const { url, token } = await prepareCall(options);
-  const body = {
-    jsonrpc: '2.0',
-    id: randomUUID(),
-    method: options.method,
-    params: { id: options.taskId },
-  };
+  const { url: base, token, rest } = await prepareCall(options);
+  const id = encodeURIComponent(options.taskId);
+  // HTTP+JSON: GET /tasks/{id} and POST /tasks/{id}:cancel, as the SDK's REST transport calls them.
+  const url = !rest
+    ? base
+    : options.method === 'GetTask'
+      ? under(base, `/tasks/${id}`)
+      : under(base, `/tasks/${id}:cancel`);
+  const method = rest && options.method === 'GetTask' ? 'GET' : 'POST';
+  const body = rest
+    ? undefined
+    : { jsonrpc: '2.0', id: randomUUID(), method: options.method, params: { id: options.taskId } };
   const headers = callHeaders(options, 'application/json', token);
-  const request = { method: 'POST' as const, url: url.href, headers: headers.shown, body };
+  const request = { method: method as 'GET' | 'POST', url: url.href, headers: headers.shown, body };
   const started = performance.now();
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
   let response: Response;
   try {
     response = await options.fetch(url, {
-      method: 'POST',
+      method,
       headers: headers.sent,
-      body: JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
       redirect: 'manual',
       signal,
     });
@@ -144,9 +165,9 @@ export async function callTask(
 }
 
 /**
- * Sends `text` to one skill of the agent described by `card` as an A2A `SendStreamingMessage` over JSON-RPC, with
- * a service token minted for `caller`, and yields the raw request, then each SSE event as it arrives. The JSON-RPC
- * URL must pass the guard; redirects are not followed. A `contextId` continues that conversation (a turn of a
+ * Sends `text` to one skill of the agent described by `card` as an A2A `SendStreamingMessage` over JSON-RPC (or
+ * `POST /message:stream` over HTTP+JSON), with a service token minted for `caller`, and yields the raw request,
+ * then each SSE event as it arrives. The interface URL must pass the guard; redirects are not followed. A `contextId` continues that conversation (a turn of a
  * multi-turn chat), a `taskId` continues that task (one waiting for input).
  */
 export async function* sendTestMessage(
@@ -160,34 +181,32 @@ export async function* sendTestMessage(
   },
 ): AsyncGenerator<TestMessageEvent> {
   const limits = options.limits ?? TEST_MESSAGE_LIMITS;
-  const { url, skill, token, withheldScopes } = await prepareCall(options);
-  const body = {
-    jsonrpc: '2.0',
-    id: randomUUID(),
-    method: 'SendStreamingMessage',
-    params: SendMessageRequest.toJSON({
-      tenant: '',
-      message: {
-        messageId: randomUUID(),
-        contextId: options.contextId ?? '',
-        taskId: options.taskId ?? '',
-        role: Role.ROLE_USER,
-        parts: [
-          {
-            content: { $case: 'text', value: options.text },
-            metadata: undefined,
-            filename: '',
-            mediaType: 'text/plain',
-          },
-        ],
-        metadata: { locale: options.locale ?? 'pt-BR', skill: skill.id, inspector: true },
-        extensions: [],
-        referenceTaskIds: [],
-      },
-      configuration: undefined,
-      metadata: { skill: skill.id },
-    }),
-  };
+  const { url: base, skill, token, withheldScopes, rest } = await prepareCall(options);
+  const params = SendMessageRequest.toJSON({
+    tenant: '',
+    message: {
+      messageId: randomUUID(),
+      contextId: options.contextId ?? '',
+      taskId: options.taskId ?? '',
+      role: Role.ROLE_USER,
+      parts: [
+        {
+          content: { $case: 'text', value: options.text },
+          metadata: undefined,
+          filename: '',
+          mediaType: 'text/plain',
+        },
+      ],
+      metadata: { locale: options.locale ?? 'pt-BR', skill: skill.id, inspector: true },
+      extensions: [],
+      referenceTaskIds: [],
+    },
+    configuration: undefined,
+    metadata: { skill: skill.id },
+  });
+  // HTTP+JSON: the request itself to POST /message:stream; JSON-RPC: SendStreamingMessage around it.
+  const url = rest ? under(base, '/message:stream') : base;
+  const body = rest ? params : { jsonrpc: '2.0', id: randomUUID(), method: 'SendStreamingMessage', params };
   const headers = callHeaders(options, 'text/event-stream', token);
   const claims = decodeJwt(token);
   yield {

@@ -351,6 +351,22 @@ describe.skipIf(!HAS_CHROMIUM)('the inspector in Chromium', () => {
       .toContain('TASK_STATE_COMPLETED');
     expect(await inspector.locator('pre.task-response').textContent()).toContain(contextId);
     await page.screenshot({ path: join(ARTIFACTS, 'console-inspector-chat.png'), fullPage: true });
+
+    // A third turn over the other binding the card declares (HTTP+JSON), still the same conversation.
+    await send.getByLabel('Binding').selectOption('HTTP+JSON');
+    await send.getByRole('textbox', { name: 'Mensagem', exact: true }).fill('Posso trocar um produto?');
+    await send.getByRole('button', { name: 'Enviar' }).click();
+    await expect
+      .poll(() => turn(3).locator('.assembled code').first().textContent(), { timeout: 20_000 })
+      .toBe('TASK_STATE_COMPLETED');
+    expect(((await turn(3).locator('.answer').textContent()) ?? '').trim().length).toBeGreaterThan(10);
+    expect(await turn(3).locator('pre.request').textContent()).toMatch(/^POST https:\/\/\S+\/message:stream/);
+    expect(await inspector.locator('.context-id').textContent()).toBe(contextId);
+    await inspector.getByRole('button', { name: 'GetTask' }).click();
+    await expect
+      .poll(() => inspector.locator('.task-result p.muted').textContent(), { timeout: 10_000 })
+      .toMatch(/GET https:\/\/\S+\/tasks\/\S+\s+→ HTTP 200/);
+    await page.screenshot({ path: join(ARTIFACTS, 'console-inspector-rest.png') });
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);

@@ -61,4 +61,24 @@ describe('assembleAnswer', () => {
     expect(answer).toMatchObject({ text: 'oi', contextId: 'c9', annotations: [{ data: { x: 1 } }] });
     expect(answer.taskId).toBeUndefined();
   });
+
+  it('reads HTTP+JSON stream responses, which have no JSON-RPC envelope', () => {
+    const answer = assembleAnswer([
+      { task: { id: 't2', contextId: 'c2', status: { state: 'TASK_STATE_SUBMITTED' } } },
+      {
+        artifactUpdate: {
+          taskId: 't2',
+          contextId: 'c2',
+          artifact: { artifactId: 'a', parts: [{ text: 'olá' }] },
+        },
+      },
+      { statusUpdate: { taskId: 't2', contextId: 'c2', status: { state: 'TASK_STATE_COMPLETED' } } },
+    ]);
+    expect(answer).toMatchObject({
+      text: 'olá',
+      taskId: 't2',
+      contextId: 'c2',
+      state: 'TASK_STATE_COMPLETED',
+    });
+  });
 });

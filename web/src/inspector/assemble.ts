@@ -43,8 +43,9 @@ interface RawArtifact {
 }
 
 /**
- * Assembles the JSON-RPC results of a streamed turn (`{ result: { task | message | statusUpdate | artifactUpdate } }`
- * or `{ error }`, as the agent sent them) into the answer a client would show: artifacts' texts joined, data parts
+ * Assembles the events of a streamed turn as the agent sent them — JSON-RPC results
+ * (`{ result: { task | message | statusUpdate | artifactUpdate } }` or `{ error }`) or HTTP+JSON stream responses
+ * (the same without `result`) — into the answer a client would show: artifacts' texts joined, data parts
  * listed as annotations, the last state, and the task and context the next turn continues.
  */
 export function assembleAnswer(events: unknown[]): AssembledAnswer {
@@ -79,7 +80,8 @@ export function assembleAnswer(events: unknown[]): AssembledAnswer {
       answer.errors.push(`${rpc.error.code ?? ''} ${rpc.error.message ?? ''}`.trim());
       continue;
     }
-    const result = rpc.result ?? {};
+    // JSON-RPC wraps each stream response in `result`; HTTP+JSON sends it as it is.
+    const result = rpc.result ?? (rpc as RawResult);
     if (result.task) {
       ids(result.task, true);
       statusOf(result.task.status);

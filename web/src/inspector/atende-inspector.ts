@@ -4,6 +4,7 @@ import type {
   CardSummary,
   InspectionReport,
   TaskCallResult,
+  TestBinding,
   TestMessageEvent,
 } from '../../../orchestrator/inspector/index.js';
 import {
@@ -31,6 +32,7 @@ interface AgentRow {
 interface Turn {
   text: string;
   skill: string;
+  binding: TestBinding;
   trace: TestMessageEvent[];
   answer?: AssembledAnswer;
   error?: string;
@@ -40,14 +42,17 @@ function pretty(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
-/** One line about a JSON-RPC stream event: its kind, task state, and any text or data it carries. */
+/** One line about a stream event (JSON-RPC or HTTP+JSON): its kind, task state, and any text or data it carries. */
 export function describeEvent(data: unknown): string {
   const rpc = (data ?? {}) as {
     result?: Record<string, unknown>;
     error?: { code?: number; message?: string };
   };
   if (rpc.error) return `JSON-RPC error ${rpc.error.code ?? ''}: ${rpc.error.message ?? ''}`;
-  const [kind, value] = Object.entries(rpc.result ?? {})[0] ?? [];
+  // HTTP+JSON stream responses are the `result` of JSON-RPC's, without the envelope.
+  const bare = ['task', 'message', 'statusUpdate', 'artifactUpdate'].some((k) => k in (data as object));
+  const result = rpc.result ?? (bare ? (data as Record<string, unknown>) : {});
+  const [kind, value] = Object.entries(result)[0] ?? [];
   if (!kind) return typeof data === 'string' ? data.slice(0, 200) : '';
   const v = (value ?? {}) as {
     status?: { state?: string };
@@ -514,6 +519,7 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
     const turn: Turn = {
       text: String(data.get('text') ?? ''),
       skill: String(data.get('skill') ?? ''),
+      binding: data.get('binding') === 'HTTP+JSON' ? 'HTTP+JSON' : 'JSONRPC',
       trace: [],
     };
     this.#sending = true;
@@ -526,6 +532,7 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
         skill: turn.skill,
         text: turn.text,
         locale: data.get('locale'),
+        binding: turn.binding,
         ...(this.#contextId ? { contextId: this.#contextId } : {}),
         // A task the agent left waiting for input is continued; a finished one is not.
         ...(last?.state === 'TASK_STATE_INPUT_REQUIRED' && last.taskId ? { taskId: last.taskId } : {}),
@@ -553,10 +560,11 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
     }
   }
 
-  /** The last task of the conversation and the skill it was started with. */
-  #lastTask(): { taskId: string; skill: string } | undefined {
+  /** The last task of the conversation, the skill it was started with and the binding it was sent over. */
+  #lastTask(): { taskId: string; skill: string; binding: TestBinding } | undefined {
     for (const turn of [...this.#turns].reverse()) {
-      if (turn.answer?.taskId) return { taskId: turn.answer.taskId, skill: turn.skill };
+      if (turn.answer?.taskId)
+        return { taskId: turn.answer.taskId, skill: turn.skill, binding: turn.binding };
     }
     return undefined;
   }
@@ -580,6 +588,7 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
         skill: task.skill,
         taskId: task.taskId,
         method,
+        binding: task.binding,
         ...(Object.keys(headers).length ? { headers } : {}),
       });
       const body = (await response.json()) as TaskCallResult & { message?: string };
@@ -757,6 +766,10 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
   #renderSend(s: CardSummary) {
     const t = this.#t;
     const lastTask = this.#lastTask();
+    // The bindings the card declares that the inspector can call.
+    const bindings = (['JSONRPC', 'HTTP+JSON'] as const).filter((b) =>
+      s.interfaces.some((i) => i.protocolBinding === b),
+    );
     return html`<section aria-labelledby="send-title">
       <h2 id="send-title">${t.sendTitle}</h2>
       <form class="send" @submit=${this.#send}>
@@ -768,7 +781,9 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
             <select name="locale"><option value="pt-BR">pt-BR</option><option value="en">en</option></select>
           </label>
           <label class="narrow">${t.binding}
-            <select name="binding"><option value="JSONRPC">JSON-RPC</option></select>
+            <select name="binding">
+              ${bindings.map((b) => html`<option value=${b}>${b === 'JSONRPC' ? 'JSON-RPC' : b}</option>`)}
+            </select>
           </label>
         </div>
         <details>
@@ -801,15 +816,15 @@ export class AtendeInspector extends LitElement implements ConsoleSection {
               ${
                 this.#task
                   ? html`<div class="task-result">
-                      <p class="muted">${this.#task.request.body && (this.#task.request.body as { method?: string }).method}
+                      <p class="muted">${this.#task.request.method} <code>${this.#task.request.url}</code>
                         → HTTP ${this.#task.response.status} · ${this.#task.response.ms} ms</p>
                       <pre class="task-response">${pretty(this.#task.response.body)}</pre>
-                      <details><summary>${t.rawRequest}</summary><pre>POST ${this.#task.request.url}
+                      <details><summary>${t.rawRequest}</summary><pre>${this.#task.request.method} ${this.#task.request.url}
 ${Object.entries(this.#task.request.headers)
   .map(([k, v]) => `${k}: ${v}`)
   .join('\n')}
 
-${pretty(this.#task.request.body)}</pre></details>
+${this.#task.request.body === undefined ? '' : pretty(this.#task.request.body)}</pre></details>
                     </div>`
                   : nothing
               }`
@@ -824,7 +839,7 @@ ${pretty(this.#task.request.body)}</pre></details>
     const a = turn.answer;
     return html`<div class="turn" data-turn=${index + 1}>
       <div class="assembled">
-        <div class="who">${t.you} · ${turn.skill}</div>
+        <div class="who">${t.you} · ${turn.skill} · ${turn.binding}</div>
         <div class="bubble user">${turn.text}</div>
         <div class="who">${t.agent}${a?.state ? html` · <code>${a.state}</code>` : nothing}</div>
         <div class="bubble agent answer">${a?.text || a?.statusText || (turn.error ? '' : '…')}</div>

@@ -45,7 +45,7 @@ const en = {
   locale: 'Locale',
   send: 'Send',
   streaming: 'Streaming…',
-  rawRequest: 'Raw JSON-RPC request',
+  rawRequest: 'Raw request',
   withheld: (scopes: string) =>
     `Your role may not hold ${scopes}, so the token leaves it out: the agent should refuse this task.`,
   tokenClaims: 'Service token claims',
@@ -125,7 +125,7 @@ const pt: InspectorStrings = {
   locale: 'Idioma da mensagem',
   send: 'Enviar',
   streaming: 'Recebendo…',
-  rawRequest: 'Requisição JSON-RPC',
+  rawRequest: 'Requisição crua',
   withheld: (scopes: string) =>
     `Seu papel não pode receber ${scopes}, então o token não o inclui: o agente deve recusar esta tarefa.`,
   tokenClaims: 'Claims do token de serviço',
