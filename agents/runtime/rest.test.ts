@@ -266,7 +266,7 @@ describe('HTTP+JSON refuses what JSON-RPC refuses', () => {
     const { status, body } = await call('/message:send', {
       body: JSON.stringify({ message, metadata: { skill: 'echo' } }),
     });
-    expect(status).toBe(400);
+    expect(status).toBe(415);
     expect(body.error.details[0].reason).toBe('CONTENT_TYPE_NOT_SUPPORTED');
   });
 

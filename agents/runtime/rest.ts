@@ -109,7 +109,7 @@ const BODY_OPS = new Set<Route['op']>(['send', 'stream', 'createPush']);
  * `POST /tasks/{id}:cancel`, `GET|POST /tasks/{id}:subscribe`, `GET /tasks`, push configs, `GET /extendedAgentCard`)
  * under the interface path `prefix`, with the JSON-RPC handler's checks in the same order: media type of the body
  * (415), nesting depth (400), JSON (400), the bearer token for the skill and its scopes (401/403/503 with
- * `WWW-Authenticate`), the media types of the message's parts (400 `ContentTypeNotSupportedError`), the A2A-Version
+ * `WWW-Authenticate`), the media types of the message's parts (415 `ContentTypeNotSupportedError`, as the specification maps it), the A2A-Version
  * of the HTTP+JSON interface; then the call goes to the SDK's request handler, as the SDK's own REST transport does.
  * Errors are the SDK's REST error bodies; streams are SSE once their first item is there (an error before it is
  * the HTTP error itself). The mTLS caller check and the body limit are the mounting app's middleware.
@@ -121,7 +121,8 @@ export function createRestHandler(options: RestRouteOptions & { prefix: string }
   const anySkillScopes = card.skills.flatMap((s) => requiredScopeSets(card, s.id) ?? []);
 
   const fail = (c: Context<AgentEnv>, error: unknown) => {
-    const status = restStatusFor(error);
+    // The specification maps ContentTypeNotSupportedError to 415 (the SDK answers 400; the TCK wants 415).
+    const status = error instanceof ContentTypeNotSupportedError ? 415 : restStatusFor(error);
     if (status >= 500) logger.error({ err: error, path: c.req.path }, 'HTTP+JSON call failed');
     const body = toRestErrorBody(status >= 500 ? new Error('internal error') : error, status);
     return c.json(body, status as 400);
@@ -132,8 +133,7 @@ export function createRestHandler(options: RestRouteOptions & { prefix: string }
     if (!route) return c.json(restError(404, 'NOT_FOUND', 'no such A2A operation'), 404);
     const contentType = c.req.header('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
     if (contentType && contentType !== 'application/json' && contentType !== A2A_CONTENT_TYPE) {
-      const error = new ContentTypeNotSupportedError(`unsupported content type ${contentType}`);
-      return c.json(toRestErrorBody(error, 415), 415);
+      return fail(c, new ContentTypeNotSupportedError(`unsupported content type ${contentType}`));
     }
     let body: Record<string, unknown> = {};
     if (BODY_OPS.has(route.op)) {

@@ -242,11 +242,11 @@ describe("the shop's own A2A agent over HTTP+JSON (/rest)", () => {
     expect(answer.error.message).not.toMatch(/stack/);
   });
 
-  it('refuses a message whose only part is an image (400 ContentTypeNotSupported)', async () => {
+  it('refuses a message whose only part is an image (415 ContentTypeNotSupported)', async () => {
     const { status, body } = await rest('/message:send', {
       body: sendBody([{ raw: 'iVBORw0KGgo=', mediaType: 'image/png' }]),
     });
-    expect(status).toBe(400);
+    expect(status).toBe(415);
     expect(body.error.details[0].reason).toBe('CONTENT_TYPE_NOT_SUPPORTED');
   });
 
