@@ -314,6 +314,7 @@ describe.skipIf(!HAS_CHROMIUM)('the inspector in Chromium', () => {
     expect(await inspector.locator('.sig-badge').textContent()).toMatch(
       /Assinado pela chave desta instalação/,
     );
+    await page.screenshot({ path: join(ARTIFACTS, 'console-inspector-own-card.png') });
 
     // Two turns with the assistant, in one conversation.
     await assistant.getByRole('button', { name: 'Ver card' }).click();
