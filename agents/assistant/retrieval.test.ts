@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { composeAnswer } from './answer.js';
 import { loadKnowledgeBase } from './knowledge-base.js';
-import { createRetriever, type Retriever } from './retrieval.js';
+import { clausesOf, createRetriever, type Retriever } from './retrieval.js';
 
 let retriever: Retriever;
 beforeAll(async () => {
@@ -127,6 +127,62 @@ describe('createRetriever', () => {
     async (text) => {
       const answer = composeAnswer({ hits: await retriever.search(text), locale: 'pt-BR' });
       expect(answer.level).toBe('middle');
+    },
+  );
+
+  it.each([
+    [
+      'como rastreio meu pedido e como troco o endereço de entrega?',
+      ['order-tracking', 'address-change'],
+      'pt-BR',
+    ],
+    [
+      'como troco o endereço de entrega? e como rastreio meu pedido?',
+      ['address-change', 'order-tracking'],
+      'pt-BR',
+    ],
+    [
+      'How do I track my order and can I change the delivery address?',
+      ['order-tracking', 'address-change'],
+      'en',
+    ],
+  ] as const)(
+    'answers the two-part question %j part by part, in the order asked',
+    async (text, ids, locale) => {
+      const hits = await retriever.search(text, { locale });
+      expect(hits.slice(0, 2).map((h) => h.entry.id)).toEqual(ids);
+    },
+  );
+
+  it('searches whole a question that opens with what happened (its context), not part by part', async () => {
+    // "cancelei ontem" alone is the cancellation entry; the question is about the card refund.
+    const [hit] = await retriever.search('cancelei ontem, quando cai o estorno no cartão?', {
+      locale: 'pt-BR',
+    });
+    expect(hit?.entry.id).toBe('refund-credit-card');
+  });
+
+  it('cuts a message into clauses at sentence ends, commas and joining words', () => {
+    expect(clausesOf('Oi! como rastreio meu pedido e como troco o endereço?')).toEqual([
+      'Oi',
+      'como rastreio meu pedido',
+      'como troco o endereço',
+    ]);
+    expect(clausesOf('where is it, and can I return it?')).toEqual(['where is it', 'can I return it']);
+  });
+
+  it('finds a question made only of stop words as a guess to confirm, not "not found"', async () => {
+    const hits = await retriever.search('where is it?', { locale: 'en' });
+    expect(hits[0]?.entry.id).toBe('order-tracking');
+    expect(hits[0]?.score).toBe(0);
+    const answer = composeAnswer({ hits, locale: 'en' });
+    expect(answer.level).toBe('middle');
+  });
+
+  it.each(['oi, bom dia', 'hello there', 'thanks a lot', 'ok obrigado', 'quando?'])(
+    'still finds nothing for the greeting, thanks or lone function word %j',
+    async (text) => {
+      expect(await retriever.search(text)).toEqual([]);
     },
   );
 });

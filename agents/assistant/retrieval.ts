@@ -166,6 +166,55 @@ const EN_FILLER = [
   'plz',
 ];
 
+// Greetings, thanks and chat shorthand: they say nothing about the topic even when a question is made only of
+// function words, so they stay out of the function-word fallback too.
+const SOCIAL = {
+  pt: [
+    'oi',
+    'oie',
+    'olá',
+    'bom',
+    'boa',
+    'dia',
+    'tarde',
+    'noite',
+    'obrigado',
+    'obrigada',
+    'valeu',
+    'vlw',
+    'obg',
+    'ajudou',
+    'blz',
+    'beleza',
+    'pfv',
+    'pls',
+    'favor',
+    'gente',
+    'ajuda',
+    'ajudar',
+    'dúvida',
+  ],
+  en: [
+    'hi',
+    'hello',
+    'hey',
+    'good',
+    'morning',
+    'evening',
+    'thanks',
+    'thank',
+    'thx',
+    'please',
+    'pls',
+    'plz',
+    'help',
+    'question',
+    'there',
+  ],
+} as const;
+// A function-word question needs this many words besides greetings: one function word ("quando?") asks nothing.
+const FUNCTION_WORDS_MIN = 2;
+
 type Lang = 'pt' | 'en';
 const langOf = (locale: Locale): Lang => (locale === 'en' ? 'en' : 'pt');
 
@@ -174,6 +223,36 @@ export function createRetriever({ entries }: RetrieverOptions): Retriever {
   const indexes = { pt: buildIndex('pt', entries), en: buildIndex('en', entries) };
   const ready = Promise.all([indexes.pt.ready, indexes.en.ready]);
 
+  const searchOne = async (index: Index, text: string, limit: number): Promise<Hit[]> => {
+    const queryTerms = index.terms(text, 'question');
+    const query = index.ngrams(text);
+    // A question made only of words the stop-word lists drop ("e quanto tempo?") is still a question: its
+    // n-grams are compared with the entries' wording with those words kept (greetings and thanks stay out).
+    if (queryTerms.size === 0 && query.size === 0) return index.functionWordSearch(text, limit);
+    const results = queryTerms.size
+      ? await oramaSearch(index.db, {
+          term: text,
+          properties: ['question', 'paraphrases', 'keywords', 'answer'],
+          boost: BOOST,
+          limit: limit + RERANK_EXTRA,
+        })
+      : { hits: [] };
+    const novelty = index.novelty(text);
+    const bm25 = new Map(results.hits.map((r) => [r.document.entryId as string, r.score]));
+    const hits: Hit[] = [];
+    for (const entry of entries) {
+      const score = bm25.get(entry.id) ?? 0;
+      const similarity = index.similarity(entry.id, query);
+      if (score <= 0 && similarity < SIMILARITY_FLOOR) continue;
+      hits.push({ entry, score, coverage: index.coverage(entry.id, queryTerms), novelty, similarity });
+    }
+    const top = Math.max(0, ...hits.map((h) => h.score));
+    const rank = (hit: Hit) =>
+      BM25_WEIGHT * (top ? hit.score / top : 0) * ((COVERAGE_FLOOR + hit.coverage) / (COVERAGE_FLOOR + 1)) +
+      SIMILARITY_WEIGHT * (hit.similarity ?? 0);
+    return hits.sort((a, b) => rank(b) - rank(a)).slice(0, limit);
+  };
+
   return {
     entries,
     async search(text, opts = {}) {
@@ -181,33 +260,54 @@ export function createRetriever({ entries }: RetrieverOptions): Retriever {
       const locale = opts.locale ?? detectLocale(text);
       const index = indexes[langOf(locale)];
       const limit = opts.limit ?? 5;
-      const queryTerms = index.terms(text, 'question');
-      const query = index.ngrams(text);
-      if (queryTerms.size === 0 && query.size === 0) return [];
-      const results = queryTerms.size
-        ? await oramaSearch(index.db, {
-            term: text,
-            properties: ['question', 'paraphrases', 'keywords', 'answer'],
-            boost: BOOST,
-            limit: limit + RERANK_EXTRA,
-          })
-        : { hits: [] };
-      const novelty = index.novelty(text);
-      const bm25 = new Map(results.hits.map((r) => [r.document.entryId as string, r.score]));
-      const hits: Hit[] = [];
-      for (const entry of entries) {
-        const score = bm25.get(entry.id) ?? 0;
-        const similarity = index.similarity(entry.id, query);
-        if (score <= 0 && similarity < SIMILARITY_FLOOR) continue;
-        hits.push({ entry, score, coverage: index.coverage(entry.id, queryTerms), novelty, similarity });
+      const whole = await searchOne(index, text, limit);
+      const parts = clausesOf(text).filter((c) => index.ngrams(c).size > 0);
+      // A two-part question ("quais as formas de pagamento e parcela em quantas vezes?") searched whole ranks
+      // the entry that shares most words with both parts; when it opens with a question or a request and two
+      // parts each have a clear answer of their own, those answers come first, in the order asked, and the whole
+      // message's ranking follows. A message that opens with what happened ("cancelei e paguei no crédito,
+      // quando cai o estorno?") is one question with its context: searched whole.
+      if (parts.length < 2 || whole.length === 0 || !asks(parts[0] ?? '')) return whole;
+      const ordered: Hit[] = [];
+      for (const part of parts) {
+        const [best] = await searchOne(index, part, 1);
+        if (!best || !clearAnswer(best)) continue;
+        if (ordered.some((h) => h.entry.id === best.entry.id)) continue;
+        ordered.push(whole.find((h) => h.entry.id === best.entry.id) ?? best);
       }
-      const top = Math.max(0, ...hits.map((h) => h.score));
-      const rank = (hit: Hit) =>
-        BM25_WEIGHT * (top ? hit.score / top : 0) * ((COVERAGE_FLOOR + hit.coverage) / (COVERAGE_FLOOR + 1)) +
-        SIMILARITY_WEIGHT * (hit.similarity ?? 0);
-      return hits.sort((a, b) => rank(b) - rank(a)).slice(0, limit);
+      if (ordered.length < 2) return whole;
+      const rest = whole.filter((h) => !ordered.some((o) => o.entry.id === h.entry.id));
+      return [...ordered, ...rest].slice(0, limit);
     },
   };
+}
+
+type Index = ReturnType<typeof buildIndex>;
+
+// A clause's best entry is a clear answer to it when its wording is this close (n-gram similarity) and it holds
+// at least this share of the clause's terms.
+const CLAUSE_MIN_SIMILARITY = 0.4;
+const CLAUSE_MIN_COVERAGE = 0.5;
+const clearAnswer = (hit: Hit) =>
+  (hit.similarity ?? 0) >= CLAUSE_MIN_SIMILARITY && hit.coverage >= CLAUSE_MIN_COVERAGE;
+
+// Words that make a clause a question or a request rather than an account of what happened.
+const ASKING =
+  /^(?:qual|quais|como|quando|onde|cad[eê]|quanto|quantos|quantas|posso|pode|podem|d[aá]|tem|t[eê]m|existe|aceitam?|voc[eê]s?|vcs?|quero|queria|gostaria|preciso|what|which|how|when|where|can|could|do|does|is|are|will|would|may|i need|i want|i'd like|please)\b/iu;
+/** Whether a clause asks something: a question mark after it in the message is not needed. */
+const asks = (clause: string) =>
+  ASKING.test(foldDiacritics(clause.trim()).replace(/^(?:e|and|so|ent[aã]o)\s+/u, ''));
+
+/**
+ * The clauses of a message, in the order written: split at sentence ends, commas, semicolons and the words that
+ * join two requests ("e", "and", "also", "também", "mas", "but"). The orchestrator's router cuts messages the
+ * same way to send each part to its agent.
+ */
+export function clausesOf(text: string): string[] {
+  return text
+    .split(/[?!;.\n]+|,\s*|\s+(?:e|and|also|tamb[eé]m|al[eé]m disso|mas|but)\s+/iu)
+    .map((c) => c.trim().replace(/^(?:e|and|also|mas|but)\s+/iu, ''))
+    .filter((c) => c.length > 0);
 }
 
 function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
@@ -282,16 +382,51 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
   };
   const centroids = new Map([...phrases].map(([id, list]) => [id, space.vector(list.flat())]));
 
+  // The same phrases with the stop words kept, for questions made only of them; only greetings and thanks out.
+  const social = new Set(withFoldedForms(SOCIAL[lang]).map(foldDiacritics));
+  const loosePhrases = new Map(
+    entries.map((entry) => [
+      entry.id,
+      [entry.question[lang], ...entry.paraphrases[lang]]
+        .map((p) => contentWords(p, social))
+        .filter((words) => words.length > 0),
+    ]),
+  );
+  const looseSpace = fitNgramSpace([...loosePhrases.values()].flat());
+  const looseVectors = new Map(
+    [...loosePhrases].map(([id, list]) => [id, list.map((words) => looseSpace.vector(words))]),
+  );
+  const looseCentroids = new Map([...loosePhrases].map(([id, list]) => [id, looseSpace.vector(list.flat())]));
+  const mix = (query: SparseVector, list: readonly SparseVector[], centroid: SparseVector | undefined) => {
+    let best = 0;
+    for (const v of list) best = Math.max(best, cosine(query, v));
+    return (1 - CENTROID_SHARE) * best + CENTROID_SHARE * cosine(query, centroid ?? new Map());
+  };
+
   return {
     db,
     ready,
     terms,
     ngrams: (text: string): SparseVector => space.vector(contentWords(text, stop)),
     similarity(id: string, query: SparseVector): number {
-      let best = 0;
-      for (const v of vectors.get(id) ?? []) best = Math.max(best, cosine(query, v));
-      const whole = cosine(query, centroids.get(id) ?? new Map());
-      return (1 - CENTROID_SHARE) * best + CENTROID_SHARE * whole;
+      return mix(query, vectors.get(id) ?? [], centroids.get(id));
+    },
+    /**
+     * Hits for a text whose words are all stop words: n-gram similarity to the entries' questions and
+     * paraphrases with stop words kept; no BM25 score and no coverage, so the answer is at most a guess to
+     * confirm. Empty for greetings and thanks and for fewer than two other words.
+     */
+    functionWordSearch(text: string, limit: number): Hit[] {
+      const words = contentWords(text, social);
+      if (words.length < FUNCTION_WORDS_MIN) return [];
+      const query = looseSpace.vector(words);
+      const hits: Hit[] = [];
+      for (const entry of entries) {
+        const similarity = mix(query, looseVectors.get(entry.id) ?? [], looseCentroids.get(entry.id));
+        if (similarity >= SIMILARITY_FLOOR)
+          hits.push({ entry, score: 0, coverage: 0, novelty: 0, similarity });
+      }
+      return hits.sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, limit);
     },
     novelty(text: string): number {
       let total = 0;
