@@ -370,6 +370,55 @@ if (only.has('b') || only.has('c') || only.has('e')) {
   }
 }
 
+if (only.has('w')) {
+  // PGlite on the request thread against PGlite on a worker thread: the same step on a fresh mesh each, alternating.
+  const rate = numberFlag('worker-rate', quick ? 10 : 30);
+  const seconds = quick ? 6 : 10;
+  const rows: Array<{ mode: string; step: StepResult; peakMiB: number }> = [];
+  for (const round of quick ? [0] : [0, 1]) {
+    for (const mode of round % 2 ? ['on', 'off'] : ['off', 'on']) {
+      log(`(w) PGLITE_WORKER=${mode}: ${rate} shoppers/s for ${seconds} s …`);
+      const dataDir = join(work, `worker-${mode}-${round}`);
+      const mesh = await startMesh({
+        certsDir,
+        dataDir,
+        deskDataDir: join(work, `worker-desk-${mode}-${round}`),
+        env: { PGLITE_WORKER: mode },
+      });
+      try {
+        await runStep({ mesh, rate: 4, durationSec: 3 });
+        const step = await runStep({ mesh, rate, durationSec: seconds });
+        rows.push({ mode, step, peakMiB: peakMemoryMiB(mesh.orchestrator.pid) });
+      } finally {
+        await mesh.stop();
+      }
+    }
+  }
+  results.pgliteWorker = rows;
+  say(
+    `## (w) PGlite on the request thread vs on a worker thread (${rate} shoppers/s, ${seconds} s, fresh mesh each)`,
+  );
+  say();
+  table(
+    [
+      'PGLITE_WORKER',
+      'msg/s',
+      'first delta p50 / p95 ms',
+      'orchestrator CPU ms/msg',
+      'orchestrator peak MiB',
+      'errors',
+    ],
+    rows.map((r) => [
+      r.mode,
+      f1(r.step.messagesPerSec),
+      `${f0(r.step.firstDeltaMs.p50)} / ${f0(r.step.firstDeltaMs.p95)}`,
+      f2(r.step.cpuMsPerMessage.orchestrator ?? Number.NaN),
+      f1(r.peakMiB),
+      r.step.errors,
+    ]),
+  );
+}
+
 if (only.has('s')) {
   log('(s) start-up: npm start from dist/ and from source (tsx) …');
   const rows = await benchStartup({

@@ -706,6 +706,7 @@ async function openConfiguredStore(
     databaseUrl: config.DATABASE_URL,
     databaseSchema: config.DATABASE_SCHEMA,
     dataDir: join(config.DATA_DIR, 'pglite'),
+    pgliteWorker: config.PGLITE_WORKER === 'on',
   });
   cleanups.push(() => store.close());
   return store.sql;

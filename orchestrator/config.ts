@@ -52,6 +52,8 @@ export const configSchema = z
      * (`card-signing-key.json` in CERTS_DIR) is refused; `off`: cards are taken unsigned (an agent of another deployment).
      */
     CARD_SIGNATURES: z.enum(['required', 'off']).default('required'),
+    /** `on`: the embedded PGlite runs on a worker thread, beside the request thread (see `npm run bench`). */
+    PGLITE_WORKER: z.enum(['on', 'off']).default('off'),
     /**
      * How often each replica looks for open handoffs it does not follow yet (one another replica followed before it
      * stopped) and follows them too; every follower writes each change once.

@@ -439,6 +439,10 @@ describe('ChatLog on PGlite (in memory)', () => {
   chatLogContract(() => pgliteTestDatabase());
 });
 
+describe('ChatLog on PGlite on a worker thread', () => {
+  chatLogContract(() => pgliteTestDatabase({ worker: true }));
+});
+
 // PostgreSQL runs only when a server is available: set TEST_DATABASE_URL (each test gets its own random schema).
 describe.skipIf(!postgresUrl)('ChatLog on PostgreSQL', () => {
   chatLogContract(() => postgresTestDatabase(postgresUrl ?? ''));

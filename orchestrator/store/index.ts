@@ -1,3 +1,4 @@
+import { createPgliteWorkerClient } from '../../agents/runtime/pglite-worker.js';
 import { type ChatLog, createChatLog } from './chat-log.js';
 import { migrate } from './migrations.js';
 import { createPgliteClient, createPostgresClient, type SqlClient } from './sql.js';
@@ -40,6 +41,8 @@ export interface OpenStoreOptions {
   dataDir: string;
   /** PostgreSQL schema to work in (created when missing); defaults to the connection's search_path. */
   databaseSchema?: string;
+  /** Run the embedded PGlite on a worker thread (`PGLITE_WORKER=on`). */
+  pgliteWorker?: boolean;
   /** The clock; defaults to the system clock. */
   now?: () => Date;
 }
@@ -57,7 +60,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const { databaseUrl, dataDir, databaseSchema, now } = options;
   const sql = databaseUrl
     ? await createPostgresClient({ connectionString: databaseUrl, schema: databaseSchema })
-    : await createPgliteClient({ dataDir });
+    : options.pgliteWorker
+      ? await createPgliteWorkerClient({ dataDir })
+      : await createPgliteClient({ dataDir });
   try {
     await migrate({ sql });
   } catch (error) {

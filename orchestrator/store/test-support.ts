@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createPgliteWorkerClient } from '../../agents/runtime/pglite-worker.js';
 import type { ChatLog, CloseExchangeInput, Conversation, Exchange } from './chat-log.js';
 import { migrate } from './migrations.js';
 import { createPgliteClient, createPostgresClient, type SqlClient } from './sql.js';
@@ -11,9 +12,9 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
-/** Opens an in-memory PGlite database; `migrated: false` leaves it empty. */
-export async function pgliteTestDatabase({ migrated = true } = {}): Promise<TestDatabase> {
-  const sql = await createPgliteClient();
+/** Opens an in-memory PGlite database (on a worker thread with `worker`); `migrated: false` leaves it empty. */
+export async function pgliteTestDatabase({ migrated = true, worker = false } = {}): Promise<TestDatabase> {
+  const sql = worker ? await createPgliteWorkerClient() : await createPgliteClient();
   if (migrated) await migrate({ sql });
   return {
     sql,
