@@ -179,6 +179,10 @@ describe('webhook SSRF guard', () => {
     await expect(guard('https://hooks.example/a')).resolves.toBeInstanceOf(URL);
     const listed = createWebhookGuard({ lookup, allowedHosts: ['internal.example'] });
     await expect(listed('https://internal.example/a')).resolves.toBeInstanceOf(URL);
+    // A receiver the operator listed is trusted as configured, plain http included; no other host is.
+    await expect(listed('http://internal.example/a')).resolves.toBeInstanceOf(URL);
+    await expect(listed('http://hooks.example/a')).rejects.toThrow(/https/);
+    await expect(listed('ftp://internal.example/a')).rejects.toThrow(/https/);
   });
 
   it('refuses a bad webhook when the config is created, with invalid params', async () => {
