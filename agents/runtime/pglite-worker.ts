@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { SqlClient } from './database.js';
+import { initializeApart, type SqlClient } from './database.js';
 import { tightenTree } from './file-modes.js';
 
 // PGlite on a worker thread: the database's WebAssembly runs beside the request thread instead of inside it, so on
@@ -85,6 +87,7 @@ export async function createPgliteWorkerClient(options: { dataDir?: string } = {
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     await tightenTree(dataDir);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initializeApart(dataDir);
   }
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,

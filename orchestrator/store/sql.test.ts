@@ -135,7 +135,8 @@ describe.skipIf(!postgresUrl)('SqlClient on PostgreSQL', () => {
   });
 });
 
-describe('the embedded database on disk', () => {
+// Creating a database on disk runs initdb in a child process, then opens it: seconds, more on a loaded machine.
+describe('the embedded database on disk', { timeout: 90_000 }, () => {
   it('keeps its folder to the orchestrator’s user alone, even one created open to all', async () => {
     const dataDir = join(await mkdtemp(join(tmpdir(), 'atende-pglite-')), 'pglite');
     await mkdir(dataDir, { mode: 0o777 });
