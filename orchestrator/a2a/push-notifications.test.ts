@@ -183,6 +183,11 @@ describe('webhook SSRF guard', () => {
     await expect(listed('http://internal.example/a')).resolves.toBeInstanceOf(URL);
     await expect(listed('http://hooks.example/a')).rejects.toThrow(/https/);
     await expect(listed('ftp://internal.example/a')).rejects.toThrow(/https/);
+    // A host listed without a port stands for all its ports; with one, for that port alone.
+    await expect(listed('http://internal.example:8080/a')).resolves.toBeInstanceOf(URL);
+    const onePort = createWebhookGuard({ lookup, allowedHosts: ['internal.example:8443'] });
+    await expect(onePort('https://internal.example:8443/a')).resolves.toBeInstanceOf(URL);
+    await expect(onePort('https://internal.example:9000/a')).rejects.toThrow(/internal/);
   });
 
   it('refuses a bad webhook when the config is created, with invalid params', async () => {

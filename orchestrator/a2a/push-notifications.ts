@@ -37,7 +37,8 @@ export const DEFAULT_PUSH_LIMITS: PushLimits = {
 
 /**
  * The SSRF guard of webhook URLs: `https:` only, no credentials, and a host that resolves to public addresses only —
- * unless listed exactly in `allowedHosts` (`host:port`, a receiver inside the deployment, which may also be `http:`). Throws an A2A
+ * unless listed exactly in `allowedHosts` (`host:port`, or `host` for any of its ports: a receiver inside the
+ * deployment, which may also be `http:`). Throws an A2A
  * invalid-params error (`RequestMalformedError`, -32602) saying why, so a bad URL is refused when the config is created, not when a delivery fails.
  */
 export function createWebhookGuard(options: { allowedHosts?: string[]; lookup?: Lookup }) {
@@ -56,8 +57,8 @@ export function createWebhookGuard(options: { allowedHosts?: string[]; lookup?: 
     if (url.username || url.password)
       throw new RequestMalformedError('push notification url must not carry credentials');
     // A receiver listed by the operator is trusted as configured (inside the deployment, plain http allowed).
-    if (exact.has(url.host.toLowerCase()) && (url.protocol === 'https:' || url.protocol === 'http:'))
-      return url;
+    const listed = exact.has(url.host.toLowerCase()) || exact.has(url.hostname.toLowerCase());
+    if (listed && (url.protocol === 'https:' || url.protocol === 'http:')) return url;
     if (url.protocol !== 'https:') throw new RequestMalformedError('push notification url must be https');
     const bare = url.hostname.replace(/^\[|\]$/g, '');
     let addresses: string[];
