@@ -150,7 +150,8 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
     const reply = page.locator('atende-chat .msg.agent.done').last();
     await reply.locator('.card.order').first().waitFor({ timeout: 15_000 });
     expect(await reply.locator('.card.offer').count()).toBeGreaterThan(0);
-    expect(await reply.locator('.bubble').textContent()).toMatch(/ofertas[\s\S]*#\d+/);
+    // Answered in the order asked: the orders first, then the offers.
+    expect(await reply.locator('.bubble').textContent()).toMatch(/#\d+[\s\S]*ofertas/);
     await page.screenshot({ path: join(ARTIFACTS, 'widget-two-agents.png') });
     await context.close();
   }, 60_000);
