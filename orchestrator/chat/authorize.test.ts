@@ -75,9 +75,14 @@ describe('authorize', () => {
     expect(decision.kind === 'answer' && decision.second).toBeUndefined();
   });
 
-  it('drops a second skill the role may not use, or whose agent is down', () => {
+  it('drops a second skill the role may not use, saying so, or whose agent is down', () => {
     const refused = authorize({ answer: faq, second: offers, always: [] }, options('customer'));
     expect(refused.kind === 'answer' && refused.second).toBeUndefined();
+    // "Where is my order? And any coupons?" from a customer: the order is answered, the offers refused aloud.
+    expect(refused.kind === 'answer' && refused.refusal?.annotation).toMatchObject({
+      kind: 'not_available',
+      data: { skill: offers.skill.id },
+    });
     const down = skillTarget({
       name: 'orders',
       skill: 'order-status',

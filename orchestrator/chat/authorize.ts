@@ -50,19 +50,27 @@ export function authorize(
   // A second answering skill runs only if its agent is up and the role may use it.
   let second =
     plan.second && plan.second.agent.state === 'up' && granted(plan.second) ? plan.second : undefined;
-  let refusal: Refusal | undefined;
-  const grant = grantScopes(scopePolicy, shopper.role, requiredScopes(answer));
-  if (!grant.granted) {
+  const refusalFor = (target: SkillTarget, missing: string[]): Refusal => {
     const guest = shopper.role === 'guest';
-    refusal = {
+    return {
       text: guest
         ? politeText('signInRequired', locale)
-        : notForRoleText(locale, rolesHolding(scopePolicy, grant.missing)),
+        : notForRoleText(locale, rolesHolding(scopePolicy, missing)),
       annotation: guest
-        ? { agent: ORCHESTRATOR, kind: 'sign_in_required', data: { skill: answer.skill.id } }
-        : { agent: ORCHESTRATOR, kind: 'not_available', data: { skill: answer.skill.id } },
-      audit: { skill: answer.skill.id, missing: grant.missing },
+        ? { agent: ORCHESTRATOR, kind: 'sign_in_required', data: { skill: target.skill.id } }
+        : { agent: ORCHESTRATOR, kind: 'not_available', data: { skill: target.skill.id } },
+      audit: { skill: target.skill.id, missing },
     };
+  };
+  // The second part asked for something the role may not use: the first part is answered, the second refused aloud.
+  let refusal: Refusal | undefined;
+  const secondGrant = plan.second && grantScopes(scopePolicy, shopper.role, requiredScopes(plan.second));
+  if (plan.second && plan.second.agent.state === 'up' && secondGrant && !secondGrant.granted) {
+    refusal = refusalFor(plan.second, secondGrant.missing);
+  }
+  const grant = grantScopes(scopePolicy, shopper.role, requiredScopes(answer));
+  if (!grant.granted) {
+    refusal = refusalFor(answer, grant.missing);
     // Nothing else asked that the role may use: the general answer (the FAQ) still says what it knows — a guest
     // asking where their purchase is hears the delivery times and is invited to sign in for their own order.
     const general =
