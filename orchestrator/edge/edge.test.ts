@@ -227,7 +227,8 @@ describe('chat rate limit', () => {
         await response.text();
       }
       expect((await b.post('/api/chat/messages', { text: 'oi' }, { token })).status).toBe(429);
-    });
+      // Two orchestrators, each with its own database: slow to build on a loaded machine.
+    }, 90_000);
   });
 
   const databaseUrl = process.env.TEST_DATABASE_URL;
@@ -261,7 +262,7 @@ describe('chat rate limit', () => {
         await admin.query(`drop schema ${schema} cascade`);
         for (const p of pools) await p.end();
       }
-    });
+    }, 90_000);
   });
 });
 
