@@ -38,13 +38,13 @@ export interface PgliteClientOptions {
  */
 export async function initializeApart(dataDir: string): Promise<void> {
   const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const code = `require(process.env.ATENDE_PGLITE).PGlite.create({ dataDir: process.env.ATENDE_PGLITE_DIR })
+  const code = `require(process.argv[1]).PGlite.create({ dataDir: process.argv[2] })
     .then((db) => db.close()).catch((error) => { console.error(error); process.exit(1); });`;
   await new Promise<void>((resolve, reject) => {
     execFile(
       process.execPath,
-      ['-e', code],
-      { env: { ...process.env, ATENDE_PGLITE: pglite, ATENDE_PGLITE_DIR: dataDir }, timeout: 300_000 },
+      ['-e', code, pglite, dataDir],
+      { timeout: 300_000 },
       (error, _stdout, stderr) =>
         error
           ? reject(new Error(`could not create the database in ${dataDir}: ${stderr || error.message}`))
