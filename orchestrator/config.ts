@@ -38,6 +38,11 @@ export const configSchema = z
      */
     REPLY_SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(5_000),
     REPLY_SWEEP_GRACE_MS: z.coerce.number().int().positive().default(5_000),
+    /**
+     * Processes serving `PORT` together (node:cluster: a primary forks them and they share the listening socket);
+     * more than 1 needs `DATABASE_URL` and a shared `RATE_LIMIT_STORE` (`redis` or `postgres`).
+     */
+    ORCHESTRATOR_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
     /** Base URLs of the agents whose cards are discovered. */
     AGENT_URLS: csv.default([
       'https://localhost:9101',
@@ -161,6 +166,20 @@ export const configSchema = z
         code: 'custom',
         path: ['DATABASE_URL'],
         message: 'RATE_LIMIT_STORE=postgres needs DATABASE_URL',
+      });
+    }
+    if (c.ORCHESTRATOR_PROCESSES > 1 && !c.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: `ORCHESTRATOR_PROCESSES=${c.ORCHESTRATOR_PROCESSES} needs DATABASE_URL: the processes share one PostgreSQL (the embedded PGlite belongs to one process)`,
+      });
+    }
+    if (c.ORCHESTRATOR_PROCESSES > 1 && c.RATE_LIMIT_STORE === 'memory') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RATE_LIMIT_STORE'],
+        message: `ORCHESTRATOR_PROCESSES=${c.ORCHESTRATOR_PROCESSES} needs RATE_LIMIT_STORE=postgres (or redis with REDIS_URL): with memory each process would count rate limits and lockouts alone`,
       });
     }
     if (c.NODE_ENV === 'production' && c.SEED_DEMO_ACCOUNTS) {

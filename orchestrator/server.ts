@@ -4,6 +4,7 @@ import { loadTlsMaterial } from '../certs/certs.js';
 import { createOrchestrator, type OrchestratorOverrides } from './app.js';
 import type { Config } from './config.js';
 import type { SigningKeys } from './mesh/signing-keys.js';
+import { processSlot } from './replicas/cluster.js';
 import { ensureWebBuild } from './web/index.js';
 
 /** A running orchestrator and what tests need to reach into it. */
@@ -64,8 +65,9 @@ export async function startOrchestrator(
     await ensureWebBuild({ webDir: config.WEB_DIR, logger }).catch((error: unknown) =>
       logger.error({ err: error }, 'web pages unavailable: the build is missing and cannot be made'),
     );
+    const slot = processSlot();
     const running = await listenTls({
-      fetch: app.fetch as never,
+      fetch: (slot === undefined ? app.fetch : withProcessHeader(app.fetch, slot)) as never,
       port: config.PORT,
       host: config.HOST,
       // Shoppers' browsers have no client certificate: the public edge is plain server-side TLS.
@@ -73,10 +75,32 @@ export async function startOrchestrator(
     });
     cleanups.push(() => running.close());
     const url = config.PUBLIC_URL ?? `https://localhost:${running.port}`;
-    logger.info({ url, agents: config.AGENT_URLS }, 'orchestrator listening');
+    // One of ORCHESTRATOR_PROCESSES: the primary says `orchestrator listening` once every process does.
+    if (slot === undefined) logger.info({ url, agents: config.AGENT_URLS }, 'orchestrator listening');
+    else logger.info({ url, slot }, 'orchestrator process listening');
     return { url, port: running.port, keys: deps.keys, logger, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
+
+/**
+ * With ORCHESTRATOR_PROCESSES, every answer names the process (its slot, 1…N, not its pid) that served it in
+ * `X-Orchestrator-Process`: which one served a request, and that all of them serve, is then visible from outside.
+ */
+function withProcessHeader(fetch: Fetch, slot: number): Fetch {
+  return async (request, env) => {
+    let response = await fetch(request, env);
+    try {
+      response.headers.set('x-orchestrator-process', String(slot));
+    } catch {
+      // Headers of a response passed through from another fetch are immutable: a copy carries the same body.
+      response = new Response(response.body, response);
+      response.headers.set('x-orchestrator-process', String(slot));
+    }
+    return response;
+  };
 }
