@@ -75,6 +75,20 @@ describe('authorize', () => {
     expect(decision.kind === 'answer' && decision.second).toBeUndefined();
   });
 
+  it('sends each agent its own part of a two-part message, and the whole message to a stand-in', () => {
+    const parts = { answer: 'where is order 1042', second: 'can I still return it' };
+    const both = authorize({ answer: orders, second: faq, always: [], parts }, options('customer'));
+    expect(both).toMatchObject({ kind: 'answer', texts: { answer: parts.answer, second: parts.second } });
+    // The first part is refused: the second part's agent answers, with its own words.
+    const swapped = authorize({ answer: offers, second: faq, always: [], parts }, options('customer'));
+    expect(swapped).toMatchObject({ kind: 'answer', answer: faq, texts: { answer: parts.second } });
+    // The general answer standing in for a refused part reads the whole message.
+    const general = authorize({ answer: orders, always: [], fallback: faq, parts }, options('guest'));
+    expect(general).toMatchObject({ kind: 'answer', answer: faq });
+    expect(general.kind === 'answer' && general.texts?.answer).toBeFalsy();
+    expect(authorize({ answer: faq, always: [] }, options('guest'))).not.toHaveProperty('texts');
+  });
+
   it('drops a second skill the role may not use, saying so, or whose agent is down', () => {
     const refused = authorize({ answer: faq, second: offers, always: [] }, options('customer'));
     expect(refused.kind === 'answer' && refused.second).toBeUndefined();

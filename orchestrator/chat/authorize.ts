@@ -25,7 +25,15 @@ export interface Refusal {
 /** What the reply may do, decided before any task is sent. */
 export type Authorized =
   /** Send tasks: the answer, maybe a second answer, the side skills; a refusal said beside them, if any. */
-  | { kind: 'answer'; answer: SkillTarget; second?: SkillTarget; sides: SkillTarget[]; refusal?: Refusal }
+  | {
+      kind: 'answer';
+      answer: SkillTarget;
+      second?: SkillTarget;
+      sides: SkillTarget[];
+      refusal?: Refusal;
+      /** A two-part message: the words each answering task is sent (absent: the whole message). */
+      texts?: { answer?: string; second?: string };
+    }
   /** Send nothing: the only thing asked is refused to this role. */
   | { kind: 'refuse'; refusal: Refusal }
   /** Send nothing: no agent can answer (`agents_unavailable`) or the one that should is down (`agent_unavailable`). */
@@ -47,6 +55,9 @@ export function authorize(
     return { kind: 'unavailable', code: 'agents_unavailable', text: politeText('unavailable', locale) };
   }
   let answer = plan.answer;
+  // Each part of a two-part message goes to its own agent; the general answer standing in for a refused part
+  // reads the whole message.
+  let answerText = plan.parts?.answer;
   // A second answering skill runs only if its agent is up and the role may use it.
   let second =
     plan.second && plan.second.agent.state === 'up' && granted(plan.second) ? plan.second : undefined;
@@ -82,6 +93,7 @@ export function authorize(
         : undefined;
     if (!second && !(general && granted(general))) return { kind: 'refuse', refusal };
     answer = (second ?? general) as SkillTarget;
+    answerText = second ? plan.parts?.second : undefined;
     second = undefined;
   }
   if (answer.agent.state !== 'up') {
@@ -93,5 +105,6 @@ export function authorize(
     };
   }
   const sides = plan.always.filter((t) => t.agent.state === 'up' && granted(t));
-  return { kind: 'answer', answer, second, sides, refusal };
+  const texts = plan.parts && { answer: answerText, second: second ? plan.parts.second : undefined };
+  return { kind: 'answer', answer, second, sides, refusal, ...(texts ? { texts } : {}) };
 }

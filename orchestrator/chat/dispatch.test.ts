@@ -50,6 +50,35 @@ describe('dispatch', () => {
     tasks.dispose();
   });
 
+  it('sends each answering task its own part of a two-part message, and side skills the whole', async () => {
+    const orders = skillTarget({ name: 'orders', skill: 'orders', scopes: ['orders:read'] });
+    const { dispatcher, requests } = fakeDispatcher({
+      faq: answers(['ok']),
+      orders: answers(['ok']),
+      sentiment: answers([]),
+    });
+    const tasks = startTasks({
+      dispatcher,
+      base: { ...base, text: 'where is order 1042 and can I still return it?' },
+      answer: orders,
+      second: faq,
+      texts: { answer: 'where is order 1042', second: 'can I still return it' },
+      sides: [sentiment],
+      tone: Promise.resolve(undefined),
+      signal: new AbortController().signal,
+      sideGraceMs: 50,
+      logger,
+    });
+    await Promise.all(tasks.streams.map(drain));
+    const sent = Object.fromEntries(requests.map((r) => [r.target.skill.id, r.text]));
+    expect(sent).toEqual({
+      orders: 'where is order 1042',
+      faq: 'can I still return it',
+      sentiment: 'where is order 1042 and can I still return it?',
+    });
+    tasks.dispose();
+  });
+
   it('turns a failure into an end item, and records the outcome', async () => {
     const { dispatcher } = fakeDispatcher({ faq: fails('timeout', ['par']) });
     const tasks = startTasks({

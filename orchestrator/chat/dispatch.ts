@@ -48,6 +48,8 @@ export interface StartTasksOptions {
   answer: SkillTarget;
   second?: SkillTarget;
   sides: SkillTarget[];
+  /** A two-part message: the words each answering task is sent instead of the whole message (see `authorize`). */
+  texts?: { answer?: string; second?: string };
   /** The shopper's tone; the answering tasks are sent once it settles (within the tone budget). */
   tone: Promise<string | undefined>;
   /** Stops every task (the chat was closed, or an A2A caller canceled). */
@@ -71,8 +73,17 @@ export function startTasks(options: StartTasksOptions): StartedTasks {
   const sideSignal = AbortSignal.any([signal, sideAbort.signal]);
   let sideTimer: NodeJS.Timeout | undefined;
 
-  const send = (target: SkillTarget, extra: { metadata?: Record<string, unknown>; signal: AbortSignal }) =>
-    dispatcher.stream({ ...base, target, scopes: requiredScopes(target), ...extra });
+  const send = (
+    target: SkillTarget,
+    extra: { metadata?: Record<string, unknown>; signal: AbortSignal; text?: string },
+  ) =>
+    dispatcher.stream({
+      ...base,
+      target,
+      scopes: requiredScopes(target),
+      ...extra,
+      text: extra.text || base.text,
+    });
 
   async function* track(
     source: Source,
@@ -119,7 +130,8 @@ export function startTasks(options: StartTasksOptions): StartedTasks {
   const answering = (source: 'answer' | 'second', target: SkillTarget) =>
     track(source, target, async function* () {
       const shopperTone = await tone;
-      yield* send(target, { metadata: shopperTone ? { tone: shopperTone } : undefined, signal });
+      const text = source === 'answer' ? options.texts?.answer : options.texts?.second;
+      yield* send(target, { metadata: shopperTone ? { tone: shopperTone } : undefined, signal, text });
     });
   const streams = [
     answering('answer', options.answer),

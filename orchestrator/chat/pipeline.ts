@@ -232,6 +232,7 @@ export function createChatService(options: ChatServiceOptions): ChatService {
       },
       answer: decision.answer,
       second: decision.second,
+      texts: decision.texts,
       sides: decision.sides,
       tone: tone.tone,
       signal,

@@ -86,25 +86,34 @@ export function createAnswerEvaluator(options: AnswerEvaluatorOptions): AnswerEv
   const retriever = createRetriever({ entries: options.entries });
   const deskKnown = options.cards.some(({ card }) => card.skills.some((s) => s.id === HANDOFF_SKILL));
 
-  function route(text: string, role: LabelledMessage['role'], locale: Locale): string[] {
-    if (deskKnown && asksForPerson(text)) return [HANDOFF_SKILL];
+  /** The skills that answer, and the words the FAQ skill is sent (its own part of a two-part message). */
+  function route(
+    text: string,
+    role: LabelledMessage['role'],
+    locale: Locale,
+  ): { skills: string[]; faqText: string } {
+    if (deskKnown && asksForPerson(text)) return { skills: [HANDOFF_SKILL], faqText: text };
     const decision = authorize(plan(directory, text, { fallbackTags: ['faq'] }), {
       shopper: { subject: 'eval', role },
       locale,
       scopePolicy,
     });
-    if (decision.kind !== 'answer') return [];
-    return [decision.answer.skill.id, ...(decision.second ? [decision.second.skill.id] : [])].sort();
+    if (decision.kind !== 'answer') return { skills: [], faqText: text };
+    const part = decision.answer.skill.id === FAQ_SKILL ? decision.texts?.answer : decision.texts?.second;
+    return {
+      skills: [decision.answer.skill.id, ...(decision.second ? [decision.second.skill.id] : [])].sort(),
+      faqText: part || text,
+    };
   }
 
   return {
     async outcome(row) {
       const language = shopperLanguage({ text: row.text, locale: pageLocale });
-      const skills = route(row.text, row.role, language);
+      const { skills, faqText } = route(row.text, row.role, language);
       let hits: string[] = [];
       let notFound = false;
       if (row.skills.includes(FAQ_SKILL)) {
-        const found = await retriever.search(row.text, { locale: language, limit: 5 });
+        const found = await retriever.search(faqText, { locale: language, limit: 5 });
         hits = found.map((h) => h.entry.id);
         notFound = composeAnswer({ hits: found, locale: language }).level === 'low';
       }

@@ -20,6 +20,8 @@ export interface ReplyPlan {
    * role may not use the skill a message asks for, the general answer still runs beside the refusal.
    */
   fallback?: SkillTarget;
+  /** A two-part message: the words of the answer's part and of the second's (see `chooseSkills`). */
+  parts?: { answer: string; second: string };
 }
 
 /** Plans a reply from the discovered cards alone: no agent name appears in the orchestrator's code. */
@@ -47,7 +49,7 @@ export function planReply(
       agent: agents.find((a) => a.baseUrl === chosen.agent.baseUrl) ?? chosen.agent,
       skill: chosen.skill,
     };
-  const { first, second } = chooseSkills(answering, text, options);
+  const { first, second, parts } = chooseSkills(answering, text, options);
   let fallback: SkillTarget | undefined;
   for (const agent of answering) {
     const skill = agent.card.skills.find((s) => s.tags.some((t) => options.fallbackTags.includes(t)));
@@ -56,5 +58,11 @@ export function planReply(
       break;
     }
   }
-  return { answer: known(first), second: known(second), always, ...(fallback ? { fallback } : {}) };
+  return {
+    answer: known(first),
+    second: known(second),
+    always,
+    ...(fallback ? { fallback } : {}),
+    ...(parts ? { parts: { answer: parts.first, second: parts.second } } : {}),
+  };
 }

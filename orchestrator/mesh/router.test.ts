@@ -67,6 +67,30 @@ describe('routing by the words of the cards', () => {
     expect([plan.answer?.skill.id, plan.second?.skill.id]).toEqual([first, second]);
   });
 
+  it.each([
+    ['Where is order 1042 and can I still return it?', 'Where is order 1042', 'can I still return it'],
+    [
+      'Onde está meu pedido? E tem algum cupom de desconto?',
+      'Onde está meu pedido',
+      'tem algum cupom de desconto',
+    ],
+    [
+      'Tem algum cupom de desconto? E onde está meu pedido?',
+      'Tem algum cupom de desconto',
+      'onde está meu pedido',
+    ],
+  ])('%s: each agent is sent its own part', (text, first, second) => {
+    expect(planReply(mesh, text, options).parts).toEqual({ answer: first, second });
+  });
+
+  it('sends a clause that asks for neither clearly with the FAQ part, and a one-part message whole', () => {
+    const plan = planReply(mesh, 'Oi, bom dia! Onde está meu pedido? E como devolvo um produto?', options);
+    expect([plan.answer?.skill.id, plan.second?.skill.id]).toEqual(['order-status', 'faq-answer']);
+    expect(plan.parts?.answer).toBe('Onde está meu pedido');
+    expect(plan.parts?.second).toContain('como devolvo um produto');
+    expect(planReply(mesh, 'Qual o prazo de entrega?', options).parts).toBeUndefined();
+  });
+
   it('asks one agent when the message asks one thing, even in words other cards know', () => {
     for (const text of [
       'Qual o prazo de entrega?',

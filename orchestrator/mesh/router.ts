@@ -218,26 +218,48 @@ export function clauses(text: string): string[] {
     .filter((c) => words(c).length > 0);
 }
 
+/** The skills that answer a message, in the order asked, and for a two-part message the words of each part. */
+export interface ChosenSkills {
+  first?: SkillTarget;
+  second?: SkillTarget;
+  /**
+   * Two parts only: the clauses each answering skill is sent, so that each agent reads its own question ("where is
+   * order 1042" to the orders agent, "can I still return it" to the FAQ). A clause that asks for neither clearly
+   * goes with the fallback skill's part when one of the two is the fallback, else with the first part.
+   */
+  parts?: { first: string; second: string };
+}
+
 /**
  * Picks the skills that answer a message, in the order it asks them: each clause (see {@link clauses}) is
  * classified; when two clauses ask for skills of different agents, each clause scoring `SECOND_SKILL_MIN_SCORE`
- * for its skill, the first asked answers first and the other is the second. Otherwise the whole message is
- * classified once (see {@link chooseSkill}).
+ * for its skill, the first asked answers first and the other is the second, each with its own clauses. Otherwise
+ * the whole message is classified once (see {@link chooseSkill}).
  */
 export function chooseSkills(
   agents: SkillTarget['agent'][],
   text: string,
   options: { fallbackTags: string[] },
-): { first?: SkillTarget; second?: SkillTarget } {
+): ChosenSkills {
   const first = firstOf(scoreSkills(agents, text, options));
   if (!first) return {};
   const asked: SkillTarget[] = [];
-  for (const clause of clauses(text)) {
+  const owner: (number | undefined)[] = [];
+  const list = clauses(text);
+  for (const clause of list) {
     const [best, next] = scoreSkills(agents, clause, options);
-    if (!best || best.score < SECOND_SKILL_MIN_SCORE) continue;
-    if (next && best.score - next.score < CLAUSE_MARGIN) continue;
-    if (!asked.some((t) => t.agent.baseUrl === best.target.agent.baseUrl)) asked.push(best.target);
+    if (!best || best.score < SECOND_SKILL_MIN_SCORE || (next && best.score - next.score < CLAUSE_MARGIN)) {
+      owner.push(undefined);
+      continue;
+    }
+    let index = asked.findIndex((t) => t.agent.baseUrl === best.target.agent.baseUrl);
+    if (index < 0 && asked.length < 2) index = asked.push(best.target) - 1;
+    owner.push(index < 0 ? undefined : index);
   }
-  if (asked.length >= 2) return { first: asked[0], second: asked[1] };
-  return { first };
+  if (asked.length < 2) return { first };
+  const isFallback = (t: SkillTarget | undefined) =>
+    !!t?.skill.tags.some((tag) => options.fallbackTags.includes(tag));
+  const rest = isFallback(asked[1]) ? 1 : 0;
+  const partOf = (i: number) => list.filter((_, c) => (owner[c] ?? rest) === i).join('. ');
+  return { first: asked[0], second: asked[1], parts: { first: partOf(0), second: partOf(1) } };
 }
