@@ -17,6 +17,7 @@ import { buildServer, builtEntry, serverBuildIsStale } from './build-server.js';
 // `REDIS_URL`, start that many orchestrators on consecutive ports from `PORT`, sharing the database, the rate
 // limits and the token keys), and `START_FROM` (`dist`: the processes run as the JavaScript of `dist/`, built first
 // when missing or older than a source; `source`: their TypeScript through tsx, as in development and the tests).
+// `ORCHESTRATOR_PROCESSES` (1) is the orchestrator's own: more fork that many processes sharing its port.
 // Everything else goes to the processes.
 const root = join(import.meta.dirname, '..');
 const startedAt = performance.now();
@@ -58,12 +59,6 @@ if (replicaCount > 1) {
 }
 
 const certsDir = resolve(root, process.env.CERTS_DIR ?? 'certs');
-const { created } = await generateCerts({ dir: certsDir });
-say(
-  created.length
-    ? `created the development certificates (${created.join(', ')}) in ${shown(certsDir)}`
-    : `certificates: ${shown(certsDir)}`,
-);
 
 // The agents, in the order of their ports.
 const AGENT_ORDER = ['assistant', 'sentiment', 'orders', 'promotions', 'desk'];
@@ -91,6 +86,16 @@ try {
   process.exit(1);
 }
 const dataDir = resolve(root, config.DATA_DIR);
+// ORCHESTRATOR_PROCESSES (checked above by the orchestrator's own schema): each orchestrator is a primary forking
+// that many processes on its one port.
+const processCount = config.ORCHESTRATOR_PROCESSES;
+
+const { created } = await generateCerts({ dir: certsDir });
+say(
+  created.length
+    ? `created the development certificates (${created.join(', ')}) in ${shown(certsDir)}`
+    : `certificates: ${shown(certsDir)}`,
+);
 
 const children: Array<{ name: string; child: ChildProcess }> = [];
 let stopping = false;
@@ -155,6 +160,10 @@ for (const agent of agents) {
 /** What the orchestrator is busy with, from its own lines; said again while the start takes long. */
 let phase = startupPhase();
 let storeOpen = false;
+/** The (first) orchestrator said it listens: with ORCHESTRATOR_PROCESSES, only once every process does. */
+let listening = false;
+// Its `info` lines are the only way to know that every process listens (any one of them answers the health check).
+const waitForListening = processCount > 1 && ['info', 'debug', 'trace'].includes(config.LOG_LEVEL);
 const orchestrator = run(
   replicaName(0),
   join('orchestrator', 'main.ts'),
@@ -164,10 +173,11 @@ const orchestrator = run(
     if (replicaCount > 1) startOtherReplicas(line);
   },
 );
+const processes = processCount > 1 ? `, ${processCount} processes` : '';
 say(
   replicaCount > 1
-    ? `started orchestrator replica 1 of ${replicaCount} (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}); ${phase}`
-    : `started the orchestrator (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}); ${phase}`,
+    ? `started orchestrator replica 1 of ${replicaCount} (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}${processes}); ${phase}`
+    : `started the orchestrator (pid ${orchestrator.pid}, port ${orchestratorEnv.PORT}${processes}); ${phase}`,
 );
 
 /**
@@ -227,6 +237,7 @@ function followOrchestrator(line: string) {
   } else if (entry.msg === 'orchestrator listening') {
     phase = 'waiting for the agents';
   }
+  if (entry.msg === 'orchestrator listening') listening = true;
 }
 
 const heartbeat = setInterval(
@@ -243,6 +254,10 @@ async function announceWhenReady() {
   const dispatcher = new Agent({ connect: { ca: await readFile(join(certsDir, 'ca.pem'), 'utf8') } });
   let answeredAt: number | undefined;
   while (!stopping) {
+    if (waitForListening && !listening) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
     try {
       // Every replica answers, the first's view of the agents decides.
       const [response, ...others] = await Promise.all(
@@ -293,6 +308,12 @@ function readyBlock(up: number, total: number): string {
     `  Shop with the chat   ${url}/`,
     `  Staff console        ${url}/console   (/operator and /dashboard lead there)`,
     '',
+    ...(processCount > 1
+      ? [
+          `  Processes            ${processCount} per orchestrator, sharing its port (node:cluster); one that dies is restarted`,
+          '',
+        ]
+      : []),
     ...(replicaCount > 1
       ? [
           `  Replicas             ${replicaPorts.map((port) => `https://localhost:${port}`).join(', ')}`,
@@ -316,12 +337,14 @@ async function stop(code = 0) {
   clearInterval(heartbeat);
   say('stopping…');
   const exits = children.map(
-    ({ child }) =>
+    ({ name, child }) =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+        // An orchestrator of several processes stops them first (each closes its streams and its pool).
+        const graceMs = name.startsWith('orchestrator') && processCount > 1 ? 25_000 : 5_000;
+        setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
       }),
   );
   await Promise.all(exits);

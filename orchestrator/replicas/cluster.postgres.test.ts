@@ -111,6 +111,28 @@ describe('ORCHESTRATOR_PROCESSES', () => {
     expect(memory.output()).toContain('ORCHESTRATOR_PROCESSES=2 needs RATE_LIMIT_STORE=postgres');
   }, 60_000);
 
+  it('npm start refuses them before it creates or starts anything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atende-cluster-start-'));
+    dirs.push(dir);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/start.ts')], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: undefined,
+        RATE_LIMIT_STORE: 'postgres',
+        ORCHESTRATOR_PROCESSES: '3',
+        CERTS_DIR: join(dir, 'certs'),
+        DATA_DIR: join(dir, 'data'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (c: Buffer) => (output += c));
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(1);
+    expect(output).toContain('ORCHESTRATOR_PROCESSES=3 needs DATABASE_URL');
+    expect(output).not.toContain('certificates');
+  }, 60_000);
+
   it.skipIf(!databaseUrl)(
     'serves one port from two processes sharing the rate limit, replaces a killed one, stops gracefully',
     async () => {
