@@ -5,6 +5,7 @@ import { traceWrites } from './chat-log-tracing.js';
 import type { EventHub } from './event-hub.js';
 import { EVENTS_CHANNEL_SQL } from './event-listener.js';
 import type { SqlClient } from './sql.js';
+import { createWriteQueue, type Write, type WriteQueueOptions } from './write-queue.js';
 
 /** Who wrote a message. */
 export const MessageAuthorSchema = z.enum(['shopper', 'agent', 'system', 'operator']);
@@ -199,6 +200,11 @@ export interface ChatLogOptions {
    * PostgreSQL database that other orchestrators share.
    */
   notify?: boolean;
+  /**
+   * Group commit: writes arriving within a couple of milliseconds share one transaction (see `createWriteQueue`);
+   * on unless `false`. Each write still resolves only once committed.
+   */
+  groupCommit?: boolean | Omit<WriteQueueOptions, 'sql'>;
 }
 
 const eventRow = z
@@ -321,6 +327,13 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
   const { sql, now = () => new Date(), hub } = options;
   // Other processes learn of new events from a hint sent at commit: the conversation and its last event id.
   const notifySelect = notifySql(options.notify);
+  // Writes go through the queue (the shopper's message, the end of replies, the event log) and resolve once
+  // committed; whatever they publish comes after, so a batch taken apart and written again publishes once.
+  const queue =
+    options.groupCommit === false
+      ? undefined
+      : createWriteQueue({ sql, ...(typeof options.groupCommit === 'object' ? options.groupCommit : {}) });
+  const write = <R>(statements: Write<R>): Promise<R> => (queue ? queue.run(statements) : statements(sql));
 
   /** Explains why ending `replyId` changed nothing: it is unknown, or no longer streaming. */
   async function notStreaming(replyId: string): Promise<never> {
@@ -387,10 +400,11 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
           : `UPDATE conversations SET last_activity_at = GREATEST(last_activity_at, $3),
                last_event_id = last_event_id + $9
              WHERE id = $1 AND subject = $2 RETURNING ${CONVERSATION_COLUMNS}, last_event_id`;
-      // One statement is one transaction: committed before this resolves, so the message is durable before any
-      // agent sees it. The reply reads its row from `asked`, so the shopper message is inserted (and numbered) first.
-      const rows = await sql.query<{ conversation: Record<string, unknown>; asked: unknown; reply: unknown }>(
-        `WITH conv AS (${conversation}),
+      // One statement, committed (alone or in the batch of writes that arrived with it) before this resolves, so
+      // the message is durable before any agent sees it. The reply reads its row from `asked`, so the shopper message is inserted (and numbered) first.
+      const rows = await write((tx) =>
+        tx.query<{ conversation: Record<string, unknown>; asked: unknown; reply: unknown }>(
+          `WITH conv AS (${conversation}),
          asked AS (
            INSERT INTO messages (id, conversation_id, author, text, created_at, correlation_id, status)
            SELECT $4::uuid, conv.id, 'shopper', $6::text, $3::timestamptz, $7::text, 'received' FROM conv
@@ -406,7 +420,8 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
          SELECT to_jsonb(conv) AS conversation, to_jsonb(asked) AS asked, to_jsonb(reply) AS reply,
                 (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM conv, asked, reply`,
-        conversationId === undefined ? [...params, role, locale] : params,
+          conversationId === undefined ? [...params, role, locale] : params,
+        ),
       );
       const row = rows[0];
       if (row === undefined) {
@@ -441,11 +456,12 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
         outcome: AgentTaskOutcomeSchema.parse(task.outcome),
         error_code: task.errorCode ?? null,
       }));
-      // One statement is one transaction: the reply, its shopper message, the conversation, the tasks and the
+      // One statement, in one transaction: the reply, its shopper message, the conversation, the tasks and the
       // events change together or not at all. A failed reply deliberately leaves its shopper message 'received',
       // so an unanswered question is never lost.
-      const rows = await sql.query<Record<string, unknown> & { last_event_id: unknown }>(
-        `WITH reply AS (
+      const rows = await write((tx) =>
+        tx.query<Record<string, unknown> & { last_event_id: unknown }>(
+          `WITH reply AS (
            UPDATE messages
            SET status = $2, text = $3, agents = $4::text[], error_code = $5,
                citations = COALESCE($6::text::jsonb, citations), handoff_reason = $7,
@@ -477,21 +493,22 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
          SELECT ${MESSAGE_COLUMNS}, (SELECT last_event_id FROM conv) AS last_event_id,
                 (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM reply`,
-        [
-          replyId,
-          failed ? 'failed' : 'answered',
-          text,
-          agents,
-          errorCode ?? null,
-          failed ? null : JSON.stringify(input.citations ?? []),
-          failed ? null : (input.handoffReason ?? null),
-          at,
-          firstTokenAt,
-          JSON.stringify(taskRows),
-          JSON.stringify(input.annotations ?? []),
-          eventsParam(events),
-          events.length,
-        ],
+          [
+            replyId,
+            failed ? 'failed' : 'answered',
+            text,
+            agents,
+            errorCode ?? null,
+            failed ? null : JSON.stringify(input.citations ?? []),
+            failed ? null : (input.handoffReason ?? null),
+            at,
+            firstTokenAt,
+            JSON.stringify(taskRows),
+            JSON.stringify(input.annotations ?? []),
+            eventsParam(events),
+            events.length,
+          ],
+        ),
       );
       const row = rows[0];
       if (row === undefined) return notStreaming(replyId);
@@ -506,14 +523,16 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       }
       if (!events.length) return [];
       const at = now();
-      const rows = await sql.query<{ last_event_id: unknown }>(
-        `WITH conv AS (
+      const rows = await write((tx) =>
+        tx.query<{ last_event_id: unknown }>(
+          `WITH conv AS (
            UPDATE conversations SET last_event_id = last_event_id + $3 WHERE id = $1 RETURNING id, last_event_id
          ),
          events AS (${appendEventsCte('$2', '$3::int', '$4::timestamptz')})
          SELECT conv.last_event_id, (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM conv`,
-        [conversationId, eventsParam(events), events.length, at],
+          [conversationId, eventsParam(events), events.length, at],
+        ),
       );
       if (rows[0] === undefined) {
         throw new ChatLogError('conversation_not_found', `conversation ${conversationId} not found`);
@@ -587,10 +606,9 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       ];
       const at = now();
       // Only the first close appends its status; the row's lock orders it with the conversation's other writers.
-      const rows = await sql.query<
-        Record<string, unknown> & { last_event_id: unknown; first_close: unknown }
-      >(
-        `WITH before AS (SELECT id, closed_at FROM conversations WHERE id = $1 FOR UPDATE),
+      const rows = await write((tx) =>
+        tx.query<Record<string, unknown> & { last_event_id: unknown; first_close: unknown }>(
+          `WITH before AS (SELECT id, closed_at FROM conversations WHERE id = $1 FOR UPDATE),
          conv AS (
            UPDATE conversations c
            SET closed_at = COALESCE(c.closed_at, $2),
@@ -605,7 +623,8 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
          SELECT ${CONVERSATION_COLUMNS}, last_event_id, first_close,
                 (SELECT count(*) FROM events) AS appended${notifySelect}
          FROM conv`,
-        [id, at, reason, eventsParam(events), events.length],
+          [id, at, reason, eventsParam(events), events.length],
+        ),
       );
       const row = rows[0];
       if (row === undefined) throw new ChatLogError('conversation_not_found', `conversation ${id} not found`);
