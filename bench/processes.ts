@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** A process the benchmark started, with what it printed. */
 export interface BenchProcess {
@@ -95,6 +95,27 @@ export function cpuMs(pid: number | 'self'): number {
     return Number.NaN;
   }
 }
+
+/** `pid` and every process below it (a cluster's primary and its workers), from the parent pids in /proc. */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) tree.push(...(parents.get(tree[i] as number) ?? []));
+  return tree;
+}
+
+/** CPU time (ms) used so far by `pid` and the processes below it that are still running. */
+export const treeCpuMs = (pid: number) => processTree(pid).reduce((sum, p) => sum + (cpuMs(p) || 0), 0);
 
 /** Peak resident memory (VmHWM) of a process in MiB. */
 export function peakMemoryMiB(pid: number | 'self'): number {

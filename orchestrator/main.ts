@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { checkFileModes, privateKeyFiles } from '../agents/runtime/file-modes.js';
-import { createLogger, startTracing } from '../agents/runtime/index.js';
+// The logger's own module, not the runtime's index: a cluster's primary loads no more than it uses.
+import { createLogger } from '../agents/runtime/logger.js';
 import { loadConfig } from './config.js';
 import { announceListening, runClusterPrimary, stopWithPrimary } from './replicas/cluster.js';
 
@@ -25,12 +26,12 @@ if (config.ORCHESTRATOR_PROCESSES > 1 && cluster.isPrimary) {
   runClusterPrimary({ processes: config.ORCHESTRATOR_PROCESSES, logger, url: config.publicUrl });
 } else {
   // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; registered before the server's modules load, so every request is
-  // traced.
+  // traced. Both imported here so a cluster's primary never loads them (about 100 MB of packages).
+  const { startTracing } = await import('../agents/runtime/index.js');
   const tracing = startTracing({
     serviceName: config.OTEL_SERVICE_NAME ?? 'orchestrator',
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
-  // Imported here so a cluster's primary never loads the server.
   const { startOrchestrator } = await import('./server.js');
   const orchestrator = await startOrchestrator(config, { logger });
   announceListening(orchestrator.port);
