@@ -163,6 +163,7 @@ export function createReplyRecorder(options: ReplyRecorderOptions): ReplyRecorde
       pending = [];
       await chatLog.closeExchange({
         replyId,
+        conversationId,
         text,
         agents,
         firstTokenAt: firstTokenAt === undefined ? undefined : new Date(firstTokenAt),

@@ -123,6 +123,8 @@ export interface Exchange {
 /** How {@link ChatLog.closeExchange} ends a streaming reply. */
 export interface CloseExchangeInput {
   replyId: string;
+  /** The reply's conversation, when known: its writes are then kept in order with the conversation's others. */
+  conversationId?: string;
   /** The reply's text; for a failed reply the partial text shown, apology included. */
   text: string;
   agents: string[];
@@ -333,7 +335,8 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
     options.groupCommit === false
       ? undefined
       : createWriteQueue({ sql, ...(typeof options.groupCommit === 'object' ? options.groupCommit : {}) });
-  const write = <R>(statements: Write<R>): Promise<R> => (queue ? queue.run(statements) : statements(sql));
+  const write = <R>(key: string, statements: Write<R>): Promise<R> =>
+    queue ? queue.run(statements, key) : statements(sql);
 
   /** Explains why ending `replyId` changed nothing: it is unknown, or no longer streaming. */
   async function notStreaming(replyId: string): Promise<never> {
@@ -380,8 +383,9 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
           data: { state: 'reply_started', messageId: replyId, replyTo: askedId },
         },
       ];
+      const key = conversationId ?? randomUUID();
       const params = [
-        conversationId ?? randomUUID(),
+        key,
         subject,
         at,
         askedId,
@@ -402,7 +406,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
              WHERE id = $1 AND subject = $2 RETURNING ${CONVERSATION_COLUMNS}, last_event_id`;
       // One statement, committed (alone or in the batch of writes that arrived with it) before this resolves, so
       // the message is durable before any agent sees it. The reply reads its row from `asked`, so the shopper message is inserted (and numbered) first.
-      const rows = await write((tx) =>
+      const rows = await write(key, (tx) =>
         tx.query<{ conversation: Record<string, unknown>; asked: unknown; reply: unknown }>(
           `WITH conv AS (${conversation}),
          asked AS (
@@ -459,7 +463,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       // One statement, in one transaction: the reply, its shopper message, the conversation, the tasks and the
       // events change together or not at all. A failed reply deliberately leaves its shopper message 'received',
       // so an unanswered question is never lost.
-      const rows = await write((tx) =>
+      const rows = await write(input.conversationId ?? replyId, (tx) =>
         tx.query<Record<string, unknown> & { last_event_id: unknown }>(
           `WITH reply AS (
            UPDATE messages
@@ -523,7 +527,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       }
       if (!events.length) return [];
       const at = now();
-      const rows = await write((tx) =>
+      const rows = await write(conversationId, (tx) =>
         tx.query<{ last_event_id: unknown }>(
           `WITH conv AS (
            UPDATE conversations SET last_event_id = last_event_id + $3 WHERE id = $1 RETURNING id, last_event_id
@@ -606,7 +610,7 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
       ];
       const at = now();
       // Only the first close appends its status; the row's lock orders it with the conversation's other writers.
-      const rows = await write((tx) =>
+      const rows = await write(id, (tx) =>
         tx.query<Record<string, unknown> & { last_event_id: unknown; first_close: unknown }>(
           `WITH before AS (SELECT id, closed_at FROM conversations WHERE id = $1 FOR UPDATE),
          conv AS (

@@ -117,6 +117,28 @@ function queueContract(open: () => Promise<TestDatabase>) {
       expect(rows.map((r) => r.seq)).toEqual(key === 'k1' ? all.filter((seq) => seq !== 10) : all);
     }
   });
+
+  it('keeps the order of each conversation with several batches in flight (keyed writes)', async () => {
+    const q = queue({ maxBatch: 5, concurrency: 3 });
+    const keys = ['x0', 'x1', 'x2', 'x3'];
+    // Keys arrive unevenly, so that some batches must skip a key another batch holds.
+    const writes = Array.from({ length: 80 }, (_, i) => keys[(i * i + Math.floor(i / 3)) % 4] as string);
+    const next = new Map<string, number>();
+    const planned = writes.map((key) => {
+      const seq = next.get(key) ?? 0;
+      next.set(key, seq + 1);
+      return { key, seq };
+    });
+    await Promise.all(planned.map(({ key, seq }) => q.run((tx) => insert(tx, key, seq), key)));
+    expect(batches.length).toBeGreaterThan(1);
+    for (const key of keys) {
+      const rows = await db.sql.query<{ seq: number }>(
+        'SELECT seq FROM queue_rows WHERE key = $1 ORDER BY n',
+        [key],
+      );
+      expect(rows.map((r) => r.seq)).toEqual([...Array(next.get(key) ?? 0).keys()]);
+    }
+  });
 }
 
 describe('the chat log write queue on PGlite', () => {

@@ -24,6 +24,11 @@ export interface WriteQueueOptions {
    * database is down): a stuck database makes callers fail, never hang. 5 s by default.
    */
   admitTimeoutMs?: number;
+  /**
+   * Batches written at once, on as many connections (a PostgreSQL pool); 1 by default, which orders every write.
+   * PGlite has one connection: keep 1.
+   */
+  concurrency?: number;
   /** Told of every batch written: its size and whether it had to be taken apart (see `run`). */
   onBatch?(batch: { size: number; split: boolean }): void;
 }
@@ -32,11 +37,11 @@ export interface WriteQueueOptions {
 export interface WriteQueue {
   /**
    * Queues `write` and resolves with its result once the transaction holding it has committed, or rejects with its
-   * own error. Writes are committed in the order `run` was called (one batch at a time), so two writes of one
-   * conversation never overtake each other. When a batch fails, its writes are run again one by one, so only the
+   * own error. Writes of one `key` (a conversation) are committed in the order `run` was called: a key is in one
+   * batch in flight at most, so they never overtake each other (writes without a key have no order to keep). When a batch fails, its writes are run again one by one, so only the
    * write that fails is refused; when the database cannot be reached every write of the batch gets that error.
    */
-  run<R>(write: Write<R>): Promise<R>;
+  run<R>(write: Write<R>, key?: string): Promise<R>;
   /** Resolves once every write queued so far has been written (committed or refused). */
   flush(): Promise<void>;
   /** Writes waiting for the writer, and callers waiting for room. */
@@ -44,22 +49,27 @@ export interface WriteQueue {
 }
 
 interface Member {
+  key?: string;
   write: Write<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
 /**
- * A single writer that commits the writes queued within `delayMs` of each other (or `maxBatch` at once) in one
- * transaction, so a burst of messages costs one commit instead of one each. While a batch is being written the
- * next one gathers, and is written as soon as the writer is free.
+ * Writers that commit the writes queued within `delayMs` of each other (or `maxBatch` at once) in one transaction,
+ * so a burst of messages costs one commit instead of one each. While the writers are busy the next batch gathers,
+ * and is written as soon as one is free.
  */
 export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   const { sql, maxBatch = 32, delayMs = 2, maxQueued = 512, admitTimeoutMs = 5_000, onBatch } = options;
+  const concurrency = options.concurrency ?? 1;
   const queued: Member[] = [];
   // Callers waiting for room, in arrival order.
   const waiting: Array<() => void> = [];
-  let writing: Promise<void> | undefined;
+  // Batches being written, how many, and the keys they hold.
+  const inFlight = new Set<Promise<void>>();
+  let writers = 0;
+  const busy = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
 
   /** Runs one write alone (in its own statement, or its own transaction if it opens one). */
@@ -104,27 +114,54 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
     for (let room = maxQueued - queued.length; waiting.length && room > 0; room--) waiting.shift()?.();
   }
 
-  function drain() {
+  /**
+   * The next batch: queued writes in order, skipping those whose key a batch in flight holds (and, so that a key's
+   * writes stay in order, every later write of a key already skipped).
+   */
+  function takeBatch(): Member[] {
+    const batch: Member[] = [];
+    const skipped = new Set<string>();
+    for (let i = 0; i < queued.length && batch.length < maxBatch; ) {
+      const member = queued[i] as Member;
+      const key = member.key;
+      if (key !== undefined && (busy.has(key) || skipped.has(key))) {
+        skipped.add(key);
+        i++;
+        continue;
+      }
+      queued.splice(i, 1);
+      batch.push(member);
+    }
+    return batch;
+  }
+
+  /** Starts batches on free writers; `all` once the queued writes have waited long enough (timer, writer free). */
+  function drain(all = true) {
     clearTimeout(timer);
     timer = undefined;
-    if (writing || !queued.length) return;
-    writing = (async () => {
-      // What queued while a batch was written has waited long enough: it goes next, without a timer.
-      while (queued.length) {
-        const batch = queued.splice(0, maxBatch);
-        admitWaiting();
-        await writeBatch(batch);
-      }
-    })().finally(() => {
-      writing = undefined;
-      // A write queued in the instant between the loop's end and here.
-      if (queued.length) drain();
-    });
+    while (writers < concurrency && queued.length && (all || queued.length >= maxBatch)) {
+      const batch = takeBatch();
+      if (!batch.length) break; // every queued write waits for a key in flight
+      admitWaiting();
+      const keys = batch.flatMap((m) => (m.key === undefined ? [] : [m.key]));
+      for (const key of keys) busy.add(key);
+      writers++;
+      const done = writeBatch(batch).finally(() => {
+        writers--;
+        for (const key of keys) busy.delete(key);
+        inFlight.delete(done);
+        // What queued while a batch was written has waited long enough: it goes next, without a timer.
+        drain();
+      });
+      inFlight.add(done);
+    }
+    // Writes held back by a key in flight are taken when its batch ends, not by the timer.
+    if (!all && queued.length && !timer && writers < concurrency) timer = setTimeout(drain, delayMs);
   }
 
   function schedule() {
-    if (writing) return; // the writer takes it when the current batch is done
-    if (queued.length >= maxBatch) drain();
+    if (writers >= concurrency) return; // a writer takes it when its batch is done
+    if (queued.length >= maxBatch) drain(false);
     else timer ??= setTimeout(drain, delayMs);
   }
 
@@ -144,19 +181,19 @@ export function createWriteQueue(options: WriteQueueOptions): WriteQueue {
   }
 
   return {
-    async run<R>(write: Write<R>): Promise<R> {
+    async run<R>(write: Write<R>, key?: string): Promise<R> {
       // Fair: a newcomer does not jump callers already waiting for room.
       if (queued.length >= maxQueued || waiting.length) await room();
       return new Promise<R>((resolve, reject) => {
-        queued.push({ write, resolve: resolve as (value: unknown) => void, reject });
+        queued.push({ key, write, resolve: resolve as (value: unknown) => void, reject });
         schedule();
       });
     },
     size: () => ({ queued: queued.length, waiting: waiting.length }),
     async flush() {
-      while (queued.length || writing) {
+      while (queued.length || inFlight.size) {
         drain();
-        await writing;
+        await Promise.all([...inFlight]);
       }
     },
   };
