@@ -2,7 +2,8 @@
 // Flags: --quick (shorter runs), --profile (also a --cpu-prof run of the mesh), --only=a,b,c,e (sections); the
 // desk phase (e): --operators N, --operator-think-ms, --handoff-share, --patience-ms, --desk-rate, --desk-sec;
 // --soak=SECONDS (hold the rated load of (c), or --soak-rate, that long); --json (progress on stderr, one JSON
-// summary with the targets on stdout).
+// summary with the targets on stdout); --generator=light|legacy|both (the shoppers' client; both = each rate with
+// each client, alternating, to compare the load generator's own CPU); --rates=2,8 (the steps of (c)).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,14 @@ import { runDeskPhase } from './desk.js';
 import { startMesh } from './mesh.js';
 import { peakMemoryMiB } from './processes.js';
 import { summariseProfiles } from './profile.js';
-import { benchOverhead, runStep, type StepResult, shopperTokens } from './shoppers.js';
+import {
+  benchOverhead,
+  GENERATORS,
+  type Generator,
+  runStep,
+  type StepResult,
+  shopperTokens,
+} from './shoppers.js';
 import { runSoak, type SoakResult } from './soak.js';
 import { benchStartup } from './startup.js';
 import { evaluateTargets, type TargetInputs } from './targets.js';
@@ -45,7 +53,22 @@ const DESK = {
   durationSec: numberFlag('desk-sec', quick ? 8 : 20),
 };
 const SOAK_SEC = numberFlag('soak', 0);
-const RATES = quick ? [2, 8] : [2, 5, 10, 20, 30, 45, 60, 75, 90];
+const ratesFlag = args.find((a) => a.startsWith('--rates='))?.slice(8);
+const RATES = ratesFlag
+  ? ratesFlag.split(',').map((r) => {
+      const rate = Number(r);
+      if (!Number.isFinite(rate) || rate <= 0) throw new Error(`--rates needs positive numbers, got ${r}`);
+      return rate;
+    })
+  : quick
+    ? [2, 8]
+    : [2, 5, 10, 20, 30, 45, 60, 75, 90];
+const generatorFlag = args.find((a) => a.startsWith('--generator='))?.slice(12) ?? 'light';
+if (generatorFlag !== 'both' && !GENERATORS.includes(generatorFlag as Generator)) {
+  throw new Error(`--generator is light, legacy or both, got ${generatorFlag}`);
+}
+// The clients the steps of (c) use; the first one's steps decide the rated load and the targets.
+const CLIENTS: Generator[] = generatorFlag === 'both' ? ['light', 'legacy'] : [generatorFlag as Generator];
 const STEP_SEC = quick ? 6 : 10;
 const P95_GOAL_MS = 500;
 const ABANDON_GOAL = 0.02;
@@ -69,6 +92,8 @@ function table(header: string[], rows: Array<Array<string | number>>) {
 const started = Date.now();
 const targets: TargetInputs = {};
 let soak: SoakResult | undefined;
+/** The steps of (c), with every client run. */
+const steps: StepResult[] = [];
 const work = await mkdtemp(join(tmpdir(), 'atende-bench-'));
 const certsDir = join(work, 'certs');
 await generateCerts({ dir: certsDir });
@@ -129,7 +154,6 @@ if (only.has('b') || only.has('c') || only.has('e')) {
   await mkdir(dataDir, { recursive: true });
   log('starting the mesh …');
   const mesh = await startMesh({ certsDir, dataDir, deskDataDir: join(work, 'desk-data') });
-  const steps: StepResult[] = [];
   let desk: Awaited<ReturnType<typeof runDeskPhase>> | undefined;
   let peaks: Record<string, number> = {};
   try {
@@ -174,23 +198,34 @@ if (only.has('b') || only.has('c') || only.has('e')) {
     if (only.has('c')) {
       const tokens = await shopperTokens(mesh);
       log('(c) warm-up …');
-      await runStep({ mesh, rate: 4, durationSec: 3, tokens });
-      for (const rate of RATES) {
-        log(`(c) shoppers: ${rate}/s for ${STEP_SEC} s …`);
-        const step = await runStep({ mesh, rate, durationSec: STEP_SEC, tokens });
-        steps.push(step);
-        log(
-          `    ${f1(step.messagesPerSec)} msg/s, first delta p95 ${f0(step.firstDeltaMs.p95)} ms, abandoned ${step.abandonedShoppers}/${step.shoppers}, errors ${step.errors}`,
-        );
-        // Far past saturation there is nothing more to learn, and the queue would only slow the run down.
-        if (step.firstDeltaMs.p95 > 4 * P95_GOAL_MS || step.abandonedShoppers / step.shoppers > 0.2) break;
+      for (const generator of CLIENTS) await runStep({ mesh, rate: 4, durationSec: 3, tokens, generator });
+      let saturated = false;
+      for (const [i, rate] of RATES.entries()) {
+        // With both clients, which goes first alternates from one rate to the next.
+        const order = i % 2 ? [...CLIENTS].reverse() : CLIENTS;
+        for (const generator of order) {
+          log(`(c) shoppers: ${rate}/s for ${STEP_SEC} s (${generator} generator) …`);
+          const step = await runStep({ mesh, rate, durationSec: STEP_SEC, tokens, generator });
+          steps.push(step);
+          log(
+            `    ${f1(step.messagesPerSec)} msg/s, first delta p95 ${f0(step.firstDeltaMs.p95)} ms, abandoned ${step.abandonedShoppers}/${step.shoppers}, errors ${step.errors}, generator ${f2(step.generatorCpuMsPerMessage)} ms CPU/msg`,
+          );
+          // Far past saturation there is nothing more to learn, and the queue would only slow the run down.
+          if (step.firstDeltaMs.p95 > 4 * P95_GOAL_MS || step.abandonedShoppers / step.shoppers > 0.2) {
+            saturated = true;
+          }
+        }
+        if (saturated) break;
       }
     }
     if (SOAK_SEC > 0) {
       // The rated load of this run's steps, unless one is given; the steps' own first-delta p95 decides here
       // (the dashboard's query runs after the mesh stops).
       const passed = steps.filter(
-        (s) => s.firstDeltaMs.p95 < P95_GOAL_MS && s.abandonedShoppers / s.shoppers < ABANDON_GOAL,
+        (s) =>
+          s.generator === CLIENTS[0] &&
+          s.firstDeltaMs.p95 < P95_GOAL_MS &&
+          s.abandonedShoppers / s.shoppers < ABANDON_GOAL,
       );
       const rate = numberFlag('soak-rate', passed.at(-1)?.rate ?? 30);
       log(`soak: ${rate} shoppers/s for ${SOAK_SEC} s …`);
@@ -252,8 +287,10 @@ if (only.has('b') || only.has('c') || only.has('e')) {
       rows.push({ step, summary });
     }
     await sql.close();
+    // With both clients, the first one's steps decide (the other's are there for its CPU figures).
     const passing = rows.filter(
       (r) =>
+        r.step.generator === CLIENTS[0] &&
         (r.summary.messages.firstResponseMs.p95 ?? Number.POSITIVE_INFINITY) < P95_GOAL_MS &&
         r.step.firstDeltaMs.p95 < P95_GOAL_MS &&
         (r.summary.conversations.abandonmentRate ?? 0) < ABANDON_GOAL,
@@ -264,6 +301,8 @@ if (only.has('b') || only.has('c') || only.has('e')) {
     results.rated = rated ? { rate: rated.step.rate, messagesPerSec: rated.step.messagesPerSec } : null;
     targets.ratedMessagesPerSec = rated?.step.messagesPerSec ?? null;
     targets.orchestratorCpuMsPerMessage = rated?.step.cpuMsPerMessage.orchestrator;
+    targets.generatorCpuMsPerMessage = rated?.step.generatorCpuMsPerMessage;
+    targets.generator = CLIENTS[0];
 
     say(`## (c) Shopper simulation, step load`);
     say();
@@ -271,9 +310,11 @@ if (only.has('b') || only.has('c') || only.has('e')) {
       `Poisson arrivals of shoppers (70 % guests, 20 % customers, 10 % premium) for ${STEP_SEC} s per step; patience log-normal (median 4 s, 1–20 s): no answer text in time → the shopper aborts and closes the chat; otherwise reads and asks a follow-up with p = 0.3 (≤ 3 messages), then closes. Questions from bench/questions.ts (${'49'} written for the bench, not from faq.json). "dashboard" columns are the summary query over the orchestrator's chat log (message-level first response; abandonment of conversations).`,
     );
     say();
+    const both = CLIENTS.length > 1;
     table(
       [
         'shoppers/s',
+        ...(both ? ['generator'] : []),
         'msg/s',
         'peak shoppers',
         'first delta p50 / p95 / p99 ms (client)',
@@ -281,9 +322,11 @@ if (only.has('b') || only.has('c') || only.has('e')) {
         'dashboard abandonment',
         'full reply p95 ms',
         'errors',
+        'generator CPU ms/msg',
       ],
       rows.map(({ step, summary }) => [
         step.rate,
+        ...(both ? [step.generator] : []),
         f1(step.messagesPerSec),
         step.peakConcurrentShoppers,
         `${f0(step.firstDeltaMs.p50)} / ${f0(step.firstDeltaMs.p95)} / ${f0(step.firstDeltaMs.p99)}`,
@@ -291,8 +334,13 @@ if (only.has('b') || only.has('c') || only.has('e')) {
         `${pct(summary.conversations.abandonmentRate)} (${summary.conversations.abandoned}/${summary.conversations.ended})`,
         f0(step.fullReplyMs.p95),
         step.errors ? `${step.errors} ${JSON.stringify(step.errorKinds)}` : 0,
+        f2(step.generatorCpuMsPerMessage),
       ]),
     );
+    say(
+      `_generator CPU ms/msg_: the bench process's own CPU (\`process.cpuUsage()\`, user+sys) during the step ÷ messages sent — the share of the two cores the simulated shoppers take from the mesh (${CLIENTS.join(' and ')} client${both ? 's' : ''}; see bench/README.md).`,
+    );
+    say();
     say(
       rated
         ? `**Rated load: ${rated === rows.at(-1) ? 'at least ' : ''}${rated.step.rate} shoppers/s ≈ ${f1(rated.step.messagesPerSec)} chat messages/s** — the highest step with first-delta p95 < ${P95_GOAL_MS} ms (client and dashboard) and dashboard abandonment < ${ABANDON_GOAL * 100} %.`
@@ -303,12 +351,16 @@ if (only.has('b') || only.has('c') || only.has('e')) {
     say();
     const names = Object.keys(steps[0]?.cpuMsPerMessage ?? {});
     table(
-      ['shoppers/s', ...names, 'mesh total'],
+      ['shoppers/s', ...(both ? ['generator'] : []), ...names, 'mesh total', 'load generator'],
       steps.map((s) => {
-        const mesh = names
-          .filter((n) => n !== 'load generator')
-          .reduce((sum, n) => sum + (s.cpuMsPerMessage[n] ?? 0), 0);
-        return [s.rate, ...names.map((n) => f2(s.cpuMsPerMessage[n] ?? Number.NaN)), f2(mesh)];
+        const mesh = names.reduce((sum, n) => sum + (s.cpuMsPerMessage[n] ?? 0), 0);
+        return [
+          s.rate,
+          ...(both ? [s.generator] : []),
+          ...names.map((n) => f2(s.cpuMsPerMessage[n] ?? Number.NaN)),
+          f2(mesh),
+          f2(s.generatorCpuMsPerMessage),
+        ];
       }),
     );
     say(
@@ -512,7 +564,7 @@ table(
     t.name,
     t.value === null ? '–' : f2(t.value),
     t.goal,
-    t.met === null ? 'not measured' : t.met ? 'yes' : '**no**',
+    t.information ? 'information' : t.met === null ? 'not measured' : t.met ? 'yes' : '**no**',
     t.detail,
   ]),
 );
@@ -532,6 +584,16 @@ if (json) {
       rated: rated ?? null,
       peakMemoryMiB: results.peakMemoryMiB ?? null,
       targets: evaluated,
+      generator: {
+        client: CLIENTS[0],
+        cpuMsPerMessage: targets.generatorCpuMsPerMessage ?? null,
+        steps: steps.map((s) => ({
+          rate: s.rate,
+          generator: s.generator,
+          cpuMsPerMessage: s.generatorCpuMsPerMessage,
+          ...(s.generatorHandshakes ?? {}),
+        })),
+      },
       soak: soak ? { rate: soak.rate, slopeMiBPerMin: soak.slopeMiBPerMin, errors: soak.errors } : null,
     }),
   );

@@ -8,6 +8,7 @@ import { readEvents } from '../orchestrator/testing/harness.js';
 import { DEMO_PASSWORD, type Mesh } from './mesh.js';
 import { cpuMs, quantile } from './processes.js';
 import { SHOPPER_QUESTIONS } from './questions.js';
+import { type ChatOutcome, createShopperPools, type HandshakeCounts } from './shopper-pools.js';
 
 const ISSUER = 'atende-orchestrator';
 
@@ -23,16 +24,33 @@ async function shopperTokens(mesh: Mesh) {
     if (!response.ok) throw new Error(`login ${email}: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { accessToken: string }).accessToken;
   };
+  // Guest tokens minted ahead of a step (`stockGuests`), so that the RS256 signing — the orchestrator's work in
+  // production, at `POST /api/auth/guest` — is not counted as the load generator's CPU nor competes with the mesh.
+  const stock: Array<{ token: string; at: number }> = [];
+  const mint = async () => (await accessTokens.issueGuest()).token;
   return {
     // Minted locally with the orchestrator's own key: the guest endpoint allows 30 a minute per IP, and every
     // simulated shopper comes from 127.0.0.1.
-    guest: async () => (await accessTokens.issueGuest()).token,
+    /** A guest token from the stock, else minted now. */
+    guest: async () => stock.pop()?.token ?? (await mint()),
+    /** A guest token minted now (the legacy generator's way, inside the step). */
+    mintGuest: mint,
+    /** Tops the stock up to `count` tokens, dropping those older than half the tokens' hour. */
+    async stockGuests(count: number) {
+      const stale = Date.now() - 1_800_000;
+      while (stock.length && (stock[0]?.at ?? 0) < stale) stock.shift();
+      while (stock.length < count) stock.push({ token: await mint(), at: Date.now() });
+    },
     customer: await login('customer@atende.dev'),
     premium: await login('premium@atende.dev'),
   };
 }
 
-/** One chat message through the orchestrator: time to the first `delta` and to `done`. */
+/**
+ * One chat message through the orchestrator (the legacy generator's client: undici `fetch`, every event
+ * JSON-parsed): time to the first `delta` and to `done`. `seen` learns the conversation id as soon as it comes, so a
+ * shopper who aborts still knows which chat to close.
+ */
 async function chat(
   mesh: Mesh & { via?: typeof fetch },
   token: string,
@@ -41,6 +59,7 @@ async function chat(
   conversationId: string | undefined,
   signal?: AbortSignal,
   onFirstDelta?: () => void,
+  seen?: { conversationId?: string },
 ) {
   const started = performance.now();
   const out = {
@@ -61,8 +80,10 @@ async function chat(
     return out;
   }
   await readEvents(response, (event, data) => {
-    if (event === 'conversation') out.conversationId = data.conversationId;
-    else if (event === 'delta' && out.firstDeltaMs === undefined && data.agent !== 'orchestrator') {
+    if (event === 'conversation') {
+      out.conversationId = data.conversationId;
+      if (seen) seen.conversationId = data.conversationId;
+    } else if (event === 'delta' && out.firstDeltaMs === undefined && data.agent !== 'orchestrator') {
       out.firstDeltaMs = performance.now() - started;
       onFirstDelta?.();
     } else if (event === 'error') out.error = data.code;
@@ -161,9 +182,129 @@ function patienceMs(): number {
   return Math.min(20_000, Math.max(1_000, 4_000 * Math.exp(0.6 * normal)));
 }
 
+/** Which client the simulated shoppers use: `light` (the default) or `legacy` (the former one, for comparison). */
+export type Generator = 'legacy' | 'light';
+export const GENERATORS: readonly Generator[] = ['light', 'legacy'];
+
+type Question = (typeof SHOPPER_QUESTIONS)[number];
+
+/** What a simulated shopper needs of a client: ask a question (with their patience), close the chat, leave. */
+interface ShopperClient {
+  ask(
+    token: string,
+    q: Question,
+    conversationId: string | undefined,
+    patienceMs: number,
+  ): Promise<ChatOutcome>;
+  close(token: string, conversationId: string): Promise<void>;
+  /** The shopper is done with the client. */
+  release(): void;
+}
+
+/**
+ * The former client, kept to measure against: undici `fetch` through an `Agent` per source address with a TLS
+ * connector of its own (no session resumption), every SSE event decoded and JSON-parsed, an `AbortController` per
+ * message, and chats closed through the bench's own `fetch`.
+ */
+async function legacyClients(mesh: Mesh): Promise<() => ShopperClient> {
+  const from = await sourceAddresses(mesh);
+  return () => {
+    const via = { ...mesh, url: from.url, via: from.next() };
+    return {
+      async ask(token, q, conversationId, patienceMs) {
+        const patience = new AbortController();
+        let gotText = false;
+        const timer = setTimeout(() => {
+          if (!gotText) patience.abort();
+        }, patienceMs);
+        const seen: { conversationId?: string } = {};
+        try {
+          const r = await chat(
+            via,
+            token,
+            q.text,
+            q.locale,
+            conversationId,
+            patience.signal,
+            () => {
+              gotText = true;
+              clearTimeout(timer);
+            },
+            seen,
+          );
+          return {
+            ...r,
+            abandoned: patience.signal.aborted && r.firstDeltaMs === undefined,
+            failure: undefined,
+          };
+        } catch (error) {
+          const abandoned = patience.signal.aborted;
+          return {
+            conversationId: seen.conversationId ?? conversationId,
+            firstDeltaMs: undefined,
+            fullMs: undefined,
+            error: undefined,
+            abandoned,
+            failure: abandoned ? undefined : (error as Error).name || 'fetch_failed',
+          };
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      close: (token, conversationId) =>
+        mesh.web
+          .fetch(`${mesh.url}/api/conversations/${conversationId}/close`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          })
+          .then((r) => r.body?.cancel())
+          .catch(() => undefined),
+      release: () => undefined,
+    };
+  };
+}
+
+const lightPools = new WeakMap<Mesh, ReturnType<typeof createShopperPools>>();
+// Each question's JSON without its closing brace, serialised once: a message adds the conversation id, if any.
+const questionJson = new WeakMap<Question, string>();
+
+/** The light client: see bench/shopper-pools.ts. Its connections live as long as the mesh. */
+async function lightClients(
+  mesh: Mesh,
+): Promise<{ next: () => ShopperClient; handshakes(): HandshakeCounts }> {
+  let pools = lightPools.get(mesh);
+  if (!pools) {
+    const { ca } = await loadTlsMaterial(mesh.certsDir, 'orchestrator');
+    pools = createShopperPools({ origin: mesh.url.replace('//localhost:', '//127.0.0.1:'), ca });
+    lightPools.set(mesh, pools);
+  }
+  const { lease, handshakes } = pools;
+  const body = (q: Question, conversationId: string | undefined) => {
+    let json = questionJson.get(q);
+    if (json === undefined) {
+      json = `{"text":${JSON.stringify(q.text)},"locale":${JSON.stringify(q.locale)}`;
+      questionJson.set(q, json);
+    }
+    return conversationId ? `${json},"conversationId":${JSON.stringify(conversationId)}}` : `${json}}`;
+  };
+  return {
+    next: () => {
+      const line = lease();
+      return {
+        ask: (token, q, conversationId, patienceMs) => line.chat(token, body(q, conversationId), patienceMs),
+        close: (token, conversationId) => line.close(token, conversationId),
+        release: () => line.release(),
+      };
+    },
+    handshakes,
+  };
+}
+
 /** Results of one step of the shopper simulation. */
 export interface StepResult {
   rate: number;
+  /** The client the shoppers used. */
+  generator: Generator;
   startedAt: string;
   endedAt: string;
   shoppers: number;
@@ -175,14 +316,20 @@ export interface StepResult {
   abandonedShoppers: number;
   errors: number;
   errorKinds: Record<string, number>;
+  /** CPU (user+sys) of each server process during the step ÷ messages sent. */
   cpuMsPerMessage: Record<string, number>;
+  /** The load generator's own CPU (this process, `process.cpuUsage()`) during the step ÷ messages sent. */
+  generatorCpuMsPerMessage: number;
+  /** The light client's TLS handshakes during the step, and how many resumed a session (legacy: not counted). */
+  generatorHandshakes?: HandshakeCounts;
 }
 
 /**
  * (c)/(d) Shoppers arriving as a Poisson process at `rate` per second for `durationSec`: 70 % guests, 20 %
  * customers, 10 % premium. Each asks a question; if no answer text arrives within their patience they abort and
  * close the chat (abandonment); otherwise they read (0.3–1.2 s) and ask a follow-up with probability 0.3 (at most
- * 3 messages), then close. The step waits for every shopper it started, and measures CPU per process.
+ * 3 messages), then close. The step waits for every shopper it started, and measures CPU per process, the load
+ * generator's own included.
  */
 export async function runStep(options: {
   mesh: Mesh;
@@ -191,80 +338,67 @@ export async function runStep(options: {
   tokens?: Awaited<ReturnType<typeof shopperTokens>>;
   /** The questions asked; all of `bench/questions.ts` by default. */
   questions?: typeof SHOPPER_QUESTIONS;
+  /** The shoppers' client; `light` by default. */
+  generator?: Generator;
 }): Promise<StepResult> {
   const { mesh, rate, durationSec } = options;
+  const generator = options.generator ?? 'light';
   const tokens = options.tokens ?? (await shopperTokens(mesh));
-  const from = await sourceAddresses(mesh);
+  const light = generator === 'light' ? await lightClients(mesh) : undefined;
+  const nextClient = light?.next ?? (await legacyClients(mesh));
+  const questions = options.questions ?? SHOPPER_QUESTIONS;
+  const forGuests = questions.filter((q) => !q.signedIn);
+  const guestToken = light ? tokens.guest : tokens.mintGuest;
+  // The light generator's guests get tokens minted before the step (70 % of the expected shoppers, and a margin).
+  if (light) await tokens.stockGuests(Math.ceil(rate * durationSec * 0.7 * 1.3) + 10);
   const processes = [mesh.orchestrator, ...mesh.agents];
   const cpuBefore = Object.fromEntries(processes.map((p) => [p.name, cpuMs(p.pid)]));
+  const handshakesBefore = light?.handshakes();
   const selfBefore = cpuMs('self');
   const firstDeltas: number[] = [];
   const fulls: number[] = [];
   const errorKinds: Record<string, number> = {};
+  const count = (kind: string) => {
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
   let messages = 0;
   let abandoned = 0;
   let active = 0;
   let peak = 0;
 
-  const close = (token: string, conversationId: string | undefined) =>
-    conversationId
-      ? mesh.web
-          .fetch(`${mesh.url}/api/conversations/${conversationId}/close`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}` },
-          })
-          .then((r) => r.body?.cancel())
-          .catch(() => undefined)
-      : Promise.resolve();
-
   async function shopper() {
+    let client: ShopperClient | undefined;
     active++;
     peak = Math.max(peak, active);
     try {
       const dice = Math.random();
       const signedIn = dice >= 0.7;
-      const token = dice < 0.7 ? await tokens.guest() : dice < 0.9 ? tokens.customer : tokens.premium;
-      const pool = (options.questions ?? SHOPPER_QUESTIONS).filter((q) => signedIn || !q.signedIn);
+      const token = dice < 0.7 ? await guestToken() : dice < 0.9 ? tokens.customer : tokens.premium;
+      const pool = signedIn ? questions : forGuests;
       let conversationId: string | undefined;
       // Each shopper from its own loopback address, as shoppers come from their own IPs: the per-IP guest limit
       // of the chat edge then applies per shopper, as in production, instead of to the whole simulation.
-      const via = { ...mesh, url: from.url, via: from.next() };
+      client = nextClient();
       for (let turn = 0; turn < 3; turn++) {
-        const q = pool[Math.floor(Math.random() * pool.length)]!;
-        const patience = new AbortController();
-        let gotText = false;
-        const timer = setTimeout(() => {
-          if (!gotText) patience.abort();
-        }, patienceMs());
+        const q = pool[Math.floor(Math.random() * pool.length)] as Question;
         messages++;
-        let result: Awaited<ReturnType<typeof chat>> | undefined;
-        try {
-          result = await chat(via, token, q.text, q.locale, conversationId, patience.signal, () => {
-            gotText = true;
-            clearTimeout(timer);
-          });
-        } catch (error) {
-          if (!patience.signal.aborted) {
-            const kind = (error as Error).name || 'fetch_failed';
-            errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-          }
-        } finally {
-          clearTimeout(timer);
-        }
-        gotText = result?.firstDeltaMs !== undefined;
-        conversationId = result?.conversationId ?? conversationId;
-        if (result?.error) errorKinds[result.error] = (errorKinds[result.error] ?? 0) + 1;
-        if (result?.firstDeltaMs !== undefined) firstDeltas.push(result.firstDeltaMs);
-        if (result?.fullMs !== undefined && result.firstDeltaMs !== undefined) fulls.push(result.fullMs);
-        if (patience.signal.aborted && !gotText) {
+        const result = await client.ask(token, q, conversationId, patienceMs());
+        if (result.failure) count(result.failure);
+        conversationId = result.conversationId ?? conversationId;
+        if (result.error) count(result.error);
+        const gotText = result.firstDeltaMs !== undefined;
+        if (result.firstDeltaMs !== undefined) firstDeltas.push(result.firstDeltaMs);
+        if (result.fullMs !== undefined && result.firstDeltaMs !== undefined) fulls.push(result.fullMs);
+        if (result.abandoned) {
           abandoned++;
           break;
         }
         if (!gotText || Math.random() >= 0.3) break;
         await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
       }
-      await close(token, conversationId);
+      if (conversationId) await client.close(token, conversationId);
     } finally {
+      client?.release();
       active--;
     }
   }
@@ -281,13 +415,15 @@ export async function runStep(options: {
   }
   await Promise.all(running);
   const ended = new Date();
+  const generatorCpuMsPerMessage = (cpuMs('self') - selfBefore) / messages;
   const elapsedSec = (performance.now() - t0) / 1000;
   const cpuMsPerMessage: Record<string, number> = {};
   for (const p of processes) cpuMsPerMessage[p.name] = (cpuMs(p.pid) - (cpuBefore[p.name] ?? 0)) / messages;
-  cpuMsPerMessage['load generator'] = (cpuMs('self') - selfBefore) / messages;
+  const handshakesAfter = light?.handshakes();
   const errors = Object.values(errorKinds).reduce((a, b) => a + b, 0);
   return {
     rate,
+    generator,
     startedAt: started.toISOString(),
     endedAt: ended.toISOString(),
     shoppers: running.length,
@@ -304,6 +440,15 @@ export async function runStep(options: {
     errors,
     errorKinds,
     cpuMsPerMessage,
+    generatorCpuMsPerMessage,
+    ...(handshakesBefore && handshakesAfter
+      ? {
+          generatorHandshakes: {
+            handshakes: handshakesAfter.handshakes - handshakesBefore.handshakes,
+            resumed: handshakesAfter.resumed - handshakesBefore.resumed,
+          },
+        }
+      : {}),
   };
 }
 

@@ -33,6 +33,15 @@ describe('bench targets', () => {
     expect(targets.every((t) => t.met === null)).toBe(true);
   });
 
+  it("shows the load generator's CPU as information beside the targets, never as a target", () => {
+    const rows = evaluateTargets({ generatorCpuMsPerMessage: 0.8, generator: 'light' });
+    const info = rows.find((t) => t.information);
+    expect(info).toMatchObject({ value: 0.8, met: null, goal: '–' });
+    expect(info?.detail).toContain('light client');
+    expect(rows.filter((t) => !t.information).every((t) => t.met === null)).toBe(true);
+    expect(evaluateTargets({}).find((t) => t.information)?.value).toBeNull();
+  });
+
   it('a soak with an error fails even when memory is flat', () => {
     const [soak] = evaluateTargets({
       soak: { maxSlopeMiBPerMin: 0, process: 'assistant', errors: 1 },

@@ -2,13 +2,17 @@
 // differ by 2× in speed: a throughput against the agent runtime's own rate on the same run, a CPU cost against one
 // agent task's cost on the same run.
 
-/** One target: the measured value, the goal, and whether it holds (`null` when the run did not measure it). */
+/**
+ * One target: the measured value, the goal, and whether it holds (`null` when the run did not measure it). A row
+ * marked `information` is a figure shown beside the targets to read them by, with no goal: its `met` is always null.
+ */
 export interface Target {
   name: string;
   value: number | null;
   goal: string;
   met: boolean | null;
   detail: string;
+  information?: true;
 }
 
 /** What the run measured that the targets read; every field is optional since `--only` may skip sections. */
@@ -27,6 +31,9 @@ export interface TargetInputs {
   soak?: { maxSlopeMiBPerMin: number; process: string; errors: number };
   /** Start-up: ms from `npm start` (compiled, database and certificates there) to its ready block. */
   readyMs?: number;
+  /** Section (c), information: the load generator's own CPU per message at the rated step (ms), and its client. */
+  generatorCpuMsPerMessage?: number;
+  generator?: string;
 }
 
 const ratio = (a: number | undefined | null, b: number | undefined) =>
@@ -85,6 +92,19 @@ export function evaluateTargets(m: TargetInputs): Target[] {
       goal: '< 5000',
       met: m.readyMs === undefined ? null : m.readyMs < 5000,
       detail: 'section (s): npm start from dist/, median',
+    },
+    {
+      // Not a target: what the simulated shoppers took of the same cores, to judge how much the other figures
+      // were held down by the bench itself.
+      name: 'load generator CPU per message at the rated step (ms)',
+      value: m.generatorCpuMsPerMessage ?? null,
+      goal: '–',
+      met: null,
+      detail:
+        m.generatorCpuMsPerMessage === undefined
+          ? 'section (c)'
+          : `section (c), the bench process's process.cpuUsage() ÷ messages, ${m.generator ?? 'light'} client`,
+      information: true,
     },
   ];
 }
