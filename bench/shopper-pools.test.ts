@@ -22,9 +22,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function setup(options: Partial<ChatReplayOptions> = {}, count = 4) {
+async function setup(options: Partial<ChatReplayOptions> = {}, count = 4, cooldownMs = 6_000) {
   const replay: ChatReplay = await startChatReplay({ cert: tls.cert, key: tls.key, ...options });
-  const pools = createShopperPools({ origin: `https://127.0.0.1:${replay.port}`, ca: tls.ca, count });
+  const pools = createShopperPools({
+    origin: `https://127.0.0.1:${replay.port}`,
+    ca: tls.ca,
+    count,
+    cooldownMs,
+  });
   running.push(pools, replay);
   return { replay, pools };
 }
@@ -51,30 +56,35 @@ describe('shopper pools (the light load generator)', () => {
     expect(b.conversationId).toBe(a.conversationId);
     await first.close('t', a.conversationId as string);
     first.release();
-    expect(replay.connections).toEqual(['127.0.2.1']);
-    // The next shopper gets another address (the one released longest ago), on a resumed TLS session.
+    expect(replay.connections).toEqual(['127.0.2.4']);
+    // The next shopper, while that address rests, gets one never used, on a resumed TLS session.
     const second = pools.lease();
     await second.chat('t', BODY, 5_000);
     second.release();
-    expect(replay.connections).toEqual(['127.0.2.1', '127.0.2.2']);
+    expect(replay.connections).toEqual(['127.0.2.4', '127.0.2.3']);
     expect(pools.handshakes()).toEqual({ handshakes: 2, resumed: 1 });
   });
 
-  it('never gives two shoppers at once the same address, and rotates released ones last', async () => {
-    const { replay, pools } = await setup({ firstDeltaMs: 20 }, 3);
+  it('never gives two shoppers at once the same address; a rested one comes back with its connection', async () => {
+    const { replay, pools } = await setup({ firstDeltaMs: 20 }, 3, 100);
     const lines = [pools.lease(), pools.lease(), pools.lease()];
     await Promise.all(lines.map((l) => l.chat('t', BODY, 5_000)));
     expect([...replay.connections].sort()).toEqual(['127.0.2.1', '127.0.2.2', '127.0.2.3']);
-    lines[1]?.release();
-    lines[0]?.release();
+    lines[1]?.release(); // 127.0.2.2
+    await new Promise((r) => setTimeout(r, 150));
+    lines[2]?.release(); // 127.0.2.1
+    await new Promise((r) => setTimeout(r, 150));
+    lines[0]?.release(); // 127.0.2.3, not rested yet
+    // The rested address released last is preferred, and its kept connection serves: no new one is made.
     const next = pools.lease();
     await next.chat('t', BODY, 5_000);
-    // 127.0.2.2 was released first: its kept connection serves, no new one is made.
+    expect(replay.messages.at(-1)).toBe('127.0.2.1');
     expect(replay.connections).toHaveLength(3);
-    // Past `count` shoppers at once, addresses are shared rather than refused.
-    pools.lease(); // 127.0.2.1, the last free one
+    // None rested: the one released longest ago… and past `count` shoppers at once, addresses are shared.
+    pools.lease();
     const shared = pools.lease();
     expect((await shared.chat('t', BODY, 5_000)).error).toBeUndefined();
+    expect(replay.connections).toHaveLength(3);
   });
 
   it('a shopper whose patience runs out aborts: abandoned, not an error, and the conversation is known', async () => {

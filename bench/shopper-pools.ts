@@ -41,12 +41,13 @@ const ABANDONED = Object.assign(new Error('the shopper ran out of patience'), { 
 
 /**
  * `count` lines to `origin` (e.g. `https://127.0.0.1:PORT`), line i bound to source address 127.0.(2 + i div
- * 250).(1 + i mod 250). `lease()` hands out the address released longest ago, so addresses rotate as they did when
- * shoppers took them in turn (the orchestrator's per-address guest limit sees each as one shopper's), but no two
- * shoppers share one at a time: a shopper's request never queues behind another's on the same connection (only
- * past `count` shoppers at once do addresses get shared, in turn). Certificates are checked against `ca` for
- * `servername`. The newest TLS session ticket any connection got is offered by the next connection, whatever its
- * address, so after the first handshakes new connections resume instead of doing a full handshake.
+ * 250).(1 + i mod 250), each leased to one shopper at a time: a shopper's request never queues behind another's on
+ * the same connection (only past `count` shoppers at once are addresses shared, in turn). `lease()` hands out the
+ * address released most recently but at least `cooldownMs` ago — its connection is the likeliest to be still open,
+ * and an address serves at most one shopper (≤ 3 messages) per `cooldownMs` plus that shopper's time, which keeps
+ * it under the orchestrator's per-address guest allowance (30 messages a minute) — else the one released longest
+ * ago. Certificates are checked against `ca` for `servername`. The newest TLS session ticket any connection got is
+ * offered by the next connection, whatever its address, so after the first handshakes new connections resume.
  */
 export function createShopperPools(options: {
   origin: string;
@@ -55,6 +56,8 @@ export function createShopperPools(options: {
   count?: number;
   /** How long an idle connection is kept (ms); the orchestrator keeps its side 65 s. */
   keepAliveMs?: number;
+  /** How long a released address rests before it is preferred again (ms, default 6000). */
+  cooldownMs?: number;
 }) {
   const servername = options.servername ?? 'localhost';
   const keepAliveMs = options.keepAliveMs ?? 60_000;
@@ -63,7 +66,6 @@ export function createShopperPools(options: {
   // One context for every connection: without it each tls.connect builds its own and parses the CA again, which
   // cost more CPU than everything else the client does.
   const secureContext = createSecureContext({ ca: options.ca });
-  const resume = process.env.LG_RESUME !== 'off';
 
   const connect = (
     target: { hostname: string; port: string; localAddress?: string | null },
@@ -75,7 +77,7 @@ export function createShopperPools(options: {
       port: Number(target.port),
       servername,
       secureContext,
-      session: resume ? session : undefined,
+      session,
       // Passed on to net.connect at run time, though tls.ConnectionOptions does not declare it.
       localAddress: target.localAddress ?? undefined,
       ALPNProtocols: ['http/1.1'],
@@ -108,10 +110,10 @@ export function createShopperPools(options: {
         keepAliveMaxTimeout: keepAliveMs,
       }),
   );
-  // The free addresses, oldest release first, as a ring of indexes.
+  const cooldownMs = options.cooldownMs ?? 6_000;
+  // The free addresses, in the order they were released (never used ones first), and when each was released.
   const free = Array.from({ length: count }, (_, i) => i);
-  let head = 0;
-  let size = count;
+  const releasedAt = new Float64Array(count).fill(Number.NEGATIVE_INFINITY);
   let overflow = 0;
   const lines = clients.map((client, i) => {
     let leased = 0;
@@ -125,19 +127,26 @@ export function createShopperPools(options: {
       release() {
         // A shared address goes back to the ring when its last shopper is done.
         if (--leased === 0) {
-          free[(head + size) % count] = i;
-          size++;
+          releasedAt[i] = performance.now();
+          free.push(i);
         }
       },
     };
   });
   return {
-    /** A source address no other shopper holds (the one released longest ago), until `release()`. */
+    /** A source address no other shopper holds, until `release()`. */
     lease(): ShopperLine {
-      if (size === 0) return (lines[overflow++ % count] as (typeof lines)[number]).lease();
-      const i = free[head] as number;
-      head = (head + 1) % count;
-      size--;
+      if (free.length === 0) return (lines[overflow++ % count] as (typeof lines)[number]).lease();
+      // The last address of `free` released at least `cooldownMs` ago (binary search: `free` is in release order).
+      const rested = performance.now() - cooldownMs;
+      let lo = 0;
+      let hi = free.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((releasedAt[free[mid] as number] as number) <= rested) lo = mid + 1;
+        else hi = mid;
+      }
+      const [i] = free.splice(Math.max(lo - 1, 0), 1) as [number];
       return (lines[i] as (typeof lines)[number]).lease();
     },
     handshakes: (): HandshakeCounts => ({ ...counts }),

@@ -61,10 +61,10 @@ export class SseScanner {
   private block(buf: Buffer, start: number, end: number): boolean {
     if (!startsWith(buf, start, end, EVENT)) return false; // a comment or an `id:`-only block
     const nameStart = start + EVENT.length;
+    // buf[end] is a newline, so the name's line ends at `end` at the latest.
     const nameEnd = buf.indexOf(NEWLINE, nameStart);
-    const dataStart = nameEnd < 0 || nameEnd > end ? end : nameEnd + 1;
-    const name = (n: Buffer) => nameEnd - nameStart === n.length && startsWith(buf, nameStart, end, n);
-    if (name(NAME.delta)) {
+    const dataStart = nameEnd + 1;
+    if (isName(buf, nameStart, nameEnd, NAME.delta)) {
       if (this.agentText) return false;
       const agent = this.field(buf, dataStart, end, DATA.delta, 'agent');
       const fromOrchestrator =
@@ -77,13 +77,13 @@ export class SseScanner {
       this.agentText = true;
       return true;
     }
-    if (name(NAME.conversation)) {
+    if (isName(buf, nameStart, nameEnd, NAME.conversation)) {
       const at = this.field(buf, dataStart, end, DATA.conversation, 'conversationId');
       this.conversationId = typeof at === 'number' ? quoted(buf, at, end) : at;
-    } else if (name(NAME.error)) {
+    } else if (isName(buf, nameStart, nameEnd, NAME.error)) {
       const at = this.field(buf, dataStart, end, DATA.error, 'code');
       this.errorCode = (typeof at === 'number' ? quoted(buf, at, end) : at) ?? 'error';
-    } else if (name(NAME.done)) this.done = true;
+    } else if (isName(buf, nameStart, nameEnd, NAME.done)) this.done = true;
     return false;
   }
 
@@ -108,6 +108,10 @@ export class SseScanner {
       return undefined;
     }
   }
+}
+
+function isName(buf: Buffer, start: number, end: number, name: Buffer): boolean {
+  return end - start === name.length && buf.compare(name, 0, name.length, start, end) === 0;
 }
 
 function startsWith(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {

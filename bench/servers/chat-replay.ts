@@ -34,6 +34,8 @@ export interface ChatReplay {
   url: string;
   /** `remoteAddress` of each TLS connection accepted, in order. */
   connections: string[];
+  /** `remoteAddress` of each chat message received, in order. */
+  messages: string[];
   close(): Promise<void>;
 }
 
@@ -42,6 +44,7 @@ export function startChatReplay(options: ChatReplayOptions): Promise<ChatReplay>
   const firstDeltaMs = options.firstDeltaMs ?? 40;
   const restMs = options.restMs ?? 60;
   const connections: string[] = [];
+  const messages: string[] = [];
   const server = createServer(
     { cert: options.cert, key: options.key, keepAliveTimeout: 65_000 },
     (req, res) => void handle(req, res),
@@ -61,6 +64,8 @@ export function startChatReplay(options: ChatReplayOptions): Promise<ChatReplay>
       res.end();
       return;
     }
+    if (req.method === 'POST' && req.url === '/api/chat/messages')
+      messages.push(req.socket.remoteAddress ?? '');
     if (req.method !== 'POST' || req.url !== '/api/chat/messages') {
       res.writeHead(404);
       res.end();
@@ -101,6 +106,7 @@ export function startChatReplay(options: ChatReplayOptions): Promise<ChatReplay>
         port,
         url: `https://localhost:${port}`,
         connections,
+        messages,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());
