@@ -503,7 +503,9 @@ export async function createOrchestrator(
       onError: (error, conversationId) =>
         logger.warn({ err: error, conversationId }, 'could not read conversation events'),
     });
-    chatLog = createChatLog({ sql, hub, notify: shared });
+    // Group commit: one writer on PGlite (one connection), a few batches side by side on a PostgreSQL pool.
+    const groupCommit = config.CHAT_LOG_GROUP_COMMIT === 'on' && { concurrency: config.DATABASE_URL ? 4 : 1 };
+    chatLog = createChatLog({ sql, hub, notify: shared, groupCommit });
     /** The chat log the reply pipeline writes through (leased per reply on a shared PostgreSQL). */
     let replyLog: ChatLog = chatLog;
     if (shared && config.DATABASE_URL) {

@@ -60,6 +60,11 @@ export const configSchema = z
     /** `on`: the embedded PGlite runs on a worker thread, beside the request thread (see `npm run bench`). */
     PGLITE_WORKER: z.enum(['on', 'off']).default('off'),
     /**
+     * Group commit of the chat log: shopper messages, reply ends and conversation events arriving within 2 ms share
+     * one transaction (each still answered only once committed); `off` writes each on its own.
+     */
+    CHAT_LOG_GROUP_COMMIT: z.enum(['on', 'off']).default('on'),
+    /**
      * How often each replica looks for open handoffs it does not follow yet (one another replica followed before it
      * stopped) and follows them too; every follower writes each change once.
      */
