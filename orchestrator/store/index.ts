@@ -1,5 +1,6 @@
 import { createPgliteWorkerClient } from '../../agents/runtime/pglite-worker.js';
 import { type ChatLog, createChatLog } from './chat-log.js';
+import { endInterruptedReplies } from './interrupted-replies.js';
 import { migrate } from './migrations.js';
 import { createPgliteClient, createPostgresClient, type SqlClient } from './sql.js';
 
@@ -65,6 +66,10 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       : await createPgliteClient({ dataDir });
   try {
     await migrate({ sql });
+    // PGlite is this process's alone: a reply still `streaming` was cut off when the last one stopped (a shared
+    // PostgreSQL has the replicas' sweep for that, `replicas/reply-leases.ts`).
+    if (!databaseUrl)
+      await endInterruptedReplies({ sql, chatLog: createChatLog({ sql, groupCommit: false }) });
   } catch (error) {
     await sql.close();
     throw error;
