@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,23 +7,25 @@ import { readEventStream } from '../../agents/runtime/index.js';
 import { createTestPki, type TestPki } from '../../agents/runtime/testing/fixtures.js';
 import { TEST_SCOPE_POLICY } from '../testing/app.js';
 import { freePort, publicFetch, spawnAgent } from '../testing/harness.js';
-import { createPostgresClient, type SqlClient } from './index.js';
+import { createPgliteClient, createPostgresClient, type SqlClient } from './index.js';
 
 // Group commit and a crash, with real processes on real sockets: shoppers send a burst of messages to an
 // orchestrator (a child process, group commit on) and it is killed (SIGKILL) in the middle of it, then started
 // again on the same database. Every message the shopper got a 200 (a reply stream) for is in the log — a write is
 // answered only once its batch has committed — and every reply the crash left `streaming` (its close, queued or
-// never written) is ended by the restarted orchestrator's sweep (`replicas/reply-leases.ts`): `failed`
-// (`agent_failed`) with the text it had logged and an apology.
+// never written) is ended by the restarted orchestrator — on PostgreSQL by its sweep (`replicas/reply-leases.ts`),
+// on PGlite as it opens its database (`interrupted-replies.ts`): `failed` (`agent_failed`) with the text it had
+// logged and an apology.
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const ORCHESTRATOR_MAIN = join(import.meta.dirname, '../main.ts');
 const ECHO_MAIN = join(import.meta.dirname, '../../agents/runtime/testing/echo-agent/main.ts');
 
-describe.skipIf(!databaseUrl)('group commit across a crash, on PostgreSQL (TEST_DATABASE_URL)', () => {
+function crashContract(backend: 'postgres' | 'pglite') {
   const schema = `test_crash_${Math.random().toString(36).slice(2, 10)}`;
   let pki: TestPki;
   let web: ReturnType<typeof publicFetch>;
-  let db: SqlClient;
+  let db: SqlClient | undefined;
+  let dataDir: string;
   const children: ChildProcess[] = [];
   let orchestratorEnv: Record<string, string>;
   let base: string;
@@ -59,7 +61,7 @@ describe.skipIf(!databaseUrl)('group commit across a crash, on PostgreSQL (TEST_
   beforeAll(async () => {
     pki = await createTestPki();
     web = publicFetch((await pki.tls('orchestrator')).ca);
-    const dataDir = await mkdtemp(join(tmpdir(), 'atende-crash-'));
+    dataDir = await mkdtemp(join(tmpdir(), 'atende-crash-'));
     const [port, agentPort] = await Promise.all([freePort(), freePort()]);
     base = `https://localhost:${port}`;
     orchestratorEnv = {
@@ -67,8 +69,7 @@ describe.skipIf(!databaseUrl)('group commit across a crash, on PostgreSQL (TEST_
       HOST: '127.0.0.1',
       CERTS_DIR: pki.dir,
       DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl ?? '',
-      DATABASE_SCHEMA: schema,
+      ...(backend === 'postgres' ? { DATABASE_URL: databaseUrl ?? '', DATABASE_SCHEMA: schema } : {}),
       CHAT_LOG_GROUP_COMMIT: 'on',
       AGENT_URLS: `https://localhost:${agentPort}`,
       SCOPE_POLICY: JSON.stringify(TEST_SCOPE_POLICY),
@@ -95,14 +96,30 @@ describe.skipIf(!databaseUrl)('group commit across a crash, on PostgreSQL (TEST_
       }),
     );
     await agentUp();
-    db = await createPostgresClient({ connectionString: databaseUrl ?? '', schema, maxConnections: 2 });
-  }, 120_000);
+  }, 180_000);
+
+  /** The database, as the restarted orchestrator left it (PGlite: once it has stopped, since it is its alone). */
+  async function inspect(restarted: ChildProcess): Promise<SqlClient> {
+    if (backend === 'postgres') {
+      db = await createPostgresClient({ connectionString: databaseUrl ?? '', schema, maxConnections: 2 });
+      return db;
+    }
+    // PGlite ends the cut-off replies as it opens, before it listens; then it is stopped to be read here.
+    const exited = new Promise((resolve) => restarted.once('exit', resolve));
+    restarted.kill('SIGTERM');
+    await exited;
+    db = await createPgliteClient({ dataDir: join(dataDir, 'pglite') });
+    return db;
+  }
 
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
     await web?.close();
-    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    if (backend === 'postgres') {
+      await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+    }
     await db?.close();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('keeps every message the shopper was answered 200 for, and ends the replies the crash cut off', async () => {
@@ -171,7 +188,7 @@ describe.skipIf(!databaseUrl)('group commit across a crash, on PostgreSQL (TEST_
     const ackedAtKill = acked.length;
 
     // Start again on the same database.
-    await startOrchestrator();
+    const db = await inspect(await startOrchestrator());
 
     // Nothing the shopper was answered for is lost: each message is stored, word for word.
     const ids = acked.map((a) => a.messageId);
@@ -227,10 +244,18 @@ describe.skipIf(!databaseUrl)('group commit across a crash, on PostgreSQL (TEST_
       "SELECT count(*)::text AS n FROM messages WHERE author = 'shopper'",
     );
     console.log(
-      `crash: ${ackedAtKill} messages answered 200 before the kill, ${unanswered} requests cut off; ` +
+      `crash (${backend}): ${ackedAtKill} messages answered 200 before the kill, ${unanswered} requests cut off; ` +
         `stored shopper messages ${shopper?.n}; replies: ${JSON.stringify(replies)}`,
     );
     // A message may be stored without its 200 having reached the shopper (committed, then killed): never the reverse.
     expect(Number(shopper?.n)).toBeGreaterThanOrEqual(ackedAtKill);
   }, 120_000);
+}
+
+describe('group commit across a crash, on PGlite', () => {
+  crashContract('pglite');
+});
+
+describe.skipIf(!databaseUrl)('group commit across a crash, on PostgreSQL (TEST_DATABASE_URL)', () => {
+  crashContract('postgres');
 });
