@@ -35,6 +35,11 @@ export async function startMesh(options: {
   env?: Record<string, string>;
   /** Run the esbuild bundles of dist/ (as `npm start` does) instead of the TypeScript through tsx. */
   compiled?: boolean;
+  /**
+   * How long the orchestrator has to answer, and then every agent to come up (the desk creates its PGlite on a first
+   * start); 30 s each by default.
+   */
+  readyTimeoutMs?: number;
 }): Promise<Mesh> {
   const { certsDir, dataDir } = options;
   const keys = await loadOrCreateSigningKeys(join(dataDir, 'keys', 'service-signing.jwk.json'));
@@ -72,6 +77,7 @@ export async function startMesh(options: {
       ...options.env,
     },
     ready: async () => (await health()).agents !== undefined,
+    timeoutMs: options.readyTimeoutMs,
   });
   const agents = await Promise.all(
     AGENTS.map((name) =>
@@ -93,9 +99,15 @@ export async function startMesh(options: {
       }),
     ),
   );
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   while (!(await health()).agents.every((a) => a.state === 'up')) {
-    if (Date.now() > deadline) throw new Error(`agents never came up: ${JSON.stringify(await health())}`);
+    if (Date.now() > deadline) {
+      const error = new Error(`agents never came up: ${JSON.stringify(await health())}`);
+      // Nothing is left running for the caller, who has no handle on these processes yet.
+      await Promise.all([...agents, orchestrator].map((p) => p.stop()));
+      await web.close();
+      throw error;
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
