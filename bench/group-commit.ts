@@ -94,6 +94,8 @@ async function main() {
   };
   // No timer: a write that finds a writer idle goes at once; those arriving while it writes form the next batch.
   modes['queue on (0 ms, 32, 1 writer)'] = createChatLog({ sql, groupCommit: { delayMs: 0 } });
+  // Smaller batches: a write waits for fewer others' statements before its commit.
+  modes['queue on (2 ms, 8, 1 writer)'] = createChatLog({ sql, groupCommit: { maxBatch: 8 } });
   // A pool has connections to spare: batches may be written side by side (each conversation still in order).
   if (values.postgres)
     modes['queue on (2 ms, 32, 4 writers)'] = createChatLog({ sql, groupCommit: { concurrency: 4 } });
