@@ -157,7 +157,10 @@ function crashContract(backend: 'postgres' | 'pglite') {
           // The stream has started: the message is the orchestrator's to keep from here on.
           for await (const { event, data } of readEventStream(response.body)) {
             if (event !== 'conversation') continue;
-            const { conversationId, messageId } = JSON.parse(data) as Record<string, string>;
+            const { conversationId, messageId } = JSON.parse(data) as {
+              conversationId: string;
+              messageId: string;
+            };
             acked.push({ text, conversationId, messageId });
             break;
           }
