@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,23 @@ function startMain(env: Record<string, string | undefined>) {
   };
 }
 
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+      .once('error', () => resolve(false))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A first port with the next `count - 1` free too (the agents of `npm start` take consecutive ports). */
+async function freeRange(count: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+}
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -85,9 +103,12 @@ describe('ORCHESTRATOR_PROCESSES', () => {
   let running: ChildProcess | undefined;
   afterAll(async () => {
     if (running && running.exitCode === null && running.signalCode === null) {
+      // SIGINT first: the primary (or npm start) stops what it started; SIGKILL if it does not.
       const exited = new Promise((resolve) => running?.once('exit', resolve));
-      running.kill('SIGKILL');
+      running.kill('SIGINT');
+      const timer = setTimeout(() => running?.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(timer);
     }
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
@@ -250,5 +271,74 @@ describe('ORCHESTRATOR_PROCESSES', () => {
       }
     },
     240_000,
+  );
+
+  it.skipIf(!databaseUrl)(
+    'npm start (START_FROM=source) is ready only once both processes listen, and Ctrl-C stops them',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'atende-cluster-start-'));
+      dirs.push(dir);
+      const base = await freeRange(6);
+      const schema = `test_cluster_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts/start.ts')], {
+        cwd: root,
+        env: {
+          ...process.env,
+          START_FROM: 'source',
+          NODE_ENV: 'development',
+          LOG_LEVEL: 'info',
+          LOG_FORMAT: 'json',
+          DATABASE_URL: databaseUrl,
+          DATABASE_SCHEMA: schema,
+          RATE_LIMIT_STORE: 'postgres',
+          REDIS_URL: undefined,
+          ORCHESTRATOR_PROCESSES: '2',
+          PORT: String(base + 5),
+          AGENT_BASE_PORT: String(base),
+          ORCHESTRATOR_JWKS_URL: `https://localhost:${base + 5}/.well-known/jwks.json`,
+          SEED_DEMO_ACCOUNTS: 'false',
+          CERTS_DIR: join(dir, 'certs'),
+          DATA_DIR: join(dir, 'data'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running = child;
+      let seen = '';
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          for (const stream of [child.stdout, child.stderr]) {
+            stream?.on('data', (chunk: Buffer) => {
+              seen += chunk.toString();
+              if (seen.includes('Ctrl-C stops everything')) resolve();
+            });
+          }
+          void exited.then((code) => reject(new Error(`npm start exited (${code}):\n${seen}`)));
+        });
+        expect(seen).toContain(`port ${base + 5}, 2 processes); opening the PostgreSQL database`);
+        expect(seen).toContain('Processes            2 per orchestrator, sharing its port');
+        // Both processes listened, and the primary said so, before the ready block.
+        const ready = seen.indexOf('Atende is ready');
+        for (const line of [
+          /"slot":1,"msg":"orchestrator process listening"/,
+          /"slot":2,"msg":"orchestrator process listening"/,
+        ]) {
+          const at = seen.search(line);
+          expect(at, seen).toBeGreaterThan(0);
+          expect(at).toBeLessThan(ready);
+        }
+        expect(seen.indexOf('"processes":2,"workerPids"')).toBeLessThan(ready);
+        const pids = (/"workerPids":\[(\d+),(\d+)\]/.exec(seen) ?? []).slice(1).map(Number);
+        expect(pids).toHaveLength(2);
+        child.kill('SIGINT');
+        expect(await exited).toBe(0);
+        expect(seen).toContain('"msg":"orchestrator processes stopped"');
+        expect(pids.filter(alive)).toEqual([]);
+      } finally {
+        const admin = await createPostgresClient({ connectionString: databaseUrl ?? '', maxConnections: 1 });
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).finally(() => admin.close());
+      }
+    },
+    300_000,
   );
 });
