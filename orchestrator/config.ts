@@ -43,6 +43,8 @@ export const configSchema = z
      * more than 1 needs `DATABASE_URL` and a shared `RATE_LIMIT_STORE` (`redis` or `postgres`).
      */
     ORCHESTRATOR_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
+    /** Set by that primary in each process it forks (1…N): which one served a request. Not for users to set. */
+    ORCHESTRATOR_PROCESS_SLOT: z.coerce.number().int().min(1).max(16).optional(),
     /** Base URLs of the agents whose cards are discovered. */
     AGENT_URLS: csv.default([
       'https://localhost:9101',

@@ -1,10 +1,10 @@
+import cluster from 'node:cluster';
 import type { Logger } from '../agents/runtime/index.js';
 import { listenTls } from '../agents/runtime/index.js';
 import { loadTlsMaterial } from '../certs/certs.js';
 import { createOrchestrator, type OrchestratorOverrides } from './app.js';
 import type { Config } from './config.js';
 import type { SigningKeys } from './mesh/signing-keys.js';
-import { processSlot } from './replicas/cluster.js';
 import { ensureWebBuild } from './web/index.js';
 
 /** A running orchestrator and what tests need to reach into it. */
@@ -65,7 +65,8 @@ export async function startOrchestrator(
     await ensureWebBuild({ webDir: config.WEB_DIR, logger }).catch((error: unknown) =>
       logger.error({ err: error }, 'web pages unavailable: the build is missing and cannot be made'),
     );
-    const slot = processSlot();
+    // One of ORCHESTRATOR_PROCESSES, forked by the primary (replicas/cluster.ts).
+    const slot = cluster.isWorker ? config.ORCHESTRATOR_PROCESS_SLOT : undefined;
     const running = await listenTls({
       fetch: (slot === undefined ? app.fetch : withProcessHeader(app.fetch, slot)) as never,
       port: config.PORT,

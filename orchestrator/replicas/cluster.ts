@@ -141,8 +141,3 @@ export function announceListening(port: number): void {
 export function stopWithPrimary(stop: () => void): void {
   if (cluster.isWorker) process.once('disconnect', stop);
 }
-
-/** This worker's slot (1…N) among the orchestrator processes, or undefined outside a cluster worker. */
-export function processSlot(): number | undefined {
-  return cluster.isWorker ? Number(process.env.ORCHESTRATOR_PROCESS_SLOT) || undefined : undefined;
-}
