@@ -504,7 +504,10 @@ export async function createOrchestrator(
         logger.warn({ err: error, conversationId }, 'could not read conversation events'),
     });
     // Group commit: one writer on PGlite (one connection), a few batches side by side on a PostgreSQL pool.
-    const groupCommit = config.CHAT_LOG_GROUP_COMMIT === 'on' && { concurrency: config.DATABASE_URL ? 4 : 1 };
+    const grouped =
+      config.CHAT_LOG_GROUP_COMMIT === 'on' ||
+      (config.CHAT_LOG_GROUP_COMMIT === 'auto' && !!config.DATABASE_URL);
+    const groupCommit = grouped && { concurrency: config.DATABASE_URL ? 4 : 1 };
     chatLog = createChatLog({ sql, hub, notify: shared, groupCommit });
     /** The chat log the reply pipeline writes through (leased per reply on a shared PostgreSQL). */
     let replyLog: ChatLog = chatLog;

@@ -19,5 +19,11 @@ describe('configuration', () => {
   it('lists every bad variable in one clear error', () => {
     expect(() => loadConfig({ PORT: 'eighty', AGENT_URLS: 'not a url' })).toThrow(/PORT[\s\S]*AGENT_URLS/);
     expect(() => loadConfig({ RATE_LIMIT_STORE: 'redis' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ CHAT_LOG_GROUP_COMMIT: 'sometimes' })).toThrow(/CHAT_LOG_GROUP_COMMIT/);
+  });
+
+  it('groups chat-log commits only where a commit is dear, unless told', () => {
+    expect(loadConfig({}).CHAT_LOG_GROUP_COMMIT).toBe('auto');
+    expect(loadConfig({ CHAT_LOG_GROUP_COMMIT: 'on' }).CHAT_LOG_GROUP_COMMIT).toBe('on');
   });
 });

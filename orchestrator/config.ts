@@ -63,9 +63,11 @@ export const configSchema = z
     PGLITE_WORKER: z.enum(['on', 'off']).default('off'),
     /**
      * Group commit of the chat log: shopper messages, reply ends and conversation events arriving within 2 ms share
-     * one transaction (each still answered only once committed); `off` writes each on its own.
+     * one transaction (each still answered only once committed); `off` writes each on its own. `auto`: on with
+     * PostgreSQL (4 batches in flight), off on PGlite, where a commit costs nearly nothing and waiting for the
+     * batch only adds latency (measured by `bench/group-commit.ts`).
      */
-    CHAT_LOG_GROUP_COMMIT: z.enum(['on', 'off']).default('on'),
+    CHAT_LOG_GROUP_COMMIT: z.enum(['auto', 'on', 'off']).default('auto'),
     /**
      * How often each replica looks for open handoffs it does not follow yet (one another replica followed before it
      * stopped) and follows them too; every follower writes each change once.
