@@ -82,3 +82,48 @@ export function cosine(a: SparseVector, b: SparseVector): number {
   }
   return dot;
 }
+
+/**
+ * Many vectors indexed by n-gram, to compare one query with all of them at once: the cost is the length of the
+ * posting lists of the query's n-grams, not (vectors × query n-grams) map look-ups as one `cosine` per vector is.
+ */
+export interface VectorIndex {
+  /** The dot product of `query` with every indexed vector, in the order given; the last query's is kept. */
+  dots(query: SparseVector): Float64Array;
+}
+
+/** Indexes `vectors` (unit length, as {@link NgramSpace.vector} makes them) for {@link VectorIndex.dots}. */
+export function createVectorIndex(vectors: readonly SparseVector[]): VectorIndex {
+  const postings = new Map<string, { ids: number[]; weights: number[] }>();
+  vectors.forEach((vector, id) => {
+    for (const [gram, w] of vector) {
+      let list = postings.get(gram);
+      if (!list) {
+        list = { ids: [], weights: [] };
+        postings.set(gram, list);
+      }
+      list.ids.push(id);
+      list.weights.push(w);
+    }
+  });
+  let lastQuery: SparseVector | undefined;
+  let lastDots = new Float64Array(vectors.length);
+  return {
+    dots(query) {
+      if (query === lastQuery) return lastDots;
+      const out = new Float64Array(vectors.length);
+      for (const [gram, w] of query) {
+        const list = postings.get(gram);
+        if (!list) continue;
+        const { ids, weights } = list;
+        for (let i = 0; i < ids.length; i += 1) {
+          const id = ids[i] as number;
+          out[id] = (out[id] as number) + w * (weights[i] as number);
+        }
+      }
+      lastQuery = query;
+      lastDots = out;
+      return out;
+    },
+  };
+}

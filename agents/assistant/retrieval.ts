@@ -3,7 +3,7 @@ import { stemmer as englishStemmer } from '@orama/stemmers/english';
 import { stemmer as portugueseStemmer } from '@orama/stemmers/portuguese';
 import { stopwords as englishStopWords } from '@orama/stopwords/english';
 import { stopwords as portugueseStopWords } from '@orama/stopwords/portuguese';
-import { contentWords, cosine, fitNgramSpace, type SparseVector } from './char-ngrams.js';
+import { contentWords, cosine, createVectorIndex, fitNgramSpace, type SparseVector } from './char-ngrams.js';
 import type { FaqEntry } from './knowledge-base.js';
 import { detectLocale, foldDiacritics, type Locale } from './locale.js';
 
@@ -397,11 +397,28 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
     [...loosePhrases].map(([id, list]) => [id, list.map((words) => looseSpace.vector(words))]),
   );
   const looseCentroids = new Map([...loosePhrases].map(([id, list]) => [id, looseSpace.vector(list.flat())]));
-  const mix = (query: SparseVector, list: readonly SparseVector[], centroid: SparseVector | undefined) => {
-    let best = 0;
-    for (const v of list) best = Math.max(best, cosine(query, v));
-    return (1 - CENTROID_SHARE) * best + CENTROID_SHARE * cosine(query, centroid ?? new Map());
+  // Each entry's phrase vectors and its centroid, indexed together: one pass over the query's n-grams gives its
+  // similarity to every entry (a search compares the query with all of them).
+  const indexed = (lists: Map<string, SparseVector[]>, centroidOf: Map<string, SparseVector>) => {
+    const all: SparseVector[] = [];
+    const ranges = new Map<string, { from: number; to: number; centroid: number }>();
+    for (const [id, list] of lists) {
+      const from = all.length;
+      all.push(...list);
+      ranges.set(id, { from, to: all.length, centroid: all.push(centroidOf.get(id) ?? new Map()) - 1 });
+    }
+    const index = createVectorIndex(all);
+    return (id: string, query: SparseVector): number => {
+      const range = ranges.get(id);
+      if (!range) return 0;
+      const dots = index.dots(query);
+      let best = 0;
+      for (let i = range.from; i < range.to; i += 1) best = Math.max(best, dots[i] as number);
+      return (1 - CENTROID_SHARE) * best + CENTROID_SHARE * (dots[range.centroid] as number);
+    };
   };
+  const mix = indexed(vectors, centroids);
+  const looseMix = indexed(looseVectors, looseCentroids);
 
   return {
     db,
@@ -409,7 +426,7 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
     terms,
     ngrams: (text: string): SparseVector => space.vector(contentWords(text, stop)),
     similarity(id: string, query: SparseVector): number {
-      return mix(query, vectors.get(id) ?? [], centroids.get(id));
+      return mix(id, query);
     },
     /**
      * Hits for a text whose words are all stop words: n-gram similarity to the entries' questions and
@@ -422,7 +439,7 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
       const query = looseSpace.vector(words);
       const hits: Hit[] = [];
       for (const entry of entries) {
-        const similarity = mix(query, looseVectors.get(entry.id) ?? [], looseCentroids.get(entry.id));
+        const similarity = looseMix(entry.id, query);
         if (similarity >= SIMILARITY_FLOOR)
           hits.push({ entry, score: 0, coverage: 0, novelty: 0, similarity });
       }
