@@ -1,9 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../../agents/runtime/index.js';
-import { ORCHESTRATOR } from '../chat/authorize.js';
-import type { NewConversationEvent } from '../chat/contract.js';
-import { type Locale, politeText } from '../chat/messages.js';
 import { type ChatLog, ChatLogError } from '../store/index.js';
+import { INTERRUPTED_CODE, interruptedEnding } from '../store/interrupted-replies.js';
 import type { SqlClient } from '../store/sql.js';
 
 /**
@@ -11,9 +9,6 @@ import type { SqlClient } from '../store/sql.js';
  * `$1` is the reply id.
  */
 const REPLY_KEY_SQL = "('x' || substr(md5('atende.reply.' || $1::text), 1, 16))::bit(64)::bigint";
-
-/** The code a reply ends with when the replica that ran it stopped (the shopper is asked to ask again). */
-export const INTERRUPTED_CODE = 'agent_failed';
 
 /** Options of {@link startReplyLeases}. */
 export interface ReplyLeasesOptions {
@@ -148,41 +143,11 @@ export function startReplyLeases(options: ReplyLeasesOptions): ReplyLeases {
         [replyId],
       );
       if (!reply) return false;
-      const deltas = await tx.query<{ text: string | null }>(
-        `SELECT data->>'text' AS text FROM conversation_events WHERE message_id = $1 AND kind = 'delta' ORDER BY id`,
-        [replyId],
-      );
-      const locale: Locale = reply.locale === 'en' ? 'en' : 'pt-BR';
-      const apology = politeText('failed', locale);
-      const said = deltas.map((d) => d.text ?? '').join('');
-      const text = said ? said + apology : apology.trim();
-      const events: NewConversationEvent[] = [
-        {
-          kind: 'delta',
-          author: ORCHESTRATOR,
-          data: { messageId: replyId, agent: ORCHESTRATOR, text: said ? apology : apology.trim() },
-        },
-        {
-          kind: 'message',
-          author: ORCHESTRATOR,
-          data: {
-            messageId: replyId,
-            role: 'agent',
-            text,
-            replyTo: reply.reply_to,
-            status: 'failed',
-            agents: [],
-            citations: [],
-            annotations: [],
-            errorCode: INTERRUPTED_CODE,
-          },
-        },
-        {
-          kind: 'status',
-          author: 'system',
-          data: { state: 'failed', messageId: replyId, code: INTERRUPTED_CODE, message: apology.trim() },
-        },
-      ];
+      const { text, events } = await interruptedEnding(tx, {
+        id: replyId,
+        replyTo: reply.reply_to,
+        locale: reply.locale,
+      });
       try {
         // On another connection of the pool, while this transaction holds the reply's lock.
         await chatLog.closeExchange({ replyId, text, agents: [], errorCode: INTERRUPTED_CODE, events });
