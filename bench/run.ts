@@ -156,7 +156,12 @@ if (only.has('b') || only.has('c') || only.has('e')) {
   // BENCH_ORCHESTRATOR_ENV (JSON) adds environment for the orchestrator only, e.g. a DATABASE_URL or NODE_OPTIONS for
   // heap snapshots (see docs/notes/memory.md).
   const orchestratorEnv = JSON.parse(process.env.BENCH_ORCHESTRATOR_ENV ?? '{}') as Record<string, string>;
-  const mesh = await startMesh({ certsDir, dataDir, deskDataDir: join(work, 'desk-data'), env: orchestratorEnv });
+  const mesh = await startMesh({
+    certsDir,
+    dataDir,
+    deskDataDir: join(work, 'desk-data'),
+    env: orchestratorEnv,
+  });
   let desk: Awaited<ReturnType<typeof runDeskPhase>> | undefined;
   let peaks: Record<string, number> = {};
   try {
