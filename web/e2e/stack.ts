@@ -189,6 +189,8 @@ export async function newContext(
     deviceScaleFactor: options.mobile ? 2 : 1,
     locale: options.locale ?? 'pt-BR',
   });
+  // A step that hangs fails on its own line, well inside the test's time, instead of timing the whole test out.
+  context.setDefaultTimeout(20_000);
   const problems: string[] = [];
   context.on('page', (page) => {
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -221,15 +223,16 @@ export async function watchStreaming(page: Page) {
   await page.evaluate(() => {
     const w = window as unknown as { __lengths: Set<number> };
     w.__lengths = new Set();
-    const tick = () => {
-      const bubbles = document
-        .querySelector('atende-chat')
-        ?.shadowRoot?.querySelectorAll('.msg.agent .bubble');
+    const root = document.querySelector('atende-chat')?.shadowRoot;
+    const look = () => {
+      const bubbles = root?.querySelectorAll('.msg.agent .bubble');
       const last = bubbles?.[bubbles.length - 1];
       if (last) w.__lengths.add(last.textContent?.length ?? 0);
-      requestAnimationFrame(tick);
     };
-    tick();
+    // Every render the widget makes, not one look per frame: a loaded machine may draw a fast answer in few frames.
+    if (root)
+      new MutationObserver(look).observe(root, { subtree: true, childList: true, characterData: true });
+    look();
   });
 }
 

@@ -273,5 +273,5 @@ describe.skipIf(!HAS_CHROMIUM)('the chat widget in Chromium', () => {
       .toMatch(/example\.com is not an allowed host/);
     expect(problems.filter((p) => /Refused|page error/i.test(p))).toEqual([]);
     await context.close();
-  }, 60_000);
+  }, 120_000);
 });
