@@ -32,6 +32,13 @@ describe('scoreConfidence', () => {
     expect(strong).toBeGreaterThan(scoreConfidence([hit('a', 30, 0.5), hit('b', 10)]));
     expect(strong).toBeLessThanOrEqual(1);
   });
+
+  it('falls to "not found" for a question nearer what the help centre does not answer', () => {
+    const inScope = scoreConfidence([{ ...hit('a', 12, 0.5), similarity: 0.4, outOfScope: 0 }]);
+    const outside = scoreConfidence([{ ...hit('a', 12, 0.5), similarity: 0.4, outOfScope: 0.2 }]);
+    expect(levelOf(inScope)).toBe('middle');
+    expect(levelOf(outside)).toBe('low');
+  });
 });
 
 describe('levelOf', () => {

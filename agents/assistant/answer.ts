@@ -51,6 +51,9 @@ const OFF_TOPIC_FACTOR = 0.5;
 const OFF_TOPIC_MIN_NOVELTY = 0.5;
 const WEAK_COVERAGE = 0.45;
 const WEAK_SIMILARITY = 0.18;
+// A query this much nearer an out-of-scope example than the FAQ's wording keeps this share of its confidence.
+const OUT_OF_SCOPE_MARGIN = 0.1;
+const OUT_OF_SCOPE_FACTOR = 0.2;
 // How much the character n-gram similarity counts against the lexical (BM25 coverage) evidence.
 const SIMILARITY_SHARE = 0.5;
 
@@ -81,6 +84,9 @@ export function scoreConfidence(hits: readonly Hit[]): number {
   // Norte?" found in an answer's text), is a weak guess.
   if (first.coverage < WEAK_COVERAGE && (first.similarity ?? 0) < WEAK_SIMILARITY)
     confidence *= OFF_TOPIC_FACTOR;
+  // "vcs entregam marmita?": nearer to something the help centre says it does not answer than to any of its own
+  // questions is not found, whatever generic word it shares with an entry.
+  if ((first.outOfScope ?? 0) >= OUT_OF_SCOPE_MARGIN) confidence *= OUT_OF_SCOPE_FACTOR;
   return Math.round(Math.min(1, Math.max(0, confidence)) * 1000) / 1000;
 }
 

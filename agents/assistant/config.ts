@@ -9,6 +9,8 @@ export const assistantConfigSchema = z
     OPENAI_MODEL: z.string().min(1).optional(),
     OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(4_000),
     FAQ_PATH: z.string().optional(),
+    /** Examples of what the help centre does not answer (e.g. `agents/assistant/out-of-scope.json`); off when absent. */
+    OUT_OF_SCOPE_PATH: z.string().optional(),
     /** Base of the help-centre pages citations link to (`<base>/<entry id>`); MUST be https. */
     FAQ_HELP_BASE_URL: z.url({ protocol: /^https$/ }).default(DEFAULT_HELP_BASE_URL),
   })

@@ -36,6 +36,9 @@ export {
   KnowledgeBaseError,
   KnowledgeBaseSchema,
   loadKnowledgeBase,
+  loadOutOfScope,
+  type OutOfScope,
+  OutOfScopeSchema,
   parseKnowledgeBase,
 } from './knowledge-base.js';
 export { detectLocale, foldDiacritics, type Locale, LocaleSchema, parseLocale } from './locale.js';

@@ -2,7 +2,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KnowledgeBaseError, loadKnowledgeBase, parseKnowledgeBase } from './knowledge-base.js';
+import {
+  KnowledgeBaseError,
+  loadKnowledgeBase,
+  loadOutOfScope,
+  parseKnowledgeBase,
+} from './knowledge-base.js';
 
 const faqPath = new URL('./faq.json', import.meta.url);
 
@@ -113,5 +118,20 @@ describe('loadKnowledgeBase', () => {
     const path = join(dir, 'faq.json');
     await writeFile(path, '{ not json');
     await expect(loadKnowledgeBase(path)).rejects.toThrow(new RegExp(`Cannot read knowledge base ${path}`));
+  });
+});
+
+describe('loadOutOfScope', () => {
+  it('reads the examples beside the FAQ, in both languages', async () => {
+    const examples = await loadOutOfScope(new URL('./out-of-scope.json', import.meta.url));
+    expect(examples.pt.length).toBeGreaterThanOrEqual(50);
+    expect(examples.en.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('rejects a file without one of the languages, naming the path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'oos-'));
+    const path = join(dir, 'out-of-scope.json');
+    await writeFile(path, JSON.stringify({ pt: ['vcs vendem carro?'] }));
+    await expect(loadOutOfScope(path)).rejects.toThrow(new RegExp(`Invalid out-of-scope examples ${path}`));
   });
 });

@@ -41,24 +41,53 @@ export class KnowledgeBaseError extends Error {
 
 /** Validates parsed JSON as a knowledge base; throws {@link KnowledgeBaseError} naming every problem. */
 export function parseKnowledgeBase(data: unknown, source = 'knowledge base'): FaqEntry[] {
-  const result = KnowledgeBaseSchema.safeParse(data);
+  return parseWith(KnowledgeBaseSchema, data, source);
+}
+
+/** Reads and validates a knowledge-base JSON file such as `faq.json`. */
+export async function loadKnowledgeBase(path: string | URL): Promise<FaqEntry[]> {
+  return parseWith(
+    KnowledgeBaseSchema,
+    await readJson(path, 'knowledge base'),
+    `knowledge base ${String(path)}`,
+  );
+}
+
+/**
+ * Schema of the out-of-scope examples: shopper messages in each language that the help centre does not answer
+ * (services the shop does not offer, general knowledge, chit-chat). A question nearer to one of them than to any
+ * of the FAQ's own wording is "not found", not a guess.
+ */
+export const OutOfScopeSchema = z.object({
+  pt: z.array(z.string().min(1)).min(1),
+  en: z.array(z.string().min(1)).min(1),
+});
+
+/** Examples of what the help centre does not answer, per language. */
+export type OutOfScope = z.infer<typeof OutOfScopeSchema>;
+
+/** Reads and validates an out-of-scope file such as `out-of-scope.json`; throws {@link KnowledgeBaseError}. */
+export async function loadOutOfScope(path: string | URL): Promise<OutOfScope> {
+  const what = 'out-of-scope examples';
+  return parseWith(OutOfScopeSchema, await readJson(path, what), `${what} ${String(path)}`);
+}
+
+async function readJson(path: string | URL, what: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new KnowledgeBaseError(`Cannot read ${what} ${String(path)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, data: unknown, source: string): T {
+  const result = schema.safeParse(data);
   if (!result.success) {
     throw new KnowledgeBaseError(`Invalid ${source}:\n${z.prettifyError(result.error)}`, {
       cause: result.error,
     });
   }
   return result.data;
-}
-
-/** Reads and validates a knowledge-base JSON file such as `faq.json`. */
-export async function loadKnowledgeBase(path: string | URL): Promise<FaqEntry[]> {
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    throw new KnowledgeBaseError(`Cannot read knowledge base ${String(path)}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  return parseKnowledgeBase(data, `knowledge base ${String(path)}`);
 }

@@ -1,6 +1,7 @@
 import { stopwords as enStopWords } from '@orama/stopwords/english';
 import { stopwords as ptStopWords } from '@orama/stopwords/portuguese';
 import { z } from 'zod';
+import { foldDiacritics } from '../runtime/char-ngrams.js';
 
 /** Schema of the locales the assistant answers in. */
 export const LocaleSchema = z.enum(['pt-BR', 'en']);
@@ -8,10 +9,7 @@ export const LocaleSchema = z.enum(['pt-BR', 'en']);
 /** A locale the assistant answers in: Brazilian Portuguese or English. */
 export type Locale = z.infer<typeof LocaleSchema>;
 
-/** Removes diacritics (NFD + combining marks) and lower-cases, so "Devolução" and "devolucao" compare equal. */
-export function foldDiacritics(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
-}
+export { foldDiacritics };
 
 // Words in both lists ("a", "no", "as"…) say nothing about the language, so only the exclusive ones count.
 const ptOnly = new Set(ptStopWords.map(foldDiacritics));

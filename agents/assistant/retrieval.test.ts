@@ -1,11 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { composeAnswer } from './answer.js';
-import { loadKnowledgeBase } from './knowledge-base.js';
+import { loadKnowledgeBase, loadOutOfScope } from './knowledge-base.js';
 import { clausesOf, createRetriever, type Retriever } from './retrieval.js';
 
 let retriever: Retriever;
+let withoutExamples: Retriever;
 beforeAll(async () => {
-  retriever = createRetriever({ entries: await loadKnowledgeBase(new URL('./faq.json', import.meta.url)) });
+  const entries = await loadKnowledgeBase(new URL('./faq.json', import.meta.url));
+  const outOfScope = await loadOutOfScope(new URL('./out-of-scope.json', import.meta.url));
+  retriever = createRetriever({ entries, outOfScope });
+  withoutExamples = createRetriever({ entries });
 });
 
 const topId = async (text: string) => (await retriever.search(text))[0]?.entry.id;
@@ -185,4 +189,25 @@ describe('createRetriever', () => {
       expect(await retriever.search(text)).toEqual([]);
     },
   );
+
+  it('measures how much nearer a question is to what the help centre does not answer than to the FAQ', async () => {
+    const retrieverOf = (examples: string[]) =>
+      createRetriever({
+        entries: retriever.entries,
+        outOfScope: { pt: examples, en: ['do you fix bikes?'] },
+      });
+    const question = 'vcs consertam bicicleta?';
+    const near = await retrieverOf(['vocês consertam bicicleta?']).search(question, { locale: 'pt-BR' });
+    const far = await retrieverOf(['qual a capital da França?']).search(question, { locale: 'pt-BR' });
+    expect(near[0]?.outOfScope).toBeGreaterThan(0.3);
+    expect(far[0]?.outOfScope ?? 0).toBe(0);
+    expect(composeAnswer({ hits: near, locale: 'pt-BR' }).level).toBe('low');
+  });
+
+  it('leaves FAQ questions in scope and says nothing of scope without examples', async () => {
+    for (const text of ['Qual o prazo de entrega?', 'quanto custa o frete?', 'esqueci minha senha']) {
+      expect((await retriever.search(text))[0]?.outOfScope).toBe(0);
+    }
+    expect((await withoutExamples.search('vcs entregam pizza?'))[0]?.outOfScope).toBe(0);
+  });
 });

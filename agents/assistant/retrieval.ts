@@ -3,8 +3,14 @@ import { stemmer as englishStemmer } from '@orama/stemmers/english';
 import { stemmer as portugueseStemmer } from '@orama/stemmers/portuguese';
 import { stopwords as englishStopWords } from '@orama/stopwords/english';
 import { stopwords as portugueseStopWords } from '@orama/stopwords/portuguese';
-import { contentWords, cosine, createVectorIndex, fitNgramSpace, type SparseVector } from './char-ngrams.js';
-import type { FaqEntry } from './knowledge-base.js';
+import {
+  contentWords,
+  cosine,
+  createVectorIndex,
+  fitNgramSpace,
+  type SparseVector,
+} from '../runtime/char-ngrams.js';
+import type { FaqEntry, OutOfScope } from './knowledge-base.js';
 import { detectLocale, foldDiacritics, type Locale } from './locale.js';
 
 /**
@@ -27,6 +33,12 @@ export interface Hit {
    * question, one of its paraphrases or its keywords; robust to typos, plurals and missing accents.
    */
   similarity?: number;
+  /**
+   * 0..1: how much nearer (character n-gram cosine, in one space fitted on both) the query is to the closest
+   * example of what the help centre does not answer than to the closest question or paraphrase of the FAQ; 0 when
+   * it is nearer the FAQ or no examples were given. The same for every hit of one search.
+   */
+  outOfScope?: number;
 }
 
 /** Options of {@link Retriever.search}. */
@@ -51,6 +63,8 @@ export interface Retriever {
 /** Options of {@link createRetriever}. */
 export interface RetrieverOptions {
   entries: readonly FaqEntry[];
+  /** Examples of questions the help centre does not answer, per language (`out-of-scope.json`). */
+  outOfScope?: OutOfScope;
 }
 
 // Question, paraphrases and keywords say what an entry is about; the answer mentions many side topics, so it
@@ -219,8 +233,11 @@ type Lang = 'pt' | 'en';
 const langOf = (locale: Locale): Lang => (locale === 'en' ? 'en' : 'pt');
 
 /** Builds the Orama indexes for the given entries; MUST be given entries with unique ids. */
-export function createRetriever({ entries }: RetrieverOptions): Retriever {
-  const indexes = { pt: buildIndex('pt', entries), en: buildIndex('en', entries) };
+export function createRetriever({ entries, outOfScope }: RetrieverOptions): Retriever {
+  const indexes = {
+    pt: buildIndex('pt', entries, outOfScope?.pt ?? []),
+    en: buildIndex('en', entries, outOfScope?.en ?? []),
+  };
   const ready = Promise.all([indexes.pt.ready, indexes.en.ready]);
 
   const searchOne = async (index: Index, text: string, limit: number): Promise<Hit[]> => {
@@ -238,13 +255,21 @@ export function createRetriever({ entries }: RetrieverOptions): Retriever {
         })
       : { hits: [] };
     const novelty = index.novelty(text);
+    const outOfScope = index.outOfScope(text);
     const bm25 = new Map(results.hits.map((r) => [r.document.entryId as string, r.score]));
     const hits: Hit[] = [];
     for (const entry of entries) {
       const score = bm25.get(entry.id) ?? 0;
       const similarity = index.similarity(entry.id, query);
       if (score <= 0 && similarity < SIMILARITY_FLOOR) continue;
-      hits.push({ entry, score, coverage: index.coverage(entry.id, queryTerms), novelty, similarity });
+      hits.push({
+        entry,
+        score,
+        coverage: index.coverage(entry.id, queryTerms),
+        novelty,
+        similarity,
+        outOfScope,
+      });
     }
     const top = Math.max(0, ...hits.map((h) => h.score));
     const rank = (hit: Hit) =>
@@ -310,7 +335,7 @@ export function clausesOf(text: string): string[] {
     .filter((c) => c.length > 0);
 }
 
-function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
+function buildIndex(lang: Lang, entries: readonly FaqEntry[], examples: readonly string[]) {
   const tokenizer =
     lang === 'pt'
       ? {
@@ -420,6 +445,22 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
   const mix = indexed(vectors, centroids);
   const looseMix = indexed(looseVectors, looseCentroids);
 
+  // The FAQ's phrases and the out-of-scope examples in one space fitted on both, so that the words only the
+  // examples use ("pizza", "weather") count: the query's nearest neighbour on each side.
+  const exampleWords = examples.map((e) => contentWords(e, stop)).filter((words) => words.length > 0);
+  const faqWords = [...phrases.values()].flat();
+  const scopeSpace = exampleWords.length ? fitNgramSpace([...faqWords, ...exampleWords]) : undefined;
+  const nearest = (list: string[][]) => {
+    const index = createVectorIndex(list.map((words) => scopeSpace?.vector(words) ?? new Map()));
+    return (query: SparseVector) => {
+      let best = 0;
+      for (const dot of index.dots(query)) best = Math.max(best, dot);
+      return best;
+    };
+  };
+  const nearestFaq = nearest(faqWords);
+  const nearestExample = nearest(exampleWords);
+
   return {
     db,
     ready,
@@ -444,6 +485,11 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[]) {
           hits.push({ entry, score: 0, coverage: 0, novelty: 0, similarity });
       }
       return hits.sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, limit);
+    },
+    outOfScope(text: string): number {
+      if (!scopeSpace) return 0;
+      const query = scopeSpace.vector(contentWords(text, stop));
+      return Math.max(0, nearestExample(query) - nearestFaq(query));
     },
     novelty(text: string): number {
       let total = 0;

@@ -1,159 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { AgentCard, type StreamResponse, TaskState } from '@a2a-js/sdk';
-import { type Client, ClientFactory, RestTransportFactory } from '@a2a-js/sdk/client';
-import { Hono } from 'hono';
-import { requestId } from 'hono/request-id';
-import { createLocalJWKSet } from 'jose';
+import { TaskState } from '@a2a-js/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAssistantExecutor, createRetriever, loadKnowledgeBase } from '../../agents/assistant/index.js';
-import {
-  createAgentApp,
-  createLogger,
-  createMtlsFetch,
-  createTokenVerifier,
-  listenTls,
-  loadAgentCard,
-  type MtlsFetch,
-  type RunningServer,
-  startAgentServer,
-} from '../../agents/runtime/index.js';
-import { createTestPki, userMessage } from '../../agents/runtime/testing/fixtures.js';
-import { createChatAllowance } from '../edge/chat-rate-limit.js';
-import { createSigningKeys } from '../mesh/signing-keys.js';
-import { makeApp } from '../testing/app.js';
-import { freePort, publicFetch } from '../testing/harness.js';
-import { a2aRoutes, loadOrchestratorCard } from './index.js';
+import { userMessage } from '../../agents/runtime/testing/fixtures.js';
+import { type A2aStack, startA2aStack } from '../testing/a2a-stack.js';
 
 // The HTTP+JSON binding of the shop's own A2A agent on real sockets: the orchestrator's routes over HTTPS, the real
 // assistant agent over mTLS, and a third-party agent driving `/rest` with the SDK's real REST client.
-const CARDS = join(import.meta.dirname, '../../agent-cards');
 
-let assistant: RunningServer;
-let orchestrator: RunningServer;
-let mesh: MtlsFetch;
-let web: ReturnType<typeof publicFetch>;
-let made: Awaited<ReturnType<typeof makeApp>>;
-let client: Client;
+let stack: A2aStack;
+let web: A2aStack['web'];
 let baseUrl: string;
+let client: A2aStack['client'];
 
 beforeAll(async () => {
-  const pki = await createTestPki();
-  const keys = await createSigningKeys();
-  const logger = createLogger({ name: 'test', level: 'silent' });
-
-  const agentPort = await freePort();
-  const agentRpcUrl = `https://localhost:${agentPort}/a2a`;
-  const assistantCard = await loadAgentCard({
-    path: join(CARDS, 'assistant.json'),
-    interfaceUrl: agentRpcUrl,
-  });
-  const entries = await loadKnowledgeBase(new URL('../../agents/assistant/faq.json', import.meta.url));
-  assistant = await startAgentServer({
-    app: createAgentApp({
-      card: assistantCard,
-      executor: createAssistantExecutor({ retriever: createRetriever({ entries }) }),
-      verifier: createTokenVerifier({
-        keys: createLocalJWKSet(keys.jwks),
-        issuer: 'atende-orchestrator',
-        audience: agentRpcUrl,
-      }),
-      logger,
-    }),
-    tls: await pki.tls('assistant'),
-    port: agentPort,
-    host: '127.0.0.1',
-  });
-  // The orders agent is never reached: guests are refused before any task is sent.
-  const ordersCard = await loadAgentCard({
-    path: join(CARDS, 'orders.json'),
-    interfaceUrl: 'https://localhost:9/a2a',
-  });
-
-  mesh = createMtlsFetch({ tls: await pki.tls('orchestrator') });
-  made = await makeApp({
-    keys,
-    meshFetch: mesh.fetch,
-    cards: [
-      { baseUrl: `https://localhost:${agentPort}`, card: assistantCard },
-      { baseUrl: 'https://localhost:9', card: ordersCard },
-    ],
-  });
-
-  const port = await freePort();
-  baseUrl = `https://localhost:${port}`;
-  const card = await loadOrchestratorCard({ publicUrl: baseUrl });
-  const host = new Hono();
-  host.use(requestId({ headerName: 'X-Request-Id' }));
-  host.route(
-    '/',
-    await a2aRoutes({
-      card,
-      chat: made.chat,
-      accessTokens: made.accessTokens,
-      allowance: await createChatAllowance({ limiters: made.limiters }),
-      logger: made.logger,
-    }),
-  );
-  const tls = await pki.tls('orchestrator');
-  orchestrator = await listenTls({
-    fetch: host.fetch as never,
-    port,
-    host: '127.0.0.1',
-    serverOptions: { cert: tls.cert, key: tls.key },
-  });
-
-  web = publicFetch(tls.ca);
-  const published = await web.fetch(`${baseUrl}/.well-known/agent-card.json`);
-  const factory = new ClientFactory({ transports: [new RestTransportFactory({ fetchImpl: web.fetch })] });
-  client = await factory.createFromAgentCard(AgentCard.fromJSON(await published.json()));
+  stack = await startA2aStack('rest');
+  ({ web, baseUrl, client } = stack);
   // Certificates, keys, a database and two servers: slow on a loaded machine.
 }, 120_000);
 
 afterAll(async () => {
-  await web?.close();
-  await mesh?.close();
-  await orchestrator?.close();
-  await assistant?.close();
+  await stack?.close();
 });
 
-async function guestToken(): Promise<string> {
-  return (await made.accessTokens.issueGuest()).token;
-}
-
-async function ask(token: string, text: string, extra: { contextId?: string; locale?: string } = {}) {
-  const events: StreamResponse[] = [];
-  for await (const event of client.sendMessageStream(
-    {
-      tenant: '',
-      message: userMessage(text, {
-        contextId: extra.contextId ?? '',
-        metadata: extra.locale ? { locale: extra.locale } : undefined,
-      }),
-      configuration: undefined,
-      metadata: undefined,
-    },
-    { serviceParameters: { Authorization: `Bearer ${token}` } },
-  )) {
-    events.push(event);
-  }
-  const updates = events.flatMap((e) => (e.payload?.$case === 'artifactUpdate' ? [e.payload.value] : []));
-  const parts = (artifactId: string) =>
-    updates.filter((u) => u.artifact?.artifactId === artifactId).flatMap((u) => u.artifact?.parts ?? []);
-  const last = events.at(-1)?.payload;
-  const status = last?.$case === 'statusUpdate' ? last.value.status : undefined;
-  return {
-    events,
-    first: events[0]?.payload,
-    chunks: parts('answer').map((p) => (p.content?.$case === 'text' ? p.content.value : '')),
-    data: parts('annotations').flatMap((p) => (p.content?.$case === 'data' ? [p.content.value as any] : [])),
-    state: status?.state,
-    statusText: status?.message?.parts
-      .map((p) => (p.content?.$case === 'text' ? p.content.value : ''))
-      .join(''),
-    contextId: last?.$case === 'statusUpdate' ? last.value.contextId : undefined,
-  };
-}
+const guestToken = () => stack.guestToken();
+const ask: A2aStack['ask'] = (token, text, extra) => stack.ask(token, text, extra);
 
 async function rest(path: string, init: { method?: string; body?: string; token?: string | null } = {}) {
   const token = init.token === undefined ? await guestToken() : init.token;

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import type { AgentCard } from '@a2a-js/sdk';
 import { composeAnswer } from '../../agents/assistant/answer.js';
-import type { FaqEntry } from '../../agents/assistant/knowledge-base.js';
+import type { FaqEntry, OutOfScope } from '../../agents/assistant/knowledge-base.js';
 import { createRetriever } from '../../agents/assistant/retrieval.js';
 import { parseAgentCard } from '../../agents/runtime/index.js';
 import { authorize } from '../chat/authorize.js';
@@ -64,6 +64,8 @@ export interface AnswerEvaluatorOptions {
   cards: Array<{ baseUrl: string; card: AgentCard }>;
   /** The assistant's knowledge base. */
   entries: readonly FaqEntry[];
+  /** What the help centre does not answer (`out-of-scope.json`), as the assistant loads it. */
+  outOfScope?: OutOfScope;
   scopePolicy?: ScopePolicy;
   /** The page's locale of every message: the demo page is pt-BR. */
   pageLocale?: Locale;
@@ -83,7 +85,7 @@ export function createAnswerEvaluator(options: AnswerEvaluatorOptions): AnswerEv
   const directory = createStaticAgentDirectory(options.cards);
   const scopePolicy = options.scopePolicy ?? DEFAULT_SCOPE_POLICY;
   const pageLocale = options.pageLocale ?? 'pt-BR';
-  const retriever = createRetriever({ entries: options.entries });
+  const retriever = createRetriever({ entries: options.entries, outOfScope: options.outOfScope });
   const deskKnown = options.cards.some(({ card }) => card.skills.some((s) => s.id === HANDOFF_SKILL));
 
   /** The skills that answer, and the words the FAQ skill is sent (its own part of a two-part message). */

@@ -2,13 +2,14 @@ import { stemmer as englishStemmer } from '@orama/stemmers/english';
 import { stemmer as portugueseStemmer } from '@orama/stemmers/portuguese';
 import { stopwords as englishStopWords } from '@orama/stopwords/english';
 import { stopwords as portugueseStopWords } from '@orama/stopwords/portuguese';
+import {
+  contentWords,
+  createVectorIndex,
+  fitNgramSpace,
+  foldDiacritics as fold,
+  type SparseVector,
+} from '../../agents/runtime/char-ngrams.js';
 import type { SkillTarget } from './agent-directory.js';
-
-const fold = (s: string) =>
-  s
-    .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '')
-    .toLowerCase();
 
 // Chat words that the generic stop-word lists keep but that say nothing about what a shopper wants: greetings and
 // thanks, "I want / can / need to know", question and quantity words, "today", "now".
@@ -71,47 +72,13 @@ export const FALLBACK_MARGIN = 0.05;
 /** A clause asks for a skill only when it scores this much more for it than for any other skill. */
 export const CLAUSE_MARGIN = 0.05;
 
-type Vector = Map<string, number>;
-
-function words(text: string): string[] {
-  return (
-    fold(text)
-      .replace(/(\p{L})\1{2,}/gu, '$1')
-      .match(/\p{L}{2,}/gu) ?? []
-  ).filter((w) => !STOP_WORDS.has(w));
-}
-
-function ngrams(list: readonly string[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const word of list) {
-    const padded = ` ${word} `;
-    for (let n = 3; n <= 5; n += 1) {
-      for (let i = 0; i + n <= padded.length; i += 1) {
-        const gram = padded.slice(i, i + n);
-        counts.set(gram, (counts.get(gram) ?? 0) + 1);
-      }
-    }
-  }
-  return counts;
-}
-
-function dot(a: Vector, b: Vector): number {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let sum = 0;
-  for (const [gram, w] of small) sum += w * (large.get(gram) ?? 0);
-  return sum;
-}
-
-interface SkillModel {
-  documents: Vector[];
-  centroid: Vector;
-}
+const words = (text: string) => contentWords(text, STOP_WORDS);
 
 /** The classifier fitted on a list of skills (the same skill objects, in the same order, reuse it). */
 interface Classifier {
   skills: readonly SkillTarget['skill'][];
-  models: SkillModel[];
-  vector(text: string): Vector;
+  /** Each skill's score for a message: nearest document and centroid, in the order of `skills`. */
+  scores(text: string): number[];
 }
 
 function fitClassifier(skills: readonly SkillTarget['skill'][]): Classifier {
@@ -120,28 +87,25 @@ function fitClassifier(skills: readonly SkillTarget['skill'][]): Classifier {
       .map(words)
       .filter((w) => w.length > 0),
   );
-  const df = new Map<string, number>();
-  const all = texts.flat();
-  for (const doc of all) for (const gram of ngrams(doc).keys()) df.set(gram, (df.get(gram) ?? 0) + 1);
-  const idf = new Map([...df].map(([gram, n]) => [gram, Math.log((1 + all.length) / (1 + n)) + 1]));
-  const vectorOf = (list: readonly string[]): Vector => {
-    const out: Vector = new Map();
-    let norm = 0;
-    for (const [gram, count] of ngrams(list)) {
-      const weight = idf.get(gram);
-      if (!weight) continue;
-      const w = (1 + Math.log(count)) * weight;
-      out.set(gram, w);
-      norm += w * w;
-    }
-    norm = Math.sqrt(norm);
-    for (const [gram, w] of out) out.set(gram, w / norm);
-    return out;
-  };
+  const space = fitNgramSpace(texts.flat());
+  // Every skill's documents and then its centroid, in one index: one pass over the message's n-grams scores all.
+  const vectors: SparseVector[] = [];
+  const ranges = texts.map((docs) => {
+    const from = vectors.length;
+    vectors.push(...docs.map((doc) => space.vector(doc)));
+    return { from, to: vectors.length, centroid: vectors.push(space.vector(docs.flat())) - 1 };
+  });
+  const index = createVectorIndex(vectors);
   return {
     skills,
-    models: texts.map((docs) => ({ documents: docs.map(vectorOf), centroid: vectorOf(docs.flat()) })),
-    vector: (text) => vectorOf(words(text)),
+    scores(text) {
+      const dots = index.dots(space.vector(words(text)));
+      return ranges.map(({ from, to, centroid }) => {
+        let nearest = 0;
+        for (let i = from; i < to; i += 1) nearest = Math.max(nearest, dots[i] as number);
+        return NEAREST_SHARE * nearest + (1 - NEAREST_SHARE) * (dots[centroid] as number);
+      });
+    },
   };
 }
 
@@ -173,15 +137,12 @@ export function scoreSkills(
 ): ScoredSkill[] {
   const targets = agents.flatMap((agent) => agent.card.skills.map((skill) => ({ agent, skill })));
   if (!targets.length) return [];
-  const classifier = classifierFor(targets.map((t) => t.skill));
-  const message = classifier.vector(text);
-  const scored = targets.map((target, i) => {
-    const model = classifier.models[i] as SkillModel;
-    let nearest = 0;
-    for (const doc of model.documents) nearest = Math.max(nearest, dot(message, doc));
-    const score = NEAREST_SHARE * nearest + (1 - NEAREST_SHARE) * dot(message, model.centroid);
-    return { target, score, fallback: target.skill.tags.some((t) => options.fallbackTags.includes(t)) };
-  });
+  const scores = classifierFor(targets.map((t) => t.skill)).scores(text);
+  const scored = targets.map((target, i) => ({
+    target,
+    score: scores[i] as number,
+    fallback: target.skill.tags.some((t) => options.fallbackTags.includes(t)),
+  }));
   return scored.sort((a, b) => b.score - a.score || Number(b.fallback) - Number(a.fallback));
 }
 

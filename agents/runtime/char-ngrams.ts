@@ -1,4 +1,7 @@
-import { foldDiacritics } from './locale.js';
+/** Removes diacritics (NFD + combining marks) and lower-cases, so "Devolução" and "devolucao" compare equal. */
+export function foldDiacritics(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
 
 /** A sparse vector: feature → weight. */
 export type SparseVector = Map<string, number>;
