@@ -109,13 +109,13 @@ describe.skipIf(!HAS_CHROMIUM)('the staff console in Chromium', () => {
 
     // On a phone the navigation folds into a menu.
     await page.setViewportSize({ width: 390, height: 844 });
-    expect(await nav(page).isVisible()).toBe(false);
+    await expect.poll(() => nav(page).isVisible()).toBe(false);
     await page.screenshot({ path: join(ARTIFACTS, 'console-admin-phone.png') });
     await page.getByRole('button', { name: /Menu/ }).click();
     await nav(page).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'console-admin-phone-menu.png') });
     await nav(page).getByRole('link', { name: 'Atendimento' }).click();
-    expect(await nav(page).isVisible()).toBe(false);
+    await expect.poll(() => nav(page).isVisible()).toBe(false);
     await page.getByRole('button', { name: /Sua disponibilidade/ }).waitFor({ timeout: 15_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'console-admin-inbox-phone.png') });
     expect(problems).toEqual([]);
