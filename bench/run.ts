@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { generateCerts } from '../certs/certs.js';
 import { createSigningKeys } from '../orchestrator/mesh/signing-keys.js';
 import { createMetricsQueries } from '../orchestrator/metrics/summary.js';
-import { createPgliteClient } from '../orchestrator/store/index.js';
+import { createPgliteClient, createPostgresClient } from '../orchestrator/store/index.js';
 import { benchAgentRuntime } from './agent-runtime.js';
 import { runDeskPhase } from './desk.js';
 import { startMesh } from './mesh.js';
@@ -156,6 +156,15 @@ if (only.has('b') || only.has('c') || only.has('e')) {
   // BENCH_ORCHESTRATOR_ENV (JSON) adds environment for the orchestrator only, e.g. a DATABASE_URL or NODE_OPTIONS for
   // heap snapshots (see docs/notes/memory.md).
   const orchestratorEnv = JSON.parse(process.env.BENCH_ORCHESTRATOR_ENV ?? '{}') as Record<string, string>;
+  /** The database the orchestrator wrote its chat log to, for the dashboard's queries after the run. */
+  const openChatLog = () =>
+    orchestratorEnv.DATABASE_URL
+      ? createPostgresClient({
+          connectionString: orchestratorEnv.DATABASE_URL,
+          schema: orchestratorEnv.DATABASE_SCHEMA,
+          maxConnections: 1,
+        })
+      : createPgliteClient({ dataDir: join(dataDir, 'pglite') });
   const mesh = await startMesh({
     certsDir,
     dataDir,
@@ -286,8 +295,8 @@ if (only.has('b') || only.has('c') || only.has('e')) {
 
   if (steps.length) {
     // Abandonment and first-response time as the dashboard computes them: the summary query on the
-    // orchestrator's own chat log (its PGlite, opened once the orchestrator has stopped).
-    const sql = await createPgliteClient({ dataDir: join(dataDir, 'pglite') });
+    // orchestrator's own chat log (its PGlite, opened once the orchestrator has stopped, or its PostgreSQL).
+    const sql = await openChatLog();
     const queries = createMetricsQueries({ sql });
     const rows = [];
     for (const step of steps) {
@@ -381,7 +390,7 @@ if (only.has('b') || only.has('c') || only.has('e')) {
 
   if (desk) {
     // The desk's figures as the dashboard computes them, over the phase, from the orchestrator's chat log.
-    const sql = await createPgliteClient({ dataDir: join(dataDir, 'pglite') });
+    const sql = await openChatLog();
     const dashboard = await createMetricsQueries({ sql }).desk({
       from: new Date(desk.startedAt),
       to: new Date(desk.endedAt),
