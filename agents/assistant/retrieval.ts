@@ -335,6 +335,29 @@ export function clausesOf(text: string): string[] {
     .filter((c) => c.length > 0);
 }
 
+/**
+ * How much nearer a query's words are to the nearest out-of-scope example than to the nearest FAQ phrase, 0 when
+ * nearer the FAQ: both in one space fitted on both, so that the words only the examples use ("pizza", "weather")
+ * count.
+ */
+function outOfScopeMeasure(faqWords: string[][], exampleWords: string[][]): (words: string[]) => number {
+  const space = fitNgramSpace([...faqWords, ...exampleWords]);
+  const nearest = (list: string[][]) => {
+    const index = createVectorIndex(list.map((words) => space.vector(words)));
+    return (query: SparseVector) => {
+      let best = 0;
+      for (const dot of index.dots(query)) best = Math.max(best, dot);
+      return best;
+    };
+  };
+  const faq = nearest(faqWords);
+  const example = nearest(exampleWords);
+  return (words) => {
+    const query = space.vector(words);
+    return Math.max(0, example(query) - faq(query));
+  };
+}
+
 function buildIndex(lang: Lang, entries: readonly FaqEntry[], examples: readonly string[]) {
   const tokenizer =
     lang === 'pt'
@@ -445,21 +468,10 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[], examples: readonly
   const mix = indexed(vectors, centroids);
   const looseMix = indexed(looseVectors, looseCentroids);
 
-  // The FAQ's phrases and the out-of-scope examples in one space fitted on both, so that the words only the
-  // examples use ("pizza", "weather") count: the query's nearest neighbour on each side.
   const exampleWords = examples.map((e) => contentWords(e, stop)).filter((words) => words.length > 0);
-  const faqWords = [...phrases.values()].flat();
-  const scopeSpace = exampleWords.length ? fitNgramSpace([...faqWords, ...exampleWords]) : undefined;
-  const nearest = (list: string[][]) => {
-    const index = createVectorIndex(list.map((words) => scopeSpace?.vector(words) ?? new Map()));
-    return (query: SparseVector) => {
-      let best = 0;
-      for (const dot of index.dots(query)) best = Math.max(best, dot);
-      return best;
-    };
-  };
-  const nearestFaq = nearest(faqWords);
-  const nearestExample = nearest(exampleWords);
+  const outOfScope = exampleWords.length
+    ? outOfScopeMeasure([...phrases.values()].flat(), exampleWords)
+    : () => 0;
 
   return {
     db,
@@ -486,11 +498,7 @@ function buildIndex(lang: Lang, entries: readonly FaqEntry[], examples: readonly
       }
       return hits.sort((a, b) => (b.similarity ?? 0) - (a.similarity ?? 0)).slice(0, limit);
     },
-    outOfScope(text: string): number {
-      if (!scopeSpace) return 0;
-      const query = scopeSpace.vector(contentWords(text, stop));
-      return Math.max(0, nearestExample(query) - nearestFaq(query));
-    },
+    outOfScope: (text: string): number => outOfScope(contentWords(text, stop)),
     novelty(text: string): number {
       let total = 0;
       let unknown = 0;
