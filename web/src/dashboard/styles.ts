@@ -185,7 +185,8 @@ export const dashboardStyles = css`
   }
   .pair {
     display: grid;
-    grid-template-columns: auto minmax(0, 1fr);
+    /* The label wraps; the figure keeps its width (a long label used to push it past the card's edge). */
+    grid-template-columns: minmax(0, 1fr) auto;
     gap: 2px 10px;
     margin: 4px 0 0;
     font-size: 14px;
