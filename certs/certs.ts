@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCA, createCert } from 'mkcert';
 import { loadOrCreateCardSigningKey } from '../agents/runtime/card-signing.js';
 
 /** Every service of the mesh; each gets its own certificate signed by the development CA. */
@@ -100,7 +99,10 @@ async function writePublic(path: string, content: string): Promise<void> {
   await rename(temporary, path);
 }
 
-function newCa(validityDays: number, organization: string) {
+// mkcert (and node-forge under it) is loaded only when a certificate is made: every service reads its certificates
+// at start, and loading forge for nothing cost each process about 65 ms of its start-up.
+async function newCa(validityDays: number, organization: string) {
+  const { createCA } = await import('mkcert');
   return createCA({
     organization,
     countryCode: 'BR',
@@ -202,6 +204,7 @@ export async function generateCerts(options: GenerateCertsOptions): Promise<Gene
       kept.push(service);
       continue;
     }
+    const { createCert } = await import('mkcert');
     const pair = await createCert({
       domains: [service, 'localhost', '127.0.0.1'],
       validity: validityDays,

@@ -8,9 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { Redis } from 'ioredis';
 import type { JWK } from 'jose';
-import pg from 'pg';
 import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import {
   CARD_KEYS_PATH,
@@ -541,7 +539,9 @@ export async function createOrchestrator(
       const created = await seedDemoAccounts(accounts, demoAccounts(config.DEMO_PASSWORD));
       if (created.length) logger.info({ created }, 'demo accounts created');
     }
-    const limiters = createLimiterFactory(overrides.limiterBackend ?? limiterBackend(config, cleanups));
+    const limiters = createLimiterFactory(
+      overrides.limiterBackend ?? (await limiterBackend(config, cleanups)),
+    );
     const guard = await createLoginGuard({ limiters });
 
     let tls = overrides.tls;
@@ -717,15 +717,23 @@ async function openConfiguredStore(
   return store.sql;
 }
 
-/** The rate limiters' shared store from `RATE_LIMIT_STORE`; its connection is closed on `close()`. */
-function limiterBackend(config: Config, cleanups: Array<() => Promise<unknown>>): LimiterBackend {
+/**
+ * The rate limiters' shared store from `RATE_LIMIT_STORE`; its connection is closed on `close()`. Its client is
+ * loaded only when configured: ioredis and pg cost a process on the embedded defaults about 230 ms of start-up.
+ */
+async function limiterBackend(
+  config: Config,
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<LimiterBackend> {
   if (config.RATE_LIMIT_STORE === 'redis' && config.REDIS_URL) {
+    const { Redis } = await import('ioredis');
     const client = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     client.on('error', () => undefined); // reconnects by itself; the limiter falls back meanwhile
     cleanups.push(async () => client.disconnect());
     return { kind: 'redis', client };
   }
   if (config.RATE_LIMIT_STORE === 'postgres' && config.DATABASE_URL) {
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 });
     cleanups.push(() => pool.end());
     return { kind: 'postgres', pool };

@@ -28,7 +28,7 @@ if (config.ORCHESTRATOR_PROCESSES > 1 && cluster.isPrimary) {
   // Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set; registered before the server's modules load, so every request is
   // traced. Both imported here so a cluster's primary never loads them (about 100 MB of packages).
   const { startTracing } = await import('../agents/runtime/index.js');
-  const tracing = startTracing({
+  const tracing = await startTracing({
     serviceName: config.OTEL_SERVICE_NAME ?? 'orchestrator',
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });

@@ -3,6 +3,7 @@ import type { Logger } from '../agents/runtime/index.js';
 import { listenTls } from '../agents/runtime/index.js';
 import { loadTlsMaterial } from '../certs/certs.js';
 import { createOrchestrator, type OrchestratorOverrides } from './app.js';
+import { loadLanguageDetector } from './chat/language.js';
 import type { Config } from './config.js';
 import type { SigningKeys } from './mesh/signing-keys.js';
 import { ensureWebBuild } from './web/index.js';
@@ -79,6 +80,10 @@ export async function startOrchestrator(
     // One of ORCHESTRATOR_PROCESSES: the primary says `orchestrator listening` once every process does.
     if (slot === undefined) logger.info({ url, agents: config.AGENT_URLS }, 'orchestrator listening');
     else logger.info({ url, slot }, 'orchestrator process listening');
+    // The shopper-language detector's database (about 0.8 s of CPU) loads now, after the port opened, not before.
+    loadLanguageDetector().catch((error: unknown) =>
+      logger.error({ err: error }, 'the language detector could not load; the next chat message tries again'),
+    );
     return { url, port: running.port, keys: deps.keys, logger, close };
   } catch (error) {
     await close();

@@ -97,6 +97,9 @@ async function buildInto(root: string): Promise<string[]> {
     format: 'esm',
     target: 'node20',
     sourcemap: 'linked',
+    // The maps point at the sources in the checkout instead of carrying them: --enable-source-maps reads and parses
+    // each process's map at start-up, and the orchestrator's was 1 MB.
+    sourcesContent: false,
     logLevel: 'warning',
   });
   for (const asset of ASSETS) {

@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { Tone } from './answer.js';
 import type { FaqEntry } from './knowledge-base.js';
 import type { Locale } from './locale.js';
@@ -32,9 +32,15 @@ export function createOpenAIChatModel({
   maxRetries = 0,
   temperature = 0.2,
 }: OpenAIChatModelOptions): ChatModel {
-  const client = new OpenAI({ baseURL, apiKey, timeout: timeoutMs, maxRetries });
+  // The SDK is loaded with the first question, not at start-up: an assistant without a model never needs it.
+  let loading: Promise<OpenAI> | undefined;
+  const connect = () =>
+    (loading ??= import('openai').then(
+      ({ default: OpenAIClient }) => new OpenAIClient({ baseURL, apiKey, timeout: timeoutMs, maxRetries }),
+    ));
   return {
     async *stream({ system, user, signal }) {
+      const client = await connect();
       const stream = await client.chat.completions.create(
         {
           model,

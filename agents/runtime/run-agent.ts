@@ -38,7 +38,7 @@ export async function runAgent(options: {
   process.umask(0o077);
   const logger = createLogger({ name: config.name, level: config.LOG_LEVEL });
   await checkFileModes({ paths: await privateKeyFiles(config.CERTS_DIR), logger });
-  const tracing = startTracing({
+  const tracing = await startTracing({
     serviceName: config.OTEL_SERVICE_NAME ?? config.name,
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   });

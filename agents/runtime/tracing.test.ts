@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe('tracing off (no OTEL_EXPORTER_OTLP_ENDPOINT)', () => {
   it('registers nothing: spans do not record and no trace header is sent or made', async () => {
-    const off = startTracing({ serviceName: 'orchestrator', endpoint: undefined });
+    const off = await startTracing({ serviceName: 'orchestrator', endpoint: undefined });
     expect(off.enabled).toBe(false);
     const headers = await withSpan('outer', async (span) => {
       expect(span.isRecording()).toBe(false);
@@ -60,7 +60,7 @@ describe('tracing on', () => {
   const exporter = new InMemorySpanExporter();
 
   it('exports spans with the service name and the correlation id on every span under it', async () => {
-    tracing = startTracing({ serviceName: 'assistant', exporter });
+    tracing = await startTracing({ serviceName: 'assistant', exporter });
     expect(tracing.enabled).toBe(true);
     await withSpan(
       'outer',

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApp } from '../testing/app.js';
-import { detectLanguage, shopperLanguage } from './language.js';
+import { detectLanguage, loadLanguageDetector, shopperLanguage } from './language.js';
+
+beforeAll(loadLanguageDetector);
 
 describe('shopperLanguage', () => {
   it('answers in the language of the text, whatever the page says', () => {

@@ -1,12 +1,31 @@
-import { eld } from 'eld/small';
+import type { eld as Eld } from 'eld/small';
 import type { Locale } from './messages.js';
 
 // The shopper's language, per message. A character n-gram detector (eld, limited to Portuguese and English) reads
 // the text; a short list of chat words it cannot judge alone ("oi", "obg", "blz", "hi", "thx") adds its vote; when
 // the two together do not say clearly, the message keeps the conversation's last language, or else the page's.
 
-const detector = eld.newInstance();
-detector.setLanguageSubset(['pt', 'en']);
+let detector: typeof Eld | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the detector once. Its n-gram database is 1.6 MB of JavaScript (about 0.8 s of CPU to compile and evaluate,
+ * the largest single item of the orchestrator's start-up), so it is not loaded at import: the orchestrator starts
+ * loading it as soon as it listens, and a message that arrives before it is loaded waits for it. Anything that calls
+ * {@link detectLanguage} or {@link shopperLanguage} MUST have awaited this first.
+ */
+export function loadLanguageDetector(): Promise<void> {
+  loading ??= import('eld/small').then(({ eld }) => {
+    const instance = eld.newInstance();
+    instance.setLanguageSubset(['pt', 'en']);
+    detector = instance;
+  });
+  // A failed load is tried again by the next caller, not remembered.
+  loading.catch(() => {
+    loading = undefined;
+  });
+  return loading;
+}
 
 const fold = (text: string) =>
   text
@@ -54,6 +73,7 @@ export function languageEvidence(text: string): LanguageEvidence {
   }
   // Letters only Portuguese writes: "ã", "ç", "õ", "ê".
   if (/[ãõçêâôáéíóú]/i.test(text)) lexicon -= 1;
+  if (!detector) throw new Error('the language detector is not loaded: await loadLanguageDetector() first');
   const detected = detector.detect(text);
   const scores = detected.getScores();
   // A word or two gives n-grams little to go on ("Frete?" scores English): they count less when eld says so.

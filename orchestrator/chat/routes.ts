@@ -12,7 +12,7 @@ import type { EventHub } from '../store/event-hub.js';
 import type { ChatLog } from '../store/index.js';
 import type { ChatEvent, HistoryMessage, HistoryResponse } from './contract.js';
 import { followConversation } from './follow.js';
-import { detectLanguage, shopperLanguage } from './language.js';
+import { detectLanguage, loadLanguageDetector, shopperLanguage } from './language.js';
 import type { Locale } from './messages.js';
 import { type ChatService, ConversationNotFoundError } from './service.js';
 import { coalescingSse } from './sse-writer.js';
@@ -115,6 +115,7 @@ export function chatRoutes(deps: {
 
   app.post('/chat/messages', traced, shopper, deps.rateLimit, async (c) => {
     const body = parseBody(schema, await readJson(c));
+    await loadLanguageDetector(); // loaded in the background from start-up; waited for only by the first messages
     // Answered in the shopper's language: the switch's choice, else the text's, else the conversation's, else the
     // page's (the history is read only for a message too short to tell, such as "ok").
     const clear = body.localeForced || detectLanguage(body.text) !== undefined;

@@ -98,7 +98,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
-  tracing = startTracing({ serviceName: 'orchestrator', exporter: memory });
+  tracing = await startTracing({ serviceName: 'orchestrator', exporter: memory });
   const certsDir = await mkdtemp(join(tmpdir(), 'atende-tracing-'));
   await generateCerts({ dir: certsDir, services: ['orchestrator', ...AGENTS] });
   const ports = new Map<string, number>();

@@ -5,7 +5,7 @@ import type { FaqEntry, OutOfScope } from '../../agents/assistant/knowledge-base
 import { createRetriever } from '../../agents/assistant/retrieval.js';
 import { parseAgentCard } from '../../agents/runtime/index.js';
 import { authorize } from '../chat/authorize.js';
-import { shopperLanguage } from '../chat/language.js';
+import { loadLanguageDetector, shopperLanguage } from '../chat/language.js';
 import type { Locale } from '../chat/messages.js';
 import { plan } from '../chat/plan.js';
 import { asksForPerson } from '../desk/intent.js';
@@ -110,6 +110,7 @@ export function createAnswerEvaluator(options: AnswerEvaluatorOptions): AnswerEv
 
   return {
     async outcome(row) {
+      await loadLanguageDetector();
       const language = shopperLanguage({ text: row.text, locale: pageLocale });
       const { skills, faqText } = route(row.text, row.role, language);
       let hits: string[] = [];

@@ -71,7 +71,7 @@ describe('the A2A call and tracing', () => {
 
   it("carries the task span's traceparent while tracing is on, under the active span", async () => {
     const exporter = new InMemorySpanExporter();
-    tracing = startTracing({ serviceName: 'orchestrator', exporter });
+    tracing = await startTracing({ serviceName: 'orchestrator', exporter });
     const { headers, outcome } = await withSpan('chat.dispatch', () => headersOfOneCall(), {
       correlationId: 'cid-dispatch',
     });

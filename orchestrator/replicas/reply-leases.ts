@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../agents/runtime/index.js';
 import { type ChatLog, ChatLogError } from '../store/index.js';
 import { INTERRUPTED_CODE, interruptedEnding } from '../store/interrupted-replies.js';
@@ -92,7 +92,8 @@ export function startReplyLeases(options: ReplyLeasesOptions): ReplyLeases {
   }
 
   async function connect() {
-    const next = new pg.Client({
+    const { default: pgModule } = await import('pg');
+    const next = new pgModule.Client({
       connectionString: options.connectionString,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });

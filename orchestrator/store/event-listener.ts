@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../agents/runtime/index.js';
 import type { EventHub } from './event-hub.js';
 
@@ -44,7 +44,8 @@ export function listenForEvents(options: ListenOptions): EventListening {
   });
 
   async function connect(first: boolean) {
-    const next = new pg.Client({
+    const { default: pgModule } = await import('pg');
+    const next = new pgModule.Client({
       connectionString: options.connectionString,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });

@@ -17,7 +17,7 @@ const count = Number(process.argv[2] ?? 200);
 const traced = process.env.TRACE === '1';
 if (traced) {
   const exporter = new InMemorySpanExporter();
-  startTracing({ serviceName: 'tracing-cost', exporter });
+  await startTracing({ serviceName: 'tracing-cost', exporter });
   setInterval(() => exporter.reset(), 1_000).unref();
 }
 const faq = skillTarget({ name: 'assistant', skill: 'faq', tags: ['faq', 'entrega'] });
