@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../orchestrator/testing/harness.js';
@@ -13,6 +15,12 @@ export interface StartupRow {
   from: StartFrom;
   readyMs: number[];
   medianReadyMs: number;
+  /**
+   * From spawning to the first `delta` of a chat message sent as soon as it was ready (a guest token, then
+   * _Qual o prazo de entrega?_): what a shopper who opened the page right then waited, loading left for later included.
+   */
+  firstAnswerMs: number[];
+  medianFirstAnswerMs: number;
   /** VmRSS (MiB) of each server process at ready, from the last round. */
   rssMiB: Record<string, number>;
   totalRssMiB: number;
@@ -30,6 +38,7 @@ export async function benchStartup(options: {
   log?: (line: string) => void;
 }): Promise<StartupRow[]> {
   const root = join(import.meta.dirname, '..');
+  const ca = await readFile(join(options.certsDir, 'ca.pem'), 'utf8');
   const once = async (from: StartFrom) => {
     const port = await freePort();
     const base = await freeRange(5);
@@ -75,7 +84,8 @@ export async function benchStartup(options: {
     try {
       const readyMs = await ready;
       const rssMiB = Object.fromEntries([...pids].map(([name, pid]) => [name, residentMemoryMiB(pid)]));
-      return { readyMs, rssMiB };
+      await firstDelta(port, ca);
+      return { readyMs, rssMiB, firstAnswerMs: performance.now() - started };
     } finally {
       child.kill('SIGINT');
       await exited;
@@ -83,23 +93,31 @@ export async function benchStartup(options: {
   };
   options.log?.('    first start (database, dist/) …');
   await once('dist');
-  const rows: Record<StartFrom, { readyMs: number[]; rssMiB: Record<string, number> }> = {
-    dist: { readyMs: [], rssMiB: {} },
-    source: { readyMs: [], rssMiB: {} },
+  const rows: Record<
+    StartFrom,
+    { readyMs: number[]; firstAnswerMs: number[]; rssMiB: Record<string, number> }
+  > = {
+    dist: { readyMs: [], firstAnswerMs: [], rssMiB: {} },
+    source: { readyMs: [], firstAnswerMs: [], rssMiB: {} },
   };
   for (let round = 0; round < options.rounds; round++) {
     const order: StartFrom[] = round % 2 ? ['dist', 'source'] : ['source', 'dist'];
     for (const from of order) {
-      const { readyMs, rssMiB } = await once(from);
+      const { readyMs, rssMiB, firstAnswerMs } = await once(from);
       rows[from].readyMs.push(readyMs);
+      rows[from].firstAnswerMs.push(firstAnswerMs);
       rows[from].rssMiB = rssMiB;
-      options.log?.(`    ${from}: ready in ${readyMs.toFixed(0)} ms`);
+      options.log?.(
+        `    ${from}: ready in ${readyMs.toFixed(0)} ms, first answer at ${firstAnswerMs.toFixed(0)} ms`,
+      );
     }
   }
   return (['source', 'dist'] as const).map((from) => ({
     from,
     readyMs: rows[from].readyMs,
     medianReadyMs: median(rows[from].readyMs),
+    firstAnswerMs: rows[from].firstAnswerMs,
+    medianFirstAnswerMs: median(rows[from].firstAnswerMs),
     rssMiB: rows[from].rssMiB,
     totalRssMiB: Object.values(rows[from].rssMiB).reduce((a, b) => a + b, 0),
   }));
@@ -123,4 +141,44 @@ async function consecutiveFree(first: number, count: number): Promise<boolean> {
     if (!ok) return false;
   }
   return true;
+}
+
+/** Sends one chat message as a new guest and resolves at its first `delta` event. */
+async function firstDelta(port: number, ca: string): Promise<void> {
+  const post = (path: string, headers: Record<string, string>, body: string, until?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const req = request(
+        {
+          host: 'localhost',
+          port,
+          path,
+          method: 'POST',
+          ca,
+          headers: { 'content-type': 'application/json', ...headers },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            text += chunk;
+            if (until && text.includes(until)) {
+              response.destroy();
+              resolve(text);
+            }
+          });
+          response.on('end', () =>
+            until ? reject(new Error(`no ${until} in: ${text.slice(0, 500)}`)) : resolve(text),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const { accessToken } = JSON.parse(await post('/api/auth/guest', {}, '')) as { accessToken: string };
+  await post(
+    '/api/chat/messages',
+    { authorization: `Bearer ${accessToken}` },
+    JSON.stringify({ text: 'Qual o prazo de entrega?' }),
+    'event: delta',
+  );
 }

@@ -712,6 +712,7 @@ async function openConfiguredStore(
     databaseSchema: config.DATABASE_SCHEMA,
     dataDir: join(config.DATA_DIR, 'pglite'),
     pgliteWorker: config.PGLITE_WORKER === 'on',
+    pgliteSharedBuffers: config.PGLITE_SHARED_BUFFERS,
   });
   cleanups.push(() => store.close());
   return store.sql;

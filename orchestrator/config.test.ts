@@ -20,6 +20,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty', AGENT_URLS: 'not a url' })).toThrow(/PORT[\s\S]*AGENT_URLS/);
     expect(() => loadConfig({ RATE_LIMIT_STORE: 'redis' })).toThrow(/REDIS_URL/);
     expect(() => loadConfig({ CHAT_LOG_GROUP_COMMIT: 'sometimes' })).toThrow(/CHAT_LOG_GROUP_COMMIT/);
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: "32MB' -c fsync=off" })).toThrow(
+      /PGLITE_SHARED_BUFFERS/,
+    );
+  });
+
+  it('gives the embedded database 32MB of shared buffers unless told otherwise', () => {
+    expect(loadConfig({}).PGLITE_SHARED_BUFFERS).toBe('32MB');
+    expect(loadConfig({ PGLITE_SHARED_BUFFERS: '128MB' }).PGLITE_SHARED_BUFFERS).toBe('128MB');
   });
 
   it('groups chat-log commits only where a commit is dear, unless told', () => {

@@ -25,11 +25,17 @@ import { DeskTaskStore } from './task-store.js';
 
 /** Opens the desk's own database: PostgreSQL in its schema when `DATABASE_URL` is set, else PGlite under `DATA_DIR`. */
 export function openDeskDatabase(
-  config: Pick<DeskConfig, 'DATA_DIR' | 'DATABASE_URL' | 'DESK_DATABASE_SCHEMA'>,
+  config: Pick<
+    DeskConfig,
+    'DATA_DIR' | 'DATABASE_URL' | 'DESK_DATABASE_SCHEMA' | 'DESK_PGLITE_SHARED_BUFFERS'
+  >,
 ) {
   return config.DATABASE_URL
     ? createPostgresClient({ connectionString: config.DATABASE_URL, schema: config.DESK_DATABASE_SCHEMA })
-    : createPgliteClient({ dataDir: join(config.DATA_DIR, 'pglite') });
+    : createPgliteClient({
+        dataDir: join(config.DATA_DIR, 'pglite'),
+        sharedBuffers: config.DESK_PGLITE_SHARED_BUFFERS,
+      });
 }
 
 /** The business hours and time zone an admin stored; a value this runtime no longer accepts is skipped, logged. */

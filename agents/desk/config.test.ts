@@ -12,6 +12,7 @@ describe('desk configuration', () => {
       DESK_ASSIGNMENT: 'claim',
       DESK_MAX_CHATS_PER_OPERATOR: 3,
       DESK_PRESENCE_TTL_SEC: 90,
+      DESK_PGLITE_SHARED_BUFFERS: '16MB',
     });
     expect(config.DATABASE_URL).toBeUndefined();
   });
@@ -20,6 +21,13 @@ describe('desk configuration', () => {
     expect(() =>
       loadDeskConfig({ DESK_HOURS: 'weekdays', DESK_TIME_ZONE: 'Mars/Olympus', DESK_ASSIGNMENT: 'random' }),
     ).toThrow(/DESK_HOURS[\s\S]*DESK_TIME_ZONE[\s\S]*DESK_ASSIGNMENT|DESK_ASSIGNMENT[\s\S]*DESK_HOURS/);
+  });
+
+  it('takes a shared_buffers size PostgreSQL reads, and nothing else', () => {
+    expect(loadDeskConfig({ DESK_PGLITE_SHARED_BUFFERS: '64MB' }).DESK_PGLITE_SHARED_BUFFERS).toBe('64MB');
+    expect(() => loadDeskConfig({ DESK_PGLITE_SHARED_BUFFERS: '16 MB' })).toThrow(
+      /DESK_PGLITE_SHARED_BUFFERS/,
+    );
   });
 
   it('wants a recipient when SMTP is configured', () => {

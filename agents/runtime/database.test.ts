@@ -34,3 +34,23 @@ describe('a new embedded database on disk', { timeout: 180_000 }, () => {
     }
   });
 });
+
+describe('shared_buffers', { timeout: 60_000 }, () => {
+  it('is what the option says (PGlite’s 128MB without it), and a size PostgreSQL cannot read is refused', async () => {
+    const small = await createPgliteClient({ sharedBuffers: '16MB' });
+    try {
+      expect(await small.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '16MB' }]);
+    } finally {
+      await small.close();
+    }
+    const plain = await createPgliteClient();
+    try {
+      expect(await plain.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '128MB' }]);
+    } finally {
+      await plain.close();
+    }
+    await expect(createPgliteClient({ sharedBuffers: '16MB; DROP TABLE t' })).rejects.toThrow(
+      /invalid shared_buffers/,
+    );
+  });
+});

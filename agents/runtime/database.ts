@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions, type Transaction } from '@electric-sql/pglite';
 import type pg from 'pg';
 import { tightenTree } from './file-modes.js';
+import { PG_SIZE } from './pg-size.js';
 
 /** The few database operations the store needs, implemented by PGlite and by a PostgreSQL pool alike. */
 export interface SqlClient {
@@ -29,6 +30,11 @@ export interface Migration {
 export interface PgliteClientOptions {
   /** Directory holding the database files (created when missing); undefined keeps the database in memory. */
   dataDir?: string;
+  /**
+   * PostgreSQL's `shared_buffers` inside PGlite, e.g. `16MB`; PGlite's default (128MB) when absent. PGlite allocates
+   * and zeroes all of it in its WebAssembly memory when it opens, so it is resident from the start.
+   */
+  sharedBuffers?: string;
 }
 
 /**
@@ -53,6 +59,19 @@ export async function initializeApart(dataDir: string): Promise<void> {
   });
 }
 
+/** What `PGlite.create` is given for {@link PgliteClientOptions} (also on a worker thread). */
+export function pgliteOptions({ dataDir, sharedBuffers }: PgliteClientOptions): PGliteOptions {
+  if (sharedBuffers !== undefined && !PG_SIZE.test(sharedBuffers)) {
+    throw new Error(`invalid shared_buffers ${JSON.stringify(sharedBuffers)}: use a size such as 16MB`);
+  }
+  return {
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(sharedBuffers === undefined
+      ? {}
+      : { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`] }),
+  };
+}
+
 /** Opens an embedded PGlite database, in memory or persisted under `dataDir`. */
 export async function createPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
   const { dataDir } = options;
@@ -64,7 +83,7 @@ export async function createPgliteClient(options: PgliteClientOptions = {}): Pro
     await tightenTree(dataDir);
   }
   if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await initializeApart(dataDir);
-  const db = await PGlite.create(dataDir === undefined ? {} : { dataDir });
+  const db = await PGlite.create(pgliteOptions(options));
   if (dataDir !== undefined) await tightenTree(dataDir);
 
   function inTransaction(tx: Transaction): SqlClient {

@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { initializeApart, type SqlClient } from './database.js';
+import { initializeApart, type PgliteClientOptions, pgliteOptions, type SqlClient } from './database.js';
 import { tightenTree } from './file-modes.js';
 
 // PGlite on a worker thread: the database's WebAssembly runs beside the request thread instead of inside it, so on
@@ -82,7 +82,7 @@ class DatabaseError extends Error {
  * come back by structured clone (dates stay dates). A transaction holds the database until it ends, as on one
  * connection. `close` closes the database and stops the thread.
  */
-export async function createPgliteWorkerClient(options: { dataDir?: string } = {}): Promise<SqlClient> {
+export async function createPgliteWorkerClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
   const { dataDir } = options;
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -93,7 +93,7 @@ export async function createPgliteWorkerClient(options: { dataDir?: string } = {
     eval: true,
     workerData: {
       pglite: createRequire(import.meta.url).resolve('@electric-sql/pglite'),
-      options: dataDir === undefined ? {} : { dataDir },
+      options: pgliteOptions(options),
     },
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();

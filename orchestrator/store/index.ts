@@ -44,6 +44,8 @@ export interface OpenStoreOptions {
   databaseSchema?: string;
   /** Run the embedded PGlite on a worker thread (`PGLITE_WORKER=on`). */
   pgliteWorker?: boolean;
+  /** PGlite's `shared_buffers` (`PGLITE_SHARED_BUFFERS`); PGlite's default when absent. */
+  pgliteSharedBuffers?: string;
   /** The clock; defaults to the system clock. */
   now?: () => Date;
 }
@@ -62,8 +64,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const sql = databaseUrl
     ? await createPostgresClient({ connectionString: databaseUrl, schema: databaseSchema })
     : options.pgliteWorker
-      ? await createPgliteWorkerClient({ dataDir })
-      : await createPgliteClient({ dataDir });
+      ? await createPgliteWorkerClient({ dataDir, sharedBuffers: options.pgliteSharedBuffers })
+      : await createPgliteClient({ dataDir, sharedBuffers: options.pgliteSharedBuffers });
   try {
     await migrate({ sql });
     // PGlite is this process's alone: a reply still `streaming` was cut off when the last one stopped (a shared
