@@ -5,14 +5,12 @@ import type { TlsMaterial } from '../../certs/certs.js';
 /** A `fetch` that presents this service's client certificate, trusts only the mesh CA, and pools connections. */
 export interface MtlsFetch {
   fetch: typeof fetch;
-  /** Loads the HTTP client now (it otherwise loads at the first call). */
-  warm(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * Creates a keep-alive mTLS `fetch`: a new mutual-TLS handshake per call costs more server CPU than the A2A work
- * itself, so connections are pooled and reused. undici is loaded at the first call (or by `warm`), not at import: an
+ * itself, so connections are pooled and reused. undici is loaded at the first call, not at import: an
  * agent only fetches the orchestrator's keys when its first token arrives, and loading undici cost each agent about
  * 150 ms of its start-up.
  */
@@ -56,7 +54,6 @@ export function createMtlsFetch(options: {
     client ? send(client, input, init) : load().then((loaded) => send(loaded, input, init))) as typeof fetch;
   return {
     fetch: mtlsFetch,
-    warm: () => load().then(() => undefined),
     close: async () => {
       if (loading) await (await loading).dispatcher.close();
     },
