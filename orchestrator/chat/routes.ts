@@ -115,10 +115,16 @@ export function chatRoutes(deps: {
 
   app.post('/chat/messages', traced, shopper, deps.rateLimit, async (c) => {
     const body = parseBody(schema, await readJson(c));
-    await loadLanguageDetector(); // loaded in the background from start-up; waited for only by the first messages
+    // The detector loads in the background from start-up: only the first messages wait for it. Should it fail to
+    // load (the orchestrator logs why), the message is answered in the page's language rather than not at all.
+    const detecting = await loadLanguageDetector().then(
+      () => true,
+      () => false,
+    );
     // Answered in the shopper's language: the switch's choice, else the text's, else the conversation's, else the
     // page's (the history is read only for a message too short to tell, such as "ok").
-    const clear = body.localeForced || detectLanguage(body.text) !== undefined;
+    const forced = body.localeForced || !detecting;
+    const clear = forced || detectLanguage(body.text) !== undefined;
     const previous =
       !clear && body.conversationId
         ? await conversationLanguage(body.conversationId, c.get('shopper').subject)
@@ -126,7 +132,7 @@ export function chatRoutes(deps: {
     const locale = shopperLanguage({
       text: body.text,
       locale: body.locale,
-      forced: body.localeForced,
+      forced,
       previous,
     });
     let events: AsyncGenerator<ChatEvent>;
