@@ -132,6 +132,15 @@ describe.skipIf(!HAS_CHROMIUM)('the human desk in Chromium', () => {
       })
       .toBe('Cliente aguardando o pedido 1001');
     await inbox.getByLabel('Nota interna (o cliente não vê)').uncheck();
+    // …in sight: the thread scrolled to it (it once stopped at the note's label, its text below the fold).
+    const noteBox = () => inbox.locator('atende-operator ol.live li.note .text').last().boundingBox();
+    const threadBox = () => inbox.locator('atende-operator .conversation .scroll').boundingBox();
+    await expect
+      .poll(async () => {
+        const [note, thread] = [await noteBox(), await threadBox()];
+        return note && thread ? note.y + note.height <= thread.y + thread.height + 1 : false;
+      })
+      .toBe(true);
 
     await shop.screenshot({ path: join(ARTIFACTS, 'desk-widget-desktop.png') });
     await inbox.screenshot({ path: join(ARTIFACTS, 'desk-operator-inbox.png') });

@@ -75,6 +75,12 @@ export class AtendeOperator extends LitElement implements ConsoleSection {
   #error = '';
   #queue: AbortController | undefined;
   #ticker: ReturnType<typeof setInterval> | undefined;
+  /** The thread shows its end: it stays there when its box shrinks (the reply box grows, a note is switched off). */
+  #atEnd = true;
+  #threadBox: Element | undefined;
+  #threadResized = new ResizeObserver(() => {
+    if (this.#atEnd) this.#scrollToEnd();
+  });
 
   constructor() {
     super();
@@ -104,8 +110,18 @@ export class AtendeOperator extends LitElement implements ConsoleSection {
       void this.#start();
   }
 
+  override updated() {
+    const box = this.renderRoot.querySelector('.scroll') ?? undefined;
+    if (box === this.#threadBox) return;
+    if (this.#threadBox) this.#threadResized.unobserve(this.#threadBox);
+    this.#threadBox = box;
+    if (box) this.#threadResized.observe(box);
+  }
+
   override disconnectedCallback() {
     super.disconnectedCallback();
+    this.#threadResized.disconnect();
+    this.#threadBox = undefined;
     clearInterval(this.#ticker);
     this.#stopAll();
     this.#started = false;
@@ -318,6 +334,12 @@ export class AtendeOperator extends LitElement implements ConsoleSection {
   #scrollToEnd() {
     const scroll = this.renderRoot.querySelector('.scroll');
     if (scroll) scroll.scrollTop = scroll.scrollHeight;
+    this.#atEnd = true;
+  }
+
+  #onThreadScroll(event: Event) {
+    const scroll = event.target as HTMLElement;
+    this.#atEnd = scroll.scrollHeight - scroll.scrollTop - scroll.clientHeight < 8;
   }
 
   #closeConversation() {
@@ -343,6 +365,10 @@ export class AtendeOperator extends LitElement implements ConsoleSection {
       if (detail) {
         open.detail = { ...detail };
         open.thread.addNotes(detail.notes);
+        // What the action added (a note, a state line) is shown, not left below the fold: asked to draw first, so
+        // that `updateComplete` is the drawing that holds it.
+        this.requestUpdate();
+        void this.updateComplete.then(() => this.#scrollToEnd());
       }
     }
     void this.#refresh();
@@ -559,7 +585,7 @@ export class AtendeOperator extends LitElement implements ConsoleSection {
         </div>
       </header>
       ${this.#error ? html`<p class="banner" role="alert">${this.#error}</p>` : nothing}
-      <div class="scroll">
+      <div class="scroll" @scroll=${this.#onThreadScroll}>
         <details class="bot" ?open=${open.detail.transcript.length <= 6}>
           <summary>${t.botTranscript} (${open.detail.transcript.length})</summary>
           ${
